@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets up (if needed) and runs the CLI, e.g.:
+#   scripts/cli.sh train --dataset mnist --model dml --pl 10 --lsdim 10 --epochs 3 --seed 0 --json run.json
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --no-browser >&2
+source scripts/env.sh
+exec cargo run --quiet --bin dml-lab -- "$@"

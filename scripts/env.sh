@@ -1,0 +1,7 @@
+# Sourced by the other scripts: where builds are cached and which tools come first on PATH.
+# Builds live outside the clone (a fresh machine simply starts with an empty cache).
+export DML_LAB_CACHE="${DML_LAB_CACHE:-$HOME/.cache/dml-lab}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$DML_LAB_CACHE/target}"
+# wasm-opt from npm binaryen; cargo-installed trunk and wasm-bindgen.
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
+export PATH="$repo_root/node_modules/.bin:$HOME/.cargo/bin:$PATH"

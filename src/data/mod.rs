@@ -1,0 +1,9 @@
+//! Stage 1, data: file formats, datasets, partial labels and batches.
+
+pub mod batch;
+pub mod dataset;
+pub mod idx;
+pub mod mnist;
+pub mod partial;
+
+pub use dataset::{DataError, Dataset, ImageSet};

@@ -1,0 +1,129 @@
+//! k-nearest-neighbour probe with k-fold cross-validation over one set of embeddings (the
+//! paper's protocol): every point is predicted by the points outside its fold.
+
+use std::ops::Range;
+
+use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
+
+/// Cross-validated kNN over `n` embeddings of size `dim`.
+pub struct CrossValKnn<'a> {
+    embeddings: &'a [f32],
+    dim: usize,
+    labels: &'a [u8],
+    num_classes: usize,
+    k: usize,
+    fold_of: Vec<usize>,
+}
+
+impl<'a> CrossValKnn<'a> {
+    /// Assigns points to `folds` folds: a seeded shuffle cut into equal contiguous parts, as
+    /// scikit-learn's `KFold(shuffle=True)` does.
+    pub fn new(embeddings: &'a [f32], dim: usize, labels: &'a [u8], num_classes: usize, k: usize, folds: usize, seed: u64) -> Self {
+        let n = labels.len();
+        assert_eq!(embeddings.len(), n * dim, "embeddings and labels disagree");
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut StdRng::seed_from_u64(seed));
+        let mut fold_of = vec![0; n];
+        for (pos, &i) in order.iter().enumerate() {
+            fold_of[i] = pos * folds / n.max(1);
+        }
+        Self { embeddings, dim, labels, num_classes, k, fold_of }
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// True when there is no point.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    fn point(&self, i: usize) -> &[f32] {
+        &self.embeddings[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// Predicted classes of the points in `range`: the majority label of the `k` nearest
+    /// (squared Euclidean) points of other folds; ties go to the smallest class, as in
+    /// scikit-learn.
+    pub fn predict(&self, range: Range<usize>) -> Vec<u8> {
+        let mut best: Vec<(f32, u8)> = Vec::with_capacity(self.k + 1);
+        range
+            .map(|q| {
+                best.clear();
+                let query = self.point(q);
+                for j in 0..self.len() {
+                    if self.fold_of[j] == self.fold_of[q] {
+                        continue;
+                    }
+                    let d: f32 = query.iter().zip(self.point(j)).map(|(a, b)| (a - b) * (a - b)).sum();
+                    if best.len() < self.k || d < best[best.len() - 1].0 {
+                        let at = best.partition_point(|&(bd, _)| bd <= d);
+                        best.insert(at, (d, self.labels[j]));
+                        best.truncate(self.k);
+                    }
+                }
+                let mut votes = vec![0usize; self.num_classes];
+                best.iter().for_each(|&(_, l)| votes[l as usize] += 1);
+                let top = votes.iter().copied().max().unwrap_or(0);
+                votes.iter().position(|&v| v == top).unwrap_or(0) as u8
+            })
+            .collect()
+    }
+}
+
+/// Share of equal entries.
+pub fn accuracy(truth: &[u8], pred: &[u8]) -> f64 {
+    let hits = truth.iter().zip(pred).filter(|(a, b)| a == b).count();
+    hits as f64 / truth.len().max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Points on a line: class c sits around 10·c.
+    fn clusters(n_per: usize, classes: usize) -> (Vec<f32>, Vec<u8>) {
+        let mut emb = Vec::new();
+        let mut labels = Vec::new();
+        for c in 0..classes {
+            for i in 0..n_per {
+                emb.push(10.0 * c as f32 + i as f32 * 0.01);
+                labels.push(c as u8);
+            }
+        }
+        (emb, labels)
+    }
+
+    #[test]
+    fn separated_clusters_are_predicted_perfectly() {
+        let (emb, labels) = clusters(30, 4);
+        let knn = CrossValKnn::new(&emb, 1, &labels, 4, 5, 5, 0);
+        assert_eq!(accuracy(&labels, &knn.predict(0..labels.len())), 1.0);
+    }
+
+    #[test]
+    fn random_labels_give_chance() {
+        let emb: Vec<f32> = (0..2000).map(|i| ((i * 7919) % 2000) as f32).collect();
+        let labels: Vec<u8> = (0..2000u32).map(|i| (i.wrapping_mul(2654435761) >> 7) as u8 % 10).collect();
+        let knn = CrossValKnn::new(&emb, 1, &labels, 10, 5, 5, 0);
+        let acc = accuracy(&labels, &knn.predict(0..2000));
+        assert!(acc < 0.2, "{acc}");
+    }
+
+    #[test]
+    fn a_point_never_votes_for_itself_and_ties_go_to_the_smallest_class() {
+        // Each point shares its position with a point of the other label in the other fold:
+        // with k = 1 every prediction is that twin's label, never the point's own.
+        let emb = [0.0, 0.0, 5.0, 5.0];
+        let labels = [1, 0, 0, 1];
+        let knn = CrossValKnn::new(&emb, 1, &labels, 2, 1, 2, 3);
+        let knn = CrossValKnn { fold_of: vec![0, 1, 0, 1], ..knn };
+        assert_eq!(knn.predict(0..4), vec![0, 1, 1, 0]);
+        // With k = 2, point 0 sees one neighbour of each class: the tie goes to class 0.
+        let labels = [1, 1, 0, 0];
+        let tie = CrossValKnn { fold_of: vec![0, 1, 1, 0], labels: &labels, k: 2, ..knn };
+        assert_eq!(tie.predict(0..1), vec![0]);
+    }
+}

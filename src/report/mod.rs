@@ -1,0 +1,6 @@
+//! Stage 6, report: the run record and its plots, as plain data for the CLI and the page.
+
+pub mod plot;
+pub mod run_record;
+
+pub use run_record::{Metrics, RunRecord, Timings};

@@ -1,0 +1,53 @@
+//! What the training loop tells its observer, and what the observer can answer.
+
+use serde::{Deserialize, Serialize};
+
+/// One named loss term's value at a step (e.g. `("triplet", 0.41)`).
+pub type Terms = Vec<(String, f64)>;
+
+/// Progress of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainEvent {
+    /// Training is about to start.
+    Started { epochs: usize, steps_per_epoch: usize, labelled: usize },
+    /// One optimiser step finished (`step` counts from 1 within the epoch).
+    Step { epoch: usize, step: usize, global_step: usize, loss: f64, terms: Terms },
+    /// An epoch finished.
+    EpochEnd(EpochRecord),
+    /// Test images embedded so far during evaluation.
+    Embedding { done: usize, total: usize },
+    /// A probe is running.
+    Probing { name: String },
+}
+
+/// Mean loss terms over one epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// Counts from 1.
+    pub epoch: usize,
+    pub loss: f64,
+    pub terms: std::collections::BTreeMap<String, f64>,
+    pub seconds: f64,
+}
+
+/// The observer's answer after each event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Receives events; `await`ing it is where a browser host yields to the page.
+#[allow(async_fn_in_trait)] // implemented and awaited inside this crate's single-threaded hosts
+pub trait Observer {
+    async fn on_event(&mut self, event: &TrainEvent) -> Flow;
+}
+
+/// An observer that ignores everything (tests, benchmarks).
+pub struct Silent;
+
+impl Observer for Silent {
+    async fn on_event(&mut self, _event: &TrainEvent) -> Flow {
+        Flow::Continue
+    }
+}

@@ -1,0 +1,8 @@
+//! Stage 4, training: the step-wise loop, its batches and the events it reports.
+
+pub mod events;
+pub mod sampler;
+pub mod trainer;
+
+pub use events::{EpochRecord, Flow, Observer, Silent, TrainEvent};
+pub use trainer::{steps_per_epoch, train, TrainError, Trained};

@@ -1,0 +1,58 @@
+//! The loss curve and the latent scatter, drawn by the same plotters code as the CLI's files.
+
+use leptos::prelude::*;
+
+use super::state::LabState;
+use crate::report::plot::loss_curve_svg;
+
+/// Most points drawn on the loss curve; longer runs are thinned evenly.
+const MAX_CURVE_POINTS: usize = 1500;
+
+/// Live loss curve of the current run.
+#[component]
+pub fn LossChart() -> impl IntoView {
+    let state = expect_context::<LabState>();
+    let svg = move || {
+        state.losses.with(|points| {
+            let stride = points.len().div_ceil(MAX_CURVE_POINTS).max(1);
+            let thinned: Vec<(f64, f64)> = points.iter().step_by(stride).copied().collect();
+            loss_curve_svg(&thinned, 560, 260).unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"))
+        })
+    };
+    view! {
+        <section class="panel">
+            <h2>"Loss (batch-all triplet)"</h2>
+            <div class="chart" data-testid="loss-chart" data-points=move || state.losses.with(|l| l.len()) inner_html=svg></div>
+        </section>
+    }
+}
+
+/// Metrics and the scatter of the test embeddings of the last run.
+#[component]
+pub fn Results() -> impl IntoView {
+    let state = expect_context::<LabState>();
+    view! {
+        <section class="panel">
+            <h2>"Test-set embeddings"</h2>
+            {move || match state.result.get() {
+                None => view! { <p class="muted">"Train a model to see its kNN accuracy, AMI and latent scatter."</p> }.into_any(),
+                Some(r) => view! {
+                    <table class="metrics">
+                        <thead><tr><th>"probe"</th><th>"accuracy"</th><th>"AMI"</th></tr></thead>
+                        <tbody><tr>
+                            <td>"kNN (k=5, 5-fold)"</td>
+                            <td data-testid="accuracy">{format!("{:.4}", r.accuracy)}</td>
+                            <td data-testid="ami">{format!("{:.4}", r.ami)}</td>
+                        </tr></tbody>
+                    </table>
+                    <p class="muted" data-testid="timing">
+                        {format!("{:.1} ms/step · trained {:.1} s · evaluated {:.1} s{}", r.ms_per_step, r.train_seconds, r.eval_seconds,
+                            if r.stopped_early { " · stopped early" } else { "" })}
+                    </p>
+                    <p class="muted">{format!("{} test images, PCA to 2-D when the latent has more than 2 dimensions", r.points)}</p>
+                    <div class="chart scatter" data-testid="scatter" data-points=r.points inner_html=r.scatter_svg></div>
+                }.into_any(),
+            }}
+        </section>
+    }
+}

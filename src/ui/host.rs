@@ -1,0 +1,74 @@
+//! Browser services the core does not know about: fetching files, yielding to the event loop,
+//! finding a WebGPU adapter.
+
+use js_sys::{Function, Promise, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+fn js_err(context: &str, e: JsValue) -> String {
+    let text = e.as_string().or_else(|| Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()));
+    format!("{context}: {}", text.unwrap_or_else(|| format!("{e:?}")))
+}
+
+/// Milliseconds since the page started (monotonic).
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+/// Lets the browser run pending events and paint (a `setTimeout(0)` round trip).
+pub async fn yield_now() {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// GETs `url` (relative to the page) and returns its bytes.
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| js_err(url, e))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|e| js_err(url, e))?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    let buffer = response.array_buffer().map_err(|e| js_err(url, e))?;
+    let buffer = JsFuture::from(buffer).await.map_err(|e| js_err(url, e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Describes the WebGPU adapter the browser offers, or says why there is none.
+pub async fn webgpu_adapter() -> Result<String, String> {
+    let navigator = web_sys::window().ok_or("no window")?.navigator();
+    let gpu = Reflect::get(&navigator, &"gpu".into()).map_err(|e| js_err("navigator.gpu", e))?;
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
+    }
+    let request: Function = Reflect::get(&gpu, &"requestAdapter".into())
+        .and_then(|f| f.dyn_into())
+        .map_err(|e| js_err("navigator.gpu.requestAdapter", e))?;
+    let promise: Promise = request
+        .call0(&gpu)
+        .and_then(|p| p.dyn_into())
+        .map_err(|e| js_err("navigator.gpu.requestAdapter", e))?;
+    let adapter = JsFuture::from(promise).await.map_err(|e| js_err("navigator.gpu.requestAdapter", e))?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Err("WebGPU offers no adapter".into());
+    }
+    let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
+    let field = |name: &str| {
+        Reflect::get(&info, &name.into()).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty())
+    };
+    let parts: Vec<String> = ["vendor", "architecture", "description"].iter().filter_map(|f| field(f)).collect();
+    Ok(if parts.is_empty() { "unnamed adapter".into() } else { parts.join(" ") })
+}
+
+/// Writes a message into the page's fatal-error banner (used by the panic hook).
+pub fn show_fatal(message: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    if let Some(el) = document.get_element_by_id("fatal") {
+        el.set_text_content(Some(&format!("{message}. Reload the page to start again.")));
+        let _ = el.set_attribute("style", "display:block");
+    }
+}

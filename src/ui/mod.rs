@@ -1,0 +1,18 @@
+//! The lab page (wasm32 only): a leptos CSR app. One file per concern:
+//! `host` (browser services: fetch, yielding, WebGPU), `state` (signals shared by the
+//! components), `app` (layout and the run), `form`, `charts`.
+
+mod app;
+mod charts;
+mod form;
+mod host;
+mod state;
+
+/// Entry point of the wasm binary: install the panic hook and mount the app.
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        host::show_fatal(&format!("internal error: {info}"));
+    }));
+    leptos::mount::mount_to_body(app::App);
+}

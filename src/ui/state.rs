@@ -1,0 +1,52 @@
+//! The page's reactive state, shared by the components through context.
+
+use leptos::prelude::*;
+
+use crate::config::ExperimentConfig;
+
+/// Scores and scatter of the last finished run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunView {
+    pub accuracy: f64,
+    pub ami: f64,
+    pub ms_per_step: f64,
+    pub train_seconds: f64,
+    pub eval_seconds: f64,
+    pub points: usize,
+    pub scatter_svg: String,
+    pub stopped_early: bool,
+}
+
+/// Every signal of the page; `Copy`, so closures and tasks take it by value.
+#[derive(Clone, Copy)]
+pub struct LabState {
+    pub config: RwSignal<ExperimentConfig>,
+    pub running: RwSignal<bool>,
+    pub stop_requested: RwSignal<bool>,
+    pub status: RwSignal<String>,
+    pub data_summary: RwSignal<Option<String>>,
+    /// What ran: "WebGPU — adapter" or "CPU (wasm) — why".
+    pub backend_used: RwSignal<Option<String>>,
+    pub backend_kind: RwSignal<Option<String>>,
+    /// (global step, loss) of the current run.
+    pub losses: RwSignal<Vec<(f64, f64)>>,
+    pub result: RwSignal<Option<RunView>>,
+    pub error: RwSignal<Option<String>>,
+}
+
+impl LabState {
+    pub fn new() -> Self {
+        Self {
+            config: RwSignal::new(ExperimentConfig { epochs: 1, ..Default::default() }),
+            running: RwSignal::new(false),
+            stop_requested: RwSignal::new(false),
+            status: RwSignal::new("Ready.".into()),
+            data_summary: RwSignal::new(None),
+            backend_used: RwSignal::new(None),
+            backend_kind: RwSignal::new(None),
+            losses: RwSignal::new(Vec::new()),
+            result: RwSignal::new(None),
+            error: RwSignal::new(None),
+        }
+    }
+}

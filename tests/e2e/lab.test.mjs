@@ -1,0 +1,83 @@
+// Browser end-to-end tests: the built page (dist/) in headless Debian Chromium, driven by
+// playwright-core. Run by scripts/test.sh after `trunk build`; screenshots go to test-results/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { serveDir } from './server.mjs';
+import { LabPage } from './lab_page.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
+const OUT = 'test-results';
+let server;
+let browser;
+
+before(async () => {
+  mkdirSync(OUT, { recursive: true });
+  server = await serveDir('dist');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--enable-unsafe-webgpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function newLab() {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+  page.on('console', (m) => m.type() === 'error' && console.log(`[page error] ${m.text()}`));
+  page.on('pageerror', (e) => console.log(`[page exception] ${e.message}`));
+  const lab = new LabPage(page);
+  await lab.open(server.url);
+  return lab;
+}
+
+function report(name, r) {
+  const longest = Math.max(0, ...r.longTasks);
+  console.log(
+    `${name}: accuracy ${r.accuracy} AMI ${r.ami}; ${r.timing}; ${r.backendText}; ` +
+      `${r.longTasks.length} long tasks, longest ${longest.toFixed(0)} ms`,
+  );
+}
+
+test('trains on the CPU backend and shows metrics, loss curve and scatter', { timeout: 600_000 }, async () => {
+  const lab = await newLab();
+  await lab.configure({ pl: 10, lsdim: 10, epochs: 1, steps: 120, backend: 'cpu' });
+  const r = await lab.train(540_000);
+  report('cpu', r);
+  assert.equal(r.backendKind, 'cpu');
+  assert.ok(r.accuracy > 0.5 && r.accuracy <= 1, `accuracy ${r.accuracy} should be well above chance (0.1)`);
+  assert.ok(r.ami > 0.3 && r.ami <= 1, `AMI ${r.ami} should be well above chance (0)`);
+  assert.equal(r.scatterPoints, 10000, 'one scatter point per test image');
+  assert.equal(r.lossPoints, 120, 'one loss point per step');
+  assert.match(await lab.byId('status').innerText(), /^Done/);
+  await lab.page.screenshot({ path: `${OUT}/lab-cpu.png`, fullPage: true });
+  await lab.page.close();
+});
+
+test('trains on WebGPU (SwiftShader here) and says so', { timeout: 600_000 }, async () => {
+  const lab = await newLab();
+  const hasAdapter = await lab.page.evaluate(async () => !!(navigator.gpu && (await navigator.gpu.requestAdapter())));
+  assert.ok(hasAdapter, 'Chromium with --enable-unsafe-webgpu should offer a WebGPU adapter');
+  await lab.configure({ pl: 10, lsdim: 4, epochs: 1, steps: 3, backend: 'wgpu' });
+  const r = await lab.train(540_000);
+  report('webgpu', r);
+  assert.equal(r.backendKind, 'wgpu');
+  assert.match(r.backendText, /WebGPU/);
+  assert.ok(Number.isFinite(r.accuracy) && r.accuracy > 0.2, `accuracy ${r.accuracy} should be above chance`);
+  assert.ok(Number.isFinite(r.ami) && r.ami > 0.05, `AMI ${r.ami}`);
+  assert.equal(r.scatterPoints, 10000);
+  await lab.page.screenshot({ path: `${OUT}/lab-webgpu.png`, fullPage: true });
+  await lab.page.close();
+});

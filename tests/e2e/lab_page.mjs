@@ -1,0 +1,59 @@
+// Page object for the lab page: every element is found by its data-testid.
+export class LabPage {
+  constructor(page) {
+    this.page = page;
+  }
+
+  byId(id) {
+    return this.page.getByTestId(id);
+  }
+
+  async open(url) {
+    this.longTasks = [];
+    await this.page.goto(url);
+    await this.byId('train').waitFor();
+    // Record main-thread long tasks (> 50 ms) from here on.
+    await this.page.evaluate(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: false });
+    });
+  }
+
+  async setNumber(id, value) {
+    await this.byId(id).fill(String(value));
+    await this.byId(id).dispatchEvent('change');
+  }
+
+  async configure({ pl, lsdim, epochs, steps, seed, backend }) {
+    if (pl !== undefined) await this.setNumber('pl', pl);
+    if (lsdim !== undefined) await this.setNumber('lsdim', lsdim);
+    if (epochs !== undefined) await this.setNumber('epochs', epochs);
+    if (steps !== undefined) await this.setNumber('steps', steps);
+    if (seed !== undefined) await this.setNumber('seed', seed);
+    if (backend !== undefined) await this.byId('backend').selectOption(backend);
+  }
+
+  /** Clicks Train and waits for the metrics (or an error). */
+  async train(timeoutMs) {
+    await this.byId('train').click();
+    await this.page.waitForFunction(
+      () => document.querySelector('[data-testid=accuracy]') || document.querySelector('[data-testid=error]'),
+      null,
+      { timeout: timeoutMs, polling: 500 },
+    );
+    const error = await this.byId('error').count();
+    if (error) throw new Error(`the page reported: ${await this.byId('error').innerText()}`);
+    return {
+      accuracy: Number(await this.byId('accuracy').innerText()),
+      ami: Number(await this.byId('ami').innerText()),
+      timing: await this.byId('timing').innerText(),
+      backendKind: await this.byId('backend-used').getAttribute('data-kind'),
+      backendText: await this.byId('backend-used').innerText(),
+      scatterPoints: await this.page.locator('[data-testid=scatter] svg circle').count(),
+      lossPoints: Number(await this.byId('loss-chart').getAttribute('data-points')),
+      longTasks: await this.page.evaluate(() => window.__longTasks),
+    };
+  }
+}
