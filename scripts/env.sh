@@ -4,4 +4,4 @@ export DML_LAB_CACHE="${DML_LAB_CACHE:-$HOME/.cache/dml-lab}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$DML_LAB_CACHE/target}"
 # wasm-opt from npm binaryen; cargo-installed trunk and wasm-bindgen.
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
-export PATH="$repo_root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PATH="$repo_root/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
