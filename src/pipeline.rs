@@ -29,7 +29,10 @@ pub async fn run_experiment(
 ) -> Result<Option<Outcome>, TrainError> {
     let trained = train(cfg, data, device, observer).await?;
     let eval_start = Instant::now();
-    let Some(embeddings) = embed_all(&trained.encoder, &data.test, device, observer)
+    // Small passes on the CPU keep each one short (the page yields between them); a GPU
+    // prefers few large dispatches.
+    let chunk = if backend.kind == "cpu" { 256 } else { 2048 };
+    let Some(embeddings) = embed_all(&trained.encoder, &data.test, chunk, device, observer)
         .await
         .map_err(TrainError::Device)?
     else {

@@ -11,7 +11,8 @@ use crate::config::{BackendChoice, DatasetKind, ExperimentConfig, ModelKind};
 use crate::data::{mnist, Dataset};
 use crate::eval::pca::project_2d;
 use crate::pipeline::{run_experiment, Outcome};
-use crate::report::plot::{loss_curve_svg, scatter_svg};
+use crate::report::plot::{loss_curves_svg, scatter_svg};
+use crate::report::Curves;
 use crate::train::{Flow, Observer, TrainEvent};
 
 /// Flags of `dml-lab train`. Each config flag overrides the value from `--config`.
@@ -109,7 +110,7 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     if let Some(dir) = &args.plots {
-        write_plots(dir, &outcome, &observer.losses, &data)?;
+        write_plots(dir, &outcome, &observer.curves, &data)?;
     }
     Ok(())
 }
@@ -156,11 +157,11 @@ fn print_table(outcome: &Outcome) {
     );
 }
 
-fn write_plots(dir: &std::path::Path, outcome: &Outcome, losses: &[(f64, f64)], data: &Dataset) -> Result<(), String> {
+fn write_plots(dir: &std::path::Path, outcome: &Outcome, curves: &Curves, data: &Dataset) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let points = project_2d(&outcome.test_embeddings, outcome.record.config.lsdim);
     let files = [
-        ("loss.svg", loss_curve_svg(losses, 800, 400)?),
+        ("loss.svg", loss_curves_svg(&curves.thinned(2000), 800, 400)?),
         ("scatter.svg", scatter_svg(&points, &data.test.labels, 800, 800)?),
     ];
     for (name, svg) in files {
@@ -174,7 +175,7 @@ fn write_plots(dir: &std::path::Path, outcome: &Outcome, losses: &[(f64, f64)], 
 struct CliObserver {
     bar: ProgressBar,
     quiet: bool,
-    losses: Vec<(f64, f64)>,
+    curves: Curves,
 }
 
 impl CliObserver {
@@ -184,7 +185,7 @@ impl CliObserver {
             ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps ({per_sec}, eta {eta}) {msg}")
                 .expect("a valid template"),
         );
-        Self { bar, quiet, losses: Vec::new() }
+        Self { bar, quiet, curves: Curves::default() }
     }
 }
 
@@ -197,8 +198,8 @@ impl Observer for CliObserver {
                     self.bar.suspend(|| eprintln!("{labelled} labelled training images, {steps_per_epoch} steps per epoch"));
                 }
             }
-            TrainEvent::Step { epoch, global_step, loss, .. } => {
-                self.losses.push((*global_step as f64, *loss));
+            TrainEvent::Step { epoch, global_step, loss, terms, .. } => {
+                self.curves.push(*global_step as f64, terms);
                 self.bar.inc(1);
                 self.bar.set_message(format!("epoch {epoch} loss {loss:.4}"));
             }

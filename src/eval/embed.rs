@@ -7,20 +7,19 @@ use crate::data::ImageSet;
 use crate::model::MlpEncoder;
 use crate::train::{Flow, Observer, TrainEvent};
 
-/// Images per forward pass when embedding.
-pub const CHUNK: usize = 1000;
-
-/// Embeddings `[n * lsdim]` (row-major) of every image in `set`; `None` if the observer stopped.
+/// Embeddings `[n * lsdim]` (row-major) of every image in `set`, `chunk` images per forward
+/// pass with an observer event after each; `None` if the observer stopped.
 pub async fn embed_all(
     encoder: &MlpEncoder,
     set: &ImageSet,
+    chunk: usize,
     device: &Device,
     observer: &mut impl Observer,
 ) -> Result<Option<Vec<f32>>, String> {
     let mut out = Vec::new();
     let n = set.len();
-    for start in (0..n).step_by(CHUNK) {
-        let idx: Vec<usize> = (start..(start + CHUNK).min(n)).collect();
+    for start in (0..n).step_by(chunk.max(1)) {
+        let idx: Vec<usize> = (start..(start + chunk).min(n)).collect();
         let z = encoder.forward(images_tensor(set, &idx, device)); // [chunk, lsdim]
         let data = z.into_data_async().await.map_err(|e| format!("reading embeddings: {e:?}"))?;
         out.extend(data.try_to_vec::<f32>().map_err(|e| format!("embeddings: {e:?}"))?);

@@ -2,6 +2,8 @@
 
 use plotters::prelude::*;
 
+use super::curves::Curves;
+
 /// Distinct colours for up to 11 classes (Tableau 10 and one more), readable on white.
 pub const CLASS_COLORS: [(u8, u8, u8); 11] = [
     (31, 119, 180),
@@ -32,14 +34,15 @@ fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     (lo - pad)..(hi + pad)
 }
 
-/// A loss curve: `points` are (step, loss).
-pub fn loss_curve_svg(points: &[(f64, f64)], width: u32, height: u32) -> Result<String, String> {
+/// Loss curves, one coloured line per named series, with a legend.
+pub fn loss_curves_svg(curves: &Curves, width: u32, height: u32) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let x_range = padded_range(points.iter().map(|p| p.0).chain([0.0, 1.0]));
-        let y_range = padded_range(points.iter().map(|p| p.1).chain([0.0]));
+        let all = || curves.series.iter().flat_map(|(_, p)| p.iter());
+        let x_range = padded_range(all().map(|p| p.0).chain([0.0, 1.0]));
+        let y_range = padded_range(all().map(|p| p.1).chain([0.0]));
         let mut chart = ChartBuilder::on(&root)
             .margin(10)
             .x_label_area_size(30)
@@ -49,13 +52,26 @@ pub fn loss_curve_svg(points: &[(f64, f64)], width: u32, height: u32) -> Result<
         chart
             .configure_mesh()
             .x_desc("step")
-            .y_desc("loss")
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(|e| e.to_string())?;
-        chart
-            .draw_series(LineSeries::new(points.iter().copied(), &class_color(0)))
-            .map_err(|e| e.to_string())?;
+        for (i, (name, points)) in curves.series.iter().enumerate() {
+            let color = class_color(i);
+            chart
+                .draw_series(LineSeries::new(points.iter().copied(), &color))
+                .map_err(|e| e.to_string())?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
+        }
+        if !curves.series.is_empty() {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.3))
+                .position(SeriesLabelPosition::UpperRight)
+                .draw()
+                .map_err(|e| e.to_string())?;
+        }
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
@@ -100,9 +116,14 @@ mod tests {
     }
 
     #[test]
-    fn loss_curve_draws_a_polyline() {
-        let svg = loss_curve_svg(&[(1.0, 0.9), (2.0, 0.5), (3.0, 0.4)], 400, 200).unwrap();
-        assert!(svg.contains("<polyline"), "{svg}");
-        assert!(loss_curve_svg(&[], 400, 200).is_ok());
+    fn loss_curves_draw_one_polyline_per_series() {
+        let mut c = Curves::default();
+        for step in 1..=3 {
+            c.push(step as f64, &vec![("triplet".into(), 1.0 / step as f64), ("active_triplets".into(), 0.5)]);
+        }
+        let svg = loss_curves_svg(&c, 400, 200).unwrap();
+        assert_eq!(svg.matches("<polyline").count(), 2 + 2, "two series and their legend marks: {svg}");
+        assert!(svg.contains("active_triplets"));
+        assert!(loss_curves_svg(&Curves::default(), 400, 200).is_ok());
     }
 }

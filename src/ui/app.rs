@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use super::charts::{LossChart, Results};
 use super::form::ExperimentForm;
-use super::host::{fetch_bytes, now_ms, webgpu_adapter, yield_now};
+use super::host::{fetch_gunzipped, now_ms, webgpu_adapter, yield_now};
 use super::state::{LabState, RunView};
 use crate::backend::{self, BackendInfo};
 use crate::config::{BackendChoice, ExperimentConfig};
@@ -16,6 +16,7 @@ use crate::data::{mnist, Dataset};
 use crate::eval::pca::project_2d;
 use crate::pipeline::run_experiment;
 use crate::report::plot::scatter_svg;
+use crate::train::events::Terms;
 use crate::train::{Flow, Observer, TrainEvent};
 
 thread_local! {
@@ -76,13 +77,11 @@ async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
         return Ok(data);
     }
     state.status.set("Downloading MNIST…".into());
-    let url = |name: &str| format!("./mnist/{name}.gz");
-    let train_images = fetch_bytes(&url(mnist::TRAIN_IMAGES)).await?;
-    let train_labels = fetch_bytes(&url(mnist::TRAIN_LABELS)).await?;
-    let test_images = fetch_bytes(&url(mnist::TEST_IMAGES)).await?;
-    let test_labels = fetch_bytes(&url(mnist::TEST_LABELS)).await?;
-    state.status.set("Decompressing MNIST…".into());
-    yield_now().await;
+    let mut files = Vec::new();
+    for name in [mnist::TRAIN_IMAGES, mnist::TRAIN_LABELS, mnist::TEST_IMAGES, mnist::TEST_LABELS] {
+        files.push(fetch_gunzipped(&format!("./mnist/{name}.gz")).await?);
+    }
+    let [train_images, train_labels, test_images, test_labels] = <[Vec<u8>; 4]>::try_from(files).expect("four files");
     let data = mnist::from_bytes(mnist::MnistBytes {
         train_images: &train_images,
         train_labels: &train_labels,
@@ -126,7 +125,7 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
     state.running.set(true);
     state.stop_requested.set(false);
     state.error.set(None);
-    state.losses.set(Vec::new());
+    state.curves.set(Default::default());
     let outcome = async {
         let data = load_mnist(state).await?;
         state.status.set("Starting the backend…".into());
@@ -152,6 +151,7 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
             eval_seconds: r.timings.eval_seconds,
             points: points.len(),
             scatter_svg: svg,
+            class_names: data.class_names.clone(),
             stopped_early: r.stopped_early,
         }))
     }
@@ -173,7 +173,7 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
 /// Shows progress in the page and yields to the browser at least every `YIELD_MS`.
 struct PageObserver {
     state: LabState,
-    pending: Vec<(f64, f64)>,
+    pending: Vec<(f64, Terms)>,
     last_yield: f64,
     last_draw: f64,
     total_steps: usize,
@@ -195,7 +195,7 @@ impl PageObserver {
     fn flush(&mut self) {
         if !self.pending.is_empty() {
             let new = std::mem::take(&mut self.pending);
-            self.state.losses.update(|l| l.extend(new));
+            self.state.curves.update(|c| new.iter().for_each(|(step, terms)| c.push(*step, terms)));
         }
         self.last_draw = now_ms();
     }
@@ -210,8 +210,8 @@ impl Observer for PageObserver {
                 self.started = now_ms();
                 self.state.status.set(format!("Training: {labelled} labelled images, {} steps…", self.total_steps));
             }
-            TrainEvent::Step { epoch, step, global_step, loss, .. } => {
-                self.pending.push((*global_step as f64, *loss));
+            TrainEvent::Step { epoch, step, global_step, loss, terms } => {
+                self.pending.push((*global_step as f64, terms.clone()));
                 let now = now_ms();
                 if now - self.last_draw > DRAW_MS {
                     self.flush();

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::state::LabState;
-use crate::report::plot::loss_curve_svg;
+use crate::report::plot::{loss_curves_svg, CLASS_COLORS};
 
 /// Most points drawn on the loss curve; longer runs are thinned evenly.
 const MAX_CURVE_POINTS: usize = 1500;
@@ -13,16 +13,15 @@ const MAX_CURVE_POINTS: usize = 1500;
 pub fn LossChart() -> impl IntoView {
     let state = expect_context::<LabState>();
     let svg = move || {
-        state.losses.with(|points| {
-            let stride = points.len().div_ceil(MAX_CURVE_POINTS).max(1);
-            let thinned: Vec<(f64, f64)> = points.iter().step_by(stride).copied().collect();
-            loss_curve_svg(&thinned, 560, 260).unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"))
+        state.curves.with(|c| {
+            loss_curves_svg(&c.thinned(MAX_CURVE_POINTS), 560, 260).unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"))
         })
     };
     view! {
         <section class="panel">
-            <h2>"Loss (batch-all triplet)"</h2>
-            <div class="chart" data-testid="loss-chart" data-points=move || state.losses.with(|l| l.len()) inner_html=svg></div>
+            <h2>"Training"</h2>
+            <p class="muted">"triplet: batch-all loss (mean over active triplets) · active_triplets: share of valid triplets still violating the margin"</p>
+            <div class="chart" data-testid="loss-chart" data-points=move || state.curves.with(|c| c.len()) inner_html=svg></div>
         </section>
     }
 }
@@ -51,6 +50,14 @@ pub fn Results() -> impl IntoView {
                     </p>
                     <p class="muted">{format!("{} test images, PCA to 2-D when the latent has more than 2 dimensions", r.points)}</p>
                     <div class="chart scatter" data-testid="scatter" data-points=r.points inner_html=r.scatter_svg></div>
+                    <ul class="legend" aria-label="classes">
+                        {r.class_names.iter().enumerate().map(|(i, name)| {
+                            let (red, green, blue) = CLASS_COLORS[i % CLASS_COLORS.len()];
+                            view! {
+                                <li><span class="swatch" style=format!("background: rgb({red},{green},{blue})")></span>{name.clone()}</li>
+                            }
+                        }).collect_view()}
+                    </ul>
                 }.into_any(),
             }}
         </section>

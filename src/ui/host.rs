@@ -25,14 +25,40 @@ pub async fn yield_now() {
     let _ = JsFuture::from(promise).await;
 }
 
-/// GETs `url` (relative to the page) and returns its bytes.
-pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+/// GETs a gzip file and returns it decompressed by the browser's own `DecompressionStream`
+/// (native code, off the main thread's critical path); the Rust decoder is the fallback.
+pub async fn fetch_gunzipped(url: &str) -> Result<Vec<u8>, String> {
+    let response = fetch_ok(url).await?;
+    let Some((pair, body)) = native_gunzip().zip(response.body()) else {
+        let bytes = read_body(url, &response).await?;
+        return crate::data::idx::gunzip(&bytes, crate::data::idx::MAX_IDX_BYTES).map_err(|e| format!("{url}: {e}"));
+    };
+    let inflated = web_sys::Response::new_with_opt_readable_stream(Some(&body.pipe_through(&pair)))
+        .map_err(|e| js_err(url, e))?;
+    read_body(url, &inflated).await.map_err(|e| format!("{e} (is it a gzip file?)"))
+}
+
+/// A `DecompressionStream("gzip")` as a pipe, when the browser has one (looked up dynamically:
+/// web-sys marks it unstable).
+fn native_gunzip() -> Option<web_sys::ReadableWritablePair> {
+    let ctor: Function = Reflect::get(&js_sys::global(), &"DecompressionStream".into()).ok()?.dyn_into().ok()?;
+    let inflate = Reflect::construct(&ctor, &js_sys::Array::of1(&"gzip".into())).ok()?;
+    let readable: web_sys::ReadableStream = Reflect::get(&inflate, &"readable".into()).ok()?.dyn_into().ok()?;
+    let writable: web_sys::WritableStream = Reflect::get(&inflate, &"writable".into()).ok()?.dyn_into().ok()?;
+    Some(web_sys::ReadableWritablePair::new(&readable, &writable))
+}
+
+async fn fetch_ok(url: &str) -> Result<web_sys::Response, String> {
     let window = web_sys::window().ok_or("no window")?;
     let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| js_err(url, e))?;
     let response: web_sys::Response = response.dyn_into().map_err(|e| js_err(url, e))?;
     if !response.ok() {
         return Err(format!("{url}: HTTP {}", response.status()));
     }
+    Ok(response)
+}
+
+async fn read_body(url: &str, response: &web_sys::Response) -> Result<Vec<u8>, String> {
     let buffer = response.array_buffer().map_err(|e| js_err(url, e))?;
     let buffer = JsFuture::from(buffer).await.map_err(|e| js_err(url, e))?;
     Ok(Uint8Array::new(&buffer).to_vec())

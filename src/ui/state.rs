@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::config::ExperimentConfig;
+use crate::report::Curves;
 
 /// Scores and scatter of the last finished run.
 #[derive(Clone, Debug, PartialEq)]
@@ -14,6 +15,7 @@ pub struct RunView {
     pub eval_seconds: f64,
     pub points: usize,
     pub scatter_svg: String,
+    pub class_names: Vec<String>,
     pub stopped_early: bool,
 }
 
@@ -28,8 +30,8 @@ pub struct LabState {
     /// What ran: "WebGPU — adapter" or "CPU (wasm) — why".
     pub backend_used: RwSignal<Option<String>>,
     pub backend_kind: RwSignal<Option<String>>,
-    /// (global step, loss) of the current run.
-    pub losses: RwSignal<Vec<(f64, f64)>>,
+    /// Loss terms per step of the current run.
+    pub curves: RwSignal<Curves>,
     pub result: RwSignal<Option<RunView>>,
     pub error: RwSignal<Option<String>>,
 }
@@ -44,7 +46,7 @@ impl LabState {
             data_summary: RwSignal::new(None),
             backend_used: RwSignal::new(None),
             backend_kind: RwSignal::new(None),
-            losses: RwSignal::new(Vec::new()),
+            curves: RwSignal::new(Curves::default()),
             result: RwSignal::new(None),
             error: RwSignal::new(None),
         }

@@ -63,6 +63,18 @@ test('trains on the CPU backend and shows metrics, loss curve and scatter', { ti
   assert.equal(r.lossPoints, 120, 'one loss point per step');
   assert.match(await lab.byId('status').innerText(), /^Done/);
   await lab.page.screenshot({ path: `${OUT}/lab-cpu.png`, fullPage: true });
+
+  // A second run in the same page, stopped early: training ends, the model is still evaluated.
+  await lab.configure({ steps: 5000 });
+  await lab.byId('train').click();
+  await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid=loss-chart]').dataset.points) >= 5);
+  await lab.byId('stop').click();
+  await lab.page.waitForFunction(() => /stopped early/.test(document.querySelector('[data-testid=timing]')?.innerText ?? ''), null, {
+    timeout: 120_000,
+  });
+  const steps = Number(await lab.byId('loss-chart').getAttribute('data-points'));
+  assert.ok(steps >= 5 && steps < 5000, `stopped after ${steps} steps`);
+  assert.ok(Number(await lab.byId('accuracy').innerText()) > 0.1);
   await lab.page.close();
 });
 
