@@ -32,7 +32,7 @@ pub async fn run_experiment(
     // Small passes on the CPU keep each one short (the page yields between them); a GPU
     // prefers few large dispatches.
     let chunk = if backend.kind == "cpu" { 256 } else { 2048 };
-    let Some(embeddings) = embed_all(&trained.encoder, &data.test, chunk, device, observer)
+    let Some(embeddings) = embed_all(&trained.model, &data.test, chunk, device, observer)
         .await
         .map_err(TrainError::Device)?
     else {
@@ -42,7 +42,6 @@ pub async fn run_experiment(
     else {
         return Ok(None);
     };
-    let steps: usize = trained.history.len() * crate::train::steps_per_epoch(cfg, data);
     let record = RunRecord {
         config: cfg.clone(),
         history: trained.history,
@@ -52,7 +51,7 @@ pub async fn run_experiment(
         timings: Timings {
             train_seconds: trained.seconds,
             eval_seconds: eval_start.elapsed().as_secs_f64(),
-            seconds_per_step: trained.seconds / steps.max(1) as f64,
+            seconds_per_step: trained.seconds / trained.steps.max(1) as f64,
         },
         stopped_early: trained.stopped,
         version: env!("CARGO_PKG_VERSION").into(),

@@ -81,7 +81,9 @@ fn help_documents_every_flag() {
     let help = String::from_utf8_lossy(&out.stdout);
     for flag in [
         "--config", "--dataset", "--model", "--pl", "--lsdim", "--epochs", "--seed", "--batch-size", "--lr", "--margin",
-        "--steps-per-epoch", "--backend", "--data", "--json", "--plots", "--quiet",
+        "--steps-per-epoch", "--backend", "--data", "--json", "--plots", "--quiet", "--loss", "--miner", "--temperature",
+        "--distance", "--normalize", "--m-per-class", "--augment", "--alpha", "--gamma", "--schedule", "--encoder", "--recon",
+        "--prior-components", "--vamp-components",
     ] {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
     }
@@ -94,7 +96,7 @@ fn bad_input_gives_a_clear_error_and_exit_code_1() {
         (&["train", "--lsdim", "0"], "lsdim: must be in 1..=512, got 0"),
         (&["train", "--data", "/nonexistent"], "cannot read /nonexistent/train-images-idx3-ubyte"),
         (&["train", "--config", "/nonexistent.json"], "/nonexistent.json"),
-        (&["train", "--model", "vae"], "unknown variant `vae`"),
+        (&["train", "--model", "vea"], "unknown variant `vea`"),
     ];
     for (args, expected) in cases {
         let out = dml_lab(args);

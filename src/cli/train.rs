@@ -7,7 +7,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::parse_name;
 use crate::backend::{self, BackendInfo};
-use crate::config::{BackendChoice, DatasetKind, ExperimentConfig, ModelKind};
+use crate::config::{
+    BackendChoice, DatasetKind, DistanceKind, EncoderKind, ExperimentConfig, MetricLossKind, Miner, ModelKind, ReconLoss,
+    Schedule,
+};
 use crate::data::{mnist, Dataset};
 use crate::eval::pca::project_2d;
 use crate::pipeline::{run_experiment, Outcome};
@@ -24,7 +27,7 @@ pub struct TrainArgs {
     /// Dataset: mnist.
     #[arg(long, value_parser = parse_name::<DatasetKind>)]
     dataset: Option<DatasetKind>,
-    /// Model: dml (MLP encoder + triplet loss).
+    /// Model: dml, dml-ae, dml-unit-prior, dml-gmm-prior, metric-vae, ae, vae [default: dml].
     #[arg(long, value_parser = parse_name::<ModelKind>)]
     model: Option<ModelKind>,
     /// Percentage of training images that keep their label, in (0, 100] [default: 10].
@@ -45,9 +48,51 @@ pub struct TrainArgs {
     /// Adam learning rate [default: 0.001].
     #[arg(long)]
     lr: Option<f64>,
-    /// Triplet margin on Euclidean distances [default: 1.0].
+    /// Metric loss: triplet, supcon, center [default: triplet].
+    #[arg(long, value_parser = parse_name::<MetricLossKind>)]
+    loss: Option<MetricLossKind>,
+    /// Triplet miner: batch-all, batch-hard, semi-hard [default: batch-all].
+    #[arg(long, value_parser = parse_name::<Miner>)]
+    miner: Option<Miner>,
+    /// Triplet margin; minimum distance between centres for the center loss [default: 1.0].
     #[arg(long)]
     margin: Option<f64>,
+    /// SupCon temperature [default: 0.1].
+    #[arg(long)]
+    temperature: Option<f64>,
+    /// Distance for triplet and center losses: euclidean, squared-euclidean [default: euclidean].
+    #[arg(long, value_parser = parse_name::<DistanceKind>)]
+    distance: Option<DistanceKind>,
+    /// L2-normalise embeddings before the triplet or center loss [default: false].
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    normalize: Option<bool>,
+    /// Labelled images per class in each labelled batch; 0 = plain random batches [default: 0].
+    #[arg(long)]
+    m_per_class: Option<usize>,
+    /// Randomly rotate, scale and shift the labelled images of each batch [default: false].
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    augment: Option<bool>,
+    /// Weight of L_U against L_S in [0, 1] (schedules alternating, joint) [default: 0.5].
+    #[arg(long)]
+    alpha: Option<f64>,
+    /// Weight of L_S in L = L_U + γ·L_S (schedule joint-gamma) [default: 1.0].
+    #[arg(long)]
+    gamma: Option<f64>,
+    /// Schedule: alternating (the paper), joint, joint-gamma [default: joint].
+    #[arg(long, value_parser = parse_name::<Schedule>)]
+    schedule: Option<Schedule>,
+    /// Encoder and mirrored decoder: mlp, conv [default: mlp].
+    #[arg(long, value_parser = parse_name::<EncoderKind>)]
+    encoder: Option<EncoderKind>,
+    /// Reconstruction loss: mse, bce [default: mse].
+    #[arg(long, value_parser = parse_name::<ReconLoss>)]
+    recon: Option<ReconLoss>,
+    /// GMM prior components: 0 = 2^lsdim hypercube vertices (the paper), K > 0 = K spread out [default: 0].
+    #[arg(long)]
+    prior_components: Option<usize>,
+    /// VampPrior pseudo-inputs [default: 100].
+    #[arg(long)]
+    vamp_components: Option<usize>,
     /// Optimiser steps per epoch; 0 = one full pass over the training images [default: 0].
     #[arg(long)]
     steps_per_epoch: Option<usize>,
@@ -80,7 +125,10 @@ impl TrainArgs {
         macro_rules! set {
             ($($f:ident),*) => { $( if let Some(v) = self.$f.clone() { cfg.$f = v; } )* };
         }
-        set!(dataset, model, pl, lsdim, epochs, seed, batch_size, lr, margin, steps_per_epoch, backend);
+        set!(
+            dataset, model, pl, lsdim, epochs, seed, batch_size, lr, steps_per_epoch, backend, loss, miner, margin, temperature,
+            distance, normalize, m_per_class, augment, alpha, gamma, schedule, encoder, recon, prior_components, vamp_components
+        );
         cfg.validate().map_err(|e| e.to_string())?;
         Ok(cfg)
     }
@@ -95,8 +143,17 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
     let (device, info) = pick_device(cfg.backend)?;
     if !args.quiet {
         eprintln!(
-            "{}: {} train / {} test images, pl {}%, lsdim {}, {} epochs, backend {} ({})",
-            data.name, data.train.len(), data.test.len(), cfg.pl, cfg.lsdim, cfg.epochs, info.kind, info.detail
+            "{}: {} train / {} test images; model {}, pl {}%, lsdim {}, {} epochs, {:?} schedule; backend {} ({})",
+            data.name,
+            data.train.len(),
+            data.test.len(),
+            cfg.model.name(),
+            cfg.pl,
+            cfg.lsdim,
+            cfg.epochs,
+            cfg.schedule,
+            info.kind,
+            info.detail
         );
     }
     let mut observer = CliObserver::new(args.quiet);
@@ -205,7 +262,8 @@ impl Observer for CliObserver {
             }
             TrainEvent::EpochEnd(r) => {
                 if !self.quiet {
-                    let line = format!("epoch {:>3}  loss {:.4}  ({:.1}s)", r.epoch, r.loss, r.seconds);
+                    let terms: Vec<String> = r.terms.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
+                    let line = format!("epoch {:>3}  loss {:.4}  ({:.1}s)  {}", r.epoch, r.loss, r.seconds, terms.join("  "));
                     self.bar.suspend(|| println!("{line}"));
                 }
             }

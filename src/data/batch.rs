@@ -14,6 +14,15 @@ pub fn images_tensor(set: &ImageSet, indices: &[usize], device: &Device) -> Tens
     Tensor::from_data(TensorData::new(values, [indices.len(), dim]), device)
 }
 
+/// Like [`images_tensor`], with each image randomly rotated, scaled and shifted.
+pub fn augmented_images_tensor(set: &ImageSet, indices: &[usize], rng: &mut rand::rngs::StdRng, device: &Device) -> Tensor<2> {
+    let mut values = Vec::with_capacity(indices.len() * set.dim());
+    for &i in indices {
+        values.extend(super::augment::augment(set.image(i), set.rows, set.cols, rng));
+    }
+    Tensor::from_data(TensorData::new(values, [indices.len(), set.dim()]), device)
+}
+
 /// The labels at `indices` as host bytes (the metric losses mine pairs on the host).
 pub fn labels_of(set: &ImageSet, indices: &[usize]) -> Vec<u8> {
     indices.iter().map(|&i| set.labels[i]).collect()

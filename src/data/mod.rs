@@ -1,5 +1,6 @@
 //! Stage 1, data: file formats, datasets, partial labels and batches.
 
+pub mod augment;
 pub mod batch;
 pub mod dataset;
 pub mod idx;

@@ -1,16 +1,16 @@
-//! Embedding a whole image set with a trained encoder, in chunks.
+//! Embedding a whole image set with a trained model, in chunks.
 
 use burn::prelude::*;
 
 use crate::data::batch::images_tensor;
 use crate::data::ImageSet;
-use crate::model::MlpEncoder;
+use crate::model::LabModel;
 use crate::train::{Flow, Observer, TrainEvent};
 
 /// Embeddings `[n * lsdim]` (row-major) of every image in `set`, `chunk` images per forward
 /// pass with an observer event after each; `None` if the observer stopped.
 pub async fn embed_all(
-    encoder: &MlpEncoder,
+    model: &LabModel,
     set: &ImageSet,
     chunk: usize,
     device: &Device,
@@ -20,7 +20,7 @@ pub async fn embed_all(
     let n = set.len();
     for start in (0..n).step_by(chunk.max(1)) {
         let idx: Vec<usize> = (start..(start + chunk).min(n)).collect();
-        let z = encoder.forward(images_tensor(set, &idx, device)); // [chunk, lsdim]
+        let z = model.embed(images_tensor(set, &idx, device)); // [chunk, lsdim]
         let data = z.into_data_async().await.map_err(|e| format!("reading embeddings: {e:?}"))?;
         out.extend(data.try_to_vec::<f32>().map_err(|e| format!("embeddings: {e:?}"))?);
         let event = TrainEvent::Embedding { done: idx.len() + start, total: n };

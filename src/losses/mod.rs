@@ -1,6 +1,13 @@
-//! Stage 3, losses: distances and metric losses (later reconstruction and KL terms).
+//! Stage 3, losses: distances, metric losses (triplet with miners, SupCon, center) and the
+//! ELBO's terms (reconstruction, Gaussian and mixture log-densities, KL).
 
+pub mod center;
 pub mod distance;
+pub mod kl;
+pub mod metric;
+pub mod reconstruction;
+pub mod supcon;
 pub mod triplet;
 
+pub use metric::{MetricLoss, MetricOutput};
 pub use triplet::{TripletLoss, TripletOutput};

@@ -1,65 +1,121 @@
-//! Triplet margin loss with batch-all online mining.
+//! Triplet margin loss with online mining: batch-all, batch-hard or semi-hard.
 //!
-//! For every anchor `a`, positive `p` (same label, `p != a`) and negative `n` (other label) in
-//! the batch, the triplet costs `max(0, d(a,p) − d(a,n) + margin)` on Euclidean distances; the
-//! loss is the mean over the triplets that cost more than zero (Hermans et al. 2017, "batch
-//! all"). Batch-all rather than semi-hard: with randomly initialised encoders and small label
-//! budgets, semi-hard mining often finds no triplet at all in early batches (every negative is
-//! closer than the positive), while batch-all always has a gradient, and averaging over the
-//! active triplets keeps the gradient from fading as most triplets get satisfied.
+//! A triplet (anchor `a`, positive `p` with the same label, negative `n` with another) costs
+//! `max(0, d(a,p) − d(a,n) + margin)`.
+//! - **batch-all** (the default; Hermans et al. 2017): every valid triplet; the loss is the mean
+//!   over the triplets that cost more than zero. With a random initial encoder and small label
+//!   budgets semi-hard mining often finds no triplet in early batches (every negative is closer
+//!   than the positive) while batch-all always has a gradient, and averaging over the active
+//!   triplets keeps the gradient from fading as most triplets get satisfied.
+//! - **batch-hard**: per anchor, the farthest positive and the closest negative.
+//! - **semi-hard** (Schroff et al. 2015, as TensorFlow Addons): per (anchor, positive), the
+//!   closest negative farther than the positive; if none is, the farthest negative.
 //!
-//! Pairs `(a, p)` are enumerated on the host from the labels (cheap: labels are bytes) so the
-//! device works on `[pairs, batch]` instead of the full `[batch, batch, batch]` cube.
+//! Labels are bytes on the host, so pairs and masks are built there and the device works on
+//! `[pairs, batch]` or `[batch, batch]`, never on the `[batch, batch, batch]` cube.
 
 use burn::prelude::*;
 use burn::tensor::{activation::relu, Int};
 
-use super::distance::pairwise_euclidean;
+use super::distance::pairwise;
+use crate::config::{DistanceKind, Miner};
 
-/// The loss value (a one-element tensor, differentiable) and the share of valid triplets that
-/// are still active.
+/// Large distance used to mask entries out of a `min`.
+const FAR: f32 = 1e9;
+
+/// The loss (one element, differentiable) and the share of mined triplets still active.
 pub struct TripletOutput {
     pub loss: Tensor<1>,
     pub active_fraction: Tensor<1>,
 }
 
-/// Batch-all triplet loss.
+/// Triplet margin loss with a miner.
 #[derive(Debug, Clone, Copy)]
 pub struct TripletLoss {
     pub margin: f32,
+    pub miner: Miner,
+    pub distance: DistanceKind,
 }
 
 impl TripletLoss {
+    /// Batch-all on Euclidean distances with the given margin.
+    pub fn batch_all(margin: f32) -> Self {
+        Self { margin, miner: Miner::BatchAll, distance: DistanceKind::Euclidean }
+    }
+
     /// `embeddings: [batch, d]`, `labels`: one class per row. With no valid triplet (fewer than
     /// two classes, or no class with two images) the loss is zero and carries no gradient.
     pub fn forward(&self, embeddings: Tensor<2>, labels: &[u8]) -> TripletOutput {
         let device = embeddings.device();
         let batch = labels.len();
         let (anchors, positives) = positive_pairs(labels);
-        if anchors.is_empty() {
+        let has_negative = labels.iter().any(|&l| l != labels[0]);
+        if anchors.is_empty() || !has_negative {
             let zero = embeddings.sum().mul_scalar(0.0);
             return TripletOutput { loss: zero.clone(), active_fraction: zero.detach() };
         }
-        let pairs = anchors.len();
-        let dist = pairwise_euclidean(embeddings); // [batch, batch]
-        let anchor_idx = Tensor::<1, Int>::from_data(TensorData::new(anchors.clone(), [pairs]), &device);
-        let flat_ap: Vec<i64> = anchors.iter().zip(&positives).map(|(a, p)| a * batch as i64 + p).collect();
-        let flat_ap = Tensor::<1, Int>::from_data(TensorData::new(flat_ap, [pairs]), &device);
-
-        let d_ap = dist.clone().reshape([batch * batch]).select(0, flat_ap).reshape([pairs, 1]);
-        let d_an = dist.select(0, anchor_idx); // [pairs, batch]
-        let neg_mask: Vec<f32> = anchors
-            .iter()
-            .flat_map(|&a| labels.iter().map(move |&l| (l != labels[a as usize]) as u8 as f32))
-            .collect();
-        let neg_mask = Tensor::<2>::from_data(TensorData::new(neg_mask, [pairs, batch]), &device);
-
-        let costs = relu(d_ap - d_an + self.margin) * neg_mask.clone(); // [pairs, batch]
+        let dist = pairwise(embeddings, self.distance); // [batch, batch]
+        let host = |values: Vec<f32>, shape: [usize; 2]| Tensor::<2>::from_data(TensorData::new(values, shape), &device);
+        let costs_and_valid = match self.miner {
+            Miner::BatchHard => {
+                let pos = host(mask(labels, labels, |a, b, i, j| a == b && i != j), [batch, batch]);
+                let neg = host(mask(labels, labels, |a, b, _, _| a != b), [batch, batch]);
+                let valid: Vec<f32> = (0..batch)
+                    .map(|a| {
+                        let has_pos = (0..batch).any(|p| p != a && labels[p] == labels[a]);
+                        let has_neg = (0..batch).any(|n| labels[n] != labels[a]);
+                        (has_pos && has_neg) as u8 as f32
+                    })
+                    .collect();
+                let hardest_pos = (dist.clone() * pos).max_dim(1); // [batch, 1]
+                let hardest_neg = (dist + (neg.neg() + 1.0) * FAR).min_dim(1); // [batch, 1]
+                let costs = relu(hardest_pos - hardest_neg + self.margin);
+                (costs, host(valid, [batch, 1]))
+            }
+            Miner::BatchAll | Miner::SemiHard => {
+                let pairs = anchors.len();
+                let anchor_idx = Tensor::<1, Int>::from_data(TensorData::new(anchors.clone(), [pairs]), &device);
+                let flat_ap: Vec<i64> = anchors.iter().zip(&positives).map(|(a, p)| a * batch as i64 + p).collect();
+                let flat_ap = Tensor::<1, Int>::from_data(TensorData::new(flat_ap, [pairs]), &device);
+                let d_ap = dist.clone().reshape([batch * batch]).select(0, flat_ap).reshape([pairs, 1]);
+                let d_an = dist.select(0, anchor_idx); // [pairs, batch]
+                let anchor_labels: Vec<u8> = anchors.iter().map(|&a| labels[a as usize]).collect();
+                let neg = host(mask(&anchor_labels, labels, |a, b, _, _| a != b), [pairs, batch]);
+                if self.miner == Miner::BatchAll {
+                    let costs = relu(d_ap - d_an + self.margin) * neg.clone(); // [pairs, batch]
+                    (costs, neg)
+                } else {
+                    let farther = d_an.clone().detach().greater(d_ap.clone().detach().repeat_dim(1, batch)).float() * neg.clone();
+                    let has_farther = farther.clone().max_dim(1); // [pairs, 1]
+                    let closest_farther = (d_an.clone() + (farther.neg() + 1.0) * FAR).min_dim(1);
+                    let farthest = (d_an * neg).max_dim(1);
+                    let chosen = closest_farther * has_farther.clone() + farthest * (has_farther.neg() + 1.0);
+                    let costs = relu(d_ap - chosen + self.margin);
+                    let valid = costs.ones_like().detach();
+                    (costs, valid)
+                }
+            }
+        };
+        let (costs, valid) = costs_and_valid;
+        let costs = costs * valid.clone();
         let active = costs.clone().detach().greater_elem(1e-16).float().sum();
-        let valid = neg_mask.sum();
-        let loss = costs.sum() / active.clone().clamp_min(1.0);
-        TripletOutput { loss, active_fraction: active / valid.clamp_min(1.0) }
+        let count = valid.sum().clamp_min(1.0);
+        let loss = if self.miner == Miner::BatchAll {
+            costs.sum() / active.clone().clamp_min(1.0)
+        } else {
+            costs.sum() / count.clone()
+        };
+        TripletOutput { loss, active_fraction: active / count }
     }
+}
+
+/// `mask[i][j] = f(rows[i], cols[j], i, j)` as a flat row-major `Vec<f32>` of 0/1.
+fn mask(rows: &[u8], cols: &[u8], f: impl Fn(u8, u8, usize, usize) -> bool) -> Vec<f32> {
+    rows.iter()
+        .enumerate()
+        .flat_map(|(i, &a)| cols.iter().enumerate().map(move |(j, &b)| (i, j, a, b)))
+        .map(|(i, j, a, b)| f(a, b, i, j) as u8 as f32)
+        .collect()
 }
 
 /// All ordered pairs `(a, p)` with `a != p` and the same label.
@@ -81,70 +137,96 @@ fn positive_pairs(labels: &[u8]) -> (Vec<i64>, Vec<i64>) {
 mod tests {
     use super::*;
 
-    fn run(points: &[[f32; 2]], labels: &[u8], margin: f32) -> (f32, f32) {
+    fn run(loss: TripletLoss, points: &[[f32; 2]], labels: &[u8]) -> (f32, f32) {
         let device = crate::backend::cpu();
         let flat: Vec<f32> = points.iter().flatten().copied().collect();
         let x = Tensor::<2>::from_data(TensorData::new(flat, [points.len(), 2]), &device);
-        let out = TripletLoss { margin }.forward(x, labels);
+        let out = loss.forward(x, labels);
         (out.loss.into_scalar(), out.active_fraction.into_scalar())
     }
 
-    /// Brute force over all (a, p, n) triples, as the definition reads.
-    fn brute_force(points: &[[f32; 2]], labels: &[u8], margin: f32) -> f32 {
-        let d = |i: usize, j: usize| {
-            ((points[i][0] - points[j][0]).powi(2) + (points[i][1] - points[j][1]).powi(2)).sqrt()
-        };
-        let (mut sum, mut active) = (0.0, 0);
-        for a in 0..points.len() {
-            for p in 0..points.len() {
-                for n in 0..points.len() {
-                    if a != p && labels[a] == labels[p] && labels[a] != labels[n] {
-                        let c = (d(a, p) - d(a, n) + margin).max(0.0);
-                        if c > 0.0 {
-                            sum += c;
-                            active += 1;
-                        }
+    fn d(points: &[[f32; 2]], i: usize, j: usize) -> f32 {
+        ((points[i][0] - points[j][0]).powi(2) + (points[i][1] - points[j][1]).powi(2)).sqrt()
+    }
+
+    /// Brute force over all (a, p, n) triples, as each miner's definition reads.
+    fn brute_force(miner: Miner, points: &[[f32; 2]], labels: &[u8], margin: f32) -> f32 {
+        let n = points.len();
+        let cost = |a, p, neg| (d(points, a, p) - d(points, a, neg) + margin).max(0.0);
+        let pos = |a: usize| (0..n).filter(move |&p| p != a && labels[p] == labels[a]);
+        let negs = |a: usize| (0..n).filter(move |&x| labels[x] != labels[a]);
+        let mut costs = Vec::new();
+        for a in 0..n {
+            match miner {
+                Miner::BatchAll => {
+                    for p in pos(a) {
+                        costs.extend(negs(a).map(|x| cost(a, p, x)).filter(|&c| c > 0.0));
+                    }
+                }
+                Miner::BatchHard => {
+                    let hp = pos(a).map(|p| d(points, a, p)).fold(f32::NAN, f32::max);
+                    let hn = negs(a).map(|x| d(points, a, x)).fold(f32::NAN, f32::min);
+                    if !hp.is_nan() && !hn.is_nan() {
+                        costs.push((hp - hn + margin).max(0.0));
+                    }
+                }
+                Miner::SemiHard => {
+                    for p in pos(a) {
+                        let dap = d(points, a, p);
+                        let farther = negs(a).map(|x| d(points, a, x)).filter(|&dn| dn > dap).fold(f32::NAN, f32::min);
+                        let dn = if farther.is_nan() { negs(a).map(|x| d(points, a, x)).fold(f32::NAN, f32::max) } else { farther };
+                        costs.push((dap - dn + margin).max(0.0));
                     }
                 }
             }
         }
-        if active == 0 { 0.0 } else { sum / active as f32 }
+        if costs.is_empty() { 0.0 } else { costs.iter().sum::<f32>() / costs.len() as f32 }
     }
+
+    const POINTS: [[f32; 2]; 7] = [[0.0, 0.0], [0.5, 0.2], [1.0, 0.1], [0.2, 0.9], [1.5, 1.5], [0.3, 0.3], [2.0, 0.0]];
+    const LABELS: [u8; 7] = [0, 1, 0, 2, 1, 2, 0];
 
     #[test]
     fn hand_computed_example() {
         // Points 0,1 are class 0 at distance 2; point 2 (class 1) is 1 away from both.
-        // Triplets (0,1,2) and (1,0,2) each cost 2 − 1 + 1 = 2, so the mean is 2; all active.
-        let (loss, active) = run(&[[0.0, 0.0], [2.0, 0.0], [1.0, 0.0]], &[0, 0, 1], 1.0);
-        assert!((loss - 2.0).abs() < 1e-5, "{loss}");
-        assert!((active - 1.0).abs() < 1e-6);
+        // Triplets (0,1,2) and (1,0,2) each cost 2 − 1 + 1 = 2, so every miner gives 2.
+        for miner in [Miner::BatchAll, Miner::BatchHard, Miner::SemiHard] {
+            let loss = TripletLoss { miner, ..TripletLoss::batch_all(1.0) };
+            let (value, active) = run(loss, &[[0.0, 0.0], [2.0, 0.0], [1.0, 0.0]], &[0, 0, 1]);
+            assert!((value - 2.0).abs() < 1e-5, "{miner:?}: {value}");
+            assert!((active - 1.0).abs() < 1e-6);
+        }
         // Well separated classes: every triplet satisfied, loss 0.
-        let (loss, active) = run(&[[0.0, 0.0], [0.1, 0.0], [5.0, 0.0], [5.1, 0.0]], &[0, 0, 1, 1], 1.0);
+        let (loss, active) = run(TripletLoss::batch_all(1.0), &[[0.0, 0.0], [0.1, 0.0], [5.0, 0.0], [5.1, 0.0]], &[0, 0, 1, 1]);
         assert_eq!((loss, active), (0.0, 0.0));
+        // Semi-hard with squared distances: d²(a,p) = 4, negative at d² = 1 → 4 − 1 + 0.5.
+        let loss = TripletLoss { miner: Miner::SemiHard, distance: DistanceKind::SquaredEuclidean, margin: 0.5 };
+        let (value, _) = run(loss, &[[0.0, 0.0], [2.0, 0.0], [1.0, 0.0]], &[0, 0, 1]);
+        assert!((value - 3.5).abs() < 1e-5, "{value}");
     }
 
     #[test]
-    fn agrees_with_brute_force_on_a_mixed_batch() {
-        let points = [[0.0, 0.0], [0.5, 0.2], [1.0, 0.1], [0.2, 0.9], [1.5, 1.5], [0.3, 0.3], [2.0, 0.0]];
-        let labels = [0, 1, 0, 2, 1, 2, 0];
-        for margin in [0.1, 0.5, 1.0] {
-            let (loss, _) = run(&points, &labels, margin);
-            let expected = brute_force(&points, &labels, margin);
-            assert!((loss - expected).abs() < 1e-4, "margin {margin}: {loss} vs {expected}");
+    fn every_miner_agrees_with_brute_force_on_a_mixed_batch() {
+        for miner in [Miner::BatchAll, Miner::BatchHard, Miner::SemiHard] {
+            for margin in [0.1, 0.5, 1.0] {
+                let (loss, _) = run(TripletLoss { miner, ..TripletLoss::batch_all(margin) }, &POINTS, &LABELS);
+                let expected = brute_force(miner, &POINTS, &LABELS, margin);
+                assert!((loss - expected).abs() < 1e-4, "{miner:?} margin {margin}: {loss} vs {expected}");
+            }
         }
     }
 
     #[test]
-    fn no_positive_pair_means_zero_loss() {
-        let (loss, _) = run(&[[0.0, 0.0], [1.0, 0.0]], &[0, 1], 1.0);
-        assert_eq!(loss, 0.0);
+    fn no_valid_triplet_means_zero_loss() {
+        assert_eq!(run(TripletLoss::batch_all(1.0), &[[0.0, 0.0], [1.0, 0.0]], &[0, 1]).0, 0.0);
+        assert_eq!(run(TripletLoss::batch_all(1.0), &[[0.0, 0.0], [1.0, 0.0]], &[3, 3]).0, 0.0);
     }
 
     #[test]
     fn gradient_pulls_positives_together() {
         let device = crate::backend::cpu().autodiff();
         let x = Tensor::<2>::from_floats([[0.0, 0.0], [2.0, 0.0], [1.0, 0.0]], &device).require_grad();
-        let out = TripletLoss { margin: 1.0 }.forward(x.clone(), &[0, 0, 1]);
+        let out = TripletLoss::batch_all(1.0).forward(x.clone(), &[0, 0, 1]);
         let grads = out.loss.backward();
         let g: Vec<f32> = x.grad(&grads).unwrap().into_data().try_to_vec().unwrap();
         // Anchor 0 moves towards its positive (+x), anchor 1 towards its positive (−x).

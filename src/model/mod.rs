@@ -1,5 +1,8 @@
-//! Stage 2, model: encoders (later decoders and priors).
+//! Stage 2, model: encoders, decoders, priors, and the model that holds them.
 
+pub mod decoder;
 pub mod encoder;
+pub mod lab_model;
+pub mod prior;
 
-pub use encoder::{MlpEncoder, MlpEncoderConfig};
+pub use lab_model::{Encoded, LabModel};

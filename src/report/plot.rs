@@ -122,8 +122,12 @@ mod tests {
             c.push(step as f64, &vec![("triplet".into(), 1.0 / step as f64), ("active_triplets".into(), 0.5)]);
         }
         let svg = loss_curves_svg(&c, 400, 200).unwrap();
-        assert_eq!(svg.matches("<polyline").count(), 2 + 2, "two series and their legend marks: {svg}");
-        assert!(svg.contains("active_triplets"));
+        // Each series: its line and its legend mark, in the series' colour.
+        for color in ["#1F77B4", "#FF7F0E"] {
+            let lines = svg.lines().filter(|l| l.starts_with("<polyline") && l.contains(color)).count();
+            assert_eq!(lines, 2, "{color}: {svg}");
+        }
+        assert!(svg.contains("triplet") && svg.contains("active_triplets"));
         assert!(loss_curves_svg(&Curves::default(), 400, 200).is_ok());
     }
 }

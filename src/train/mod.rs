@@ -1,7 +1,10 @@
-//! Stage 4, training: the step-wise loop, its batches and the events it reports.
+//! Stage 4, training: the step-wise loop, its batches, the schedule and each step's objective,
+//! and the events it reports.
 
 pub mod events;
+pub mod objective;
 pub mod sampler;
+pub mod schedule;
 pub mod trainer;
 
 pub use events::{EpochRecord, Flow, Observer, Silent, TrainEvent};

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::state::LabState;
-use crate::config::{BackendChoice, ExperimentConfig};
+use crate::config::{BackendChoice, ExperimentConfig, MetricLossKind, ModelKind, Schedule};
 
 /// A labelled number input bound to one config field.
 #[component]
@@ -52,6 +52,53 @@ fn NumberField(
     }
 }
 
+/// A labelled `<select>` bound to one kebab-case config enum.
+#[component]
+fn EnumSelect(
+    /// Text shown before the select.
+    label: &'static str,
+    /// `data-testid` of the select.
+    testid: &'static str,
+    /// (value, text) of each option; values are the config's kebab-case names.
+    options: Vec<(String, String)>,
+    /// Reads the field's name from the config.
+    get: fn(&ExperimentConfig) -> String,
+    /// Writes a name into the config.
+    set: fn(&mut ExperimentConfig, &str),
+) -> impl IntoView {
+    let state = expect_context::<LabState>();
+    view! {
+        <label class="field">
+            <span>{label}</span>
+            <select
+                data-testid=testid
+                disabled=move || state.running.get()
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    state.config.update(|c| set(c, &value));
+                }
+            >
+                {options.into_iter().map(|(value, text)| {
+                    let v = value.clone();
+                    view! { <option value=value selected=move || get(&state.config.get()) == v>{text}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// The kebab-case name of a config enum value.
+fn name_of<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+/// Sets a config enum from its kebab-case name (unknown names leave it unchanged).
+fn set_named<T: serde::de::DeserializeOwned>(field: &mut T, name: &str) {
+    if let Ok(v) = serde_json::from_value(serde_json::Value::String(name.into())) {
+        *field = v;
+    }
+}
+
 fn parse<T: std::str::FromStr>(text: &str) -> Result<T, String> {
     text.trim().parse().map_err(|_| format!("not a number: {text:?}"))
 }
@@ -64,10 +111,17 @@ pub fn ExperimentForm() -> impl IntoView {
     view! {
         <fieldset class="form">
             <legend>"Experiment"</legend>
-            <label class="field">
-                <span>"dataset / model"</span>
-                <span class="fixed">"MNIST · DML (MLP 784-512-256-d, batch-all triplet)"</span>
-            </label>
+            <EnumSelect label="model" testid="model"
+                options=ModelKind::ALL.iter().map(|m| (m.name(), m.name())).collect()
+                get=|c| c.model.name() set=|c, v| set_named(&mut c.model, v) />
+            <EnumSelect label="metric loss" testid="loss"
+                options=[MetricLossKind::Triplet, MetricLossKind::Supcon, MetricLossKind::Center].iter().map(|l| (name_of(l), name_of(l))).collect()
+                get=|c| name_of(&c.loss) set=|c, v| set_named(&mut c.loss, v) />
+            <EnumSelect label="schedule" testid="schedule"
+                options=[Schedule::Joint, Schedule::Alternating, Schedule::JointGamma].iter().map(|l| (name_of(l), name_of(l))).collect()
+                get=|c| name_of(&c.schedule) set=|c, v| set_named(&mut c.schedule, v) />
+            <NumberField label="alpha (weight of L_U)" testid="alpha" min="0" step="any"
+                get=|c| c.alpha.to_string() set=|c, t| { c.alpha = parse(t)?; Ok(()) } />
             <NumberField label="labelled %" testid="pl" min="0.01" step="any"
                 get=|c| c.pl.to_string() set=|c, t| { c.pl = parse(t)?; Ok(()) } />
             <NumberField label="latent dim" testid="lsdim" min="1" step="1"
