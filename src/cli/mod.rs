@@ -34,8 +34,3 @@ pub fn main() -> ExitCode {
         }
     }
 }
-
-/// Parses a config enum from its kebab-case name, the same names the JSON uses.
-fn parse_name<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|e| e.to_string())
-}

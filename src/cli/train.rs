@@ -5,11 +5,10 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::parse_name;
 use crate::backend::{self, BackendInfo};
 use crate::config::{
-    BackendChoice, DatasetKind, DistanceKind, EncoderKind, ExperimentConfig, MetricLossKind, Miner, ModelKind, ReconLoss,
-    Schedule,
+    parse_name, BackendChoice, DatasetKind, DistanceKind, EncoderKind, ExperimentConfig,
+    MetricLossKind, Miner, ModelKind, ReconLoss, Schedule,
 };
 use crate::data::{mnist, Dataset};
 use crate::eval::pca::project_2d;
@@ -117,17 +116,45 @@ impl TrainArgs {
     fn config(&self) -> Result<ExperimentConfig, String> {
         let mut cfg = match &self.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-                ExperimentConfig::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                ExperimentConfig::from_json(&text)
+                    .map_err(|e| format!("{}: {e}", path.display()))?
             }
-            None => ExperimentConfig { backend: BackendChoice::Cpu, ..Default::default() },
+            None => ExperimentConfig {
+                backend: BackendChoice::Cpu,
+                ..Default::default()
+            },
         };
         macro_rules! set {
             ($($f:ident),*) => { $( if let Some(v) = self.$f.clone() { cfg.$f = v; } )* };
         }
         set!(
-            dataset, model, pl, lsdim, epochs, seed, batch_size, lr, steps_per_epoch, backend, loss, miner, margin, temperature,
-            distance, normalize, m_per_class, augment, alpha, gamma, schedule, encoder, recon, prior_components, vamp_components
+            dataset,
+            model,
+            pl,
+            lsdim,
+            epochs,
+            seed,
+            batch_size,
+            lr,
+            steps_per_epoch,
+            backend,
+            loss,
+            miner,
+            margin,
+            temperature,
+            distance,
+            normalize,
+            m_per_class,
+            augment,
+            alpha,
+            gamma,
+            schedule,
+            encoder,
+            recon,
+            prior_components,
+            vamp_components
         );
         cfg.validate().map_err(|e| e.to_string())?;
         Ok(cfg)
@@ -173,12 +200,26 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
 }
 
 fn pick_device(choice: BackendChoice) -> Result<(burn::prelude::Device, BackendInfo), String> {
-    let cpu = || (backend::cpu(), BackendInfo { kind: "cpu".into(), detail: "ndarray".into() });
+    let cpu = || {
+        (
+            backend::cpu(),
+            BackendInfo {
+                kind: "cpu".into(),
+                detail: "ndarray".into(),
+            },
+        )
+    };
     match choice {
         BackendChoice::Cpu => Ok(cpu()),
         #[cfg(feature = "wgpu")]
         BackendChoice::Wgpu | BackendChoice::Auto => match pollster::block_on(backend::wgpu()) {
-            Ok(device) => Ok((device, BackendInfo { kind: "wgpu".into(), detail: "native wgpu".into() })),
+            Ok(device) => Ok((
+                device,
+                BackendInfo {
+                    kind: "wgpu".into(),
+                    detail: "native wgpu".into(),
+                },
+            )),
             Err(e) if choice == BackendChoice::Auto => {
                 let (device, mut info) = cpu();
                 info.detail = format!("ndarray (wgpu unavailable: {e})");
@@ -187,7 +228,9 @@ fn pick_device(choice: BackendChoice) -> Result<(burn::prelude::Device, BackendI
             Err(e) => Err(format!("wgpu: {e}")),
         },
         #[cfg(not(feature = "wgpu"))]
-        BackendChoice::Wgpu => Err("this build has no wgpu backend; rebuild with `--features wgpu`".into()),
+        BackendChoice::Wgpu => {
+            Err("this build has no wgpu backend; rebuild with `--features wgpu`".into())
+        }
         #[cfg(not(feature = "wgpu"))]
         BackendChoice::Auto => {
             let (device, mut info) = cpu();
@@ -210,16 +253,31 @@ fn print_table(outcome: &Outcome) {
         r.timings.train_seconds,
         r.timings.seconds_per_step * 1000.0,
         r.timings.eval_seconds,
-        if r.stopped_early { "; stopped early" } else { "" }
+        if r.stopped_early {
+            "; stopped early"
+        } else {
+            ""
+        }
     );
 }
 
-fn write_plots(dir: &std::path::Path, outcome: &Outcome, curves: &Curves, data: &Dataset) -> Result<(), String> {
+fn write_plots(
+    dir: &std::path::Path,
+    outcome: &Outcome,
+    curves: &Curves,
+    data: &Dataset,
+) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let points = project_2d(&outcome.test_embeddings, outcome.record.config.lsdim);
     let files = [
-        ("loss.svg", loss_curves_svg(&curves.thinned(2000), 800, 400)?),
-        ("scatter.svg", scatter_svg(&points, &data.test.labels, 800, 800)?),
+        (
+            "loss.svg",
+            loss_curves_svg(&curves.thinned(2000), 800, 400)?,
+        ),
+        (
+            "scatter.svg",
+            scatter_svg(&points, &data.test.labels, 800, 800)?,
+        ),
     ];
     for (name, svg) in files {
         let path = dir.join(name);
@@ -237,37 +295,65 @@ struct CliObserver {
 
 impl CliObserver {
     fn new(quiet: bool) -> Self {
-        let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(0) };
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(0)
+        };
         bar.set_style(
             ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps ({per_sec}, eta {eta}) {msg}")
                 .expect("a valid template"),
         );
-        Self { bar, quiet, curves: Curves::default() }
+        Self {
+            bar,
+            quiet,
+            curves: Curves::default(),
+        }
     }
 }
 
 impl Observer for CliObserver {
     async fn on_event(&mut self, event: &TrainEvent) -> Flow {
         match event {
-            TrainEvent::Started { epochs, steps_per_epoch, labelled } => {
+            TrainEvent::Started {
+                epochs,
+                steps_per_epoch,
+                labelled,
+            } => {
                 self.bar.set_length((epochs * steps_per_epoch) as u64);
                 if !self.quiet {
                     self.bar.suspend(|| eprintln!("{labelled} labelled training images, {steps_per_epoch} steps per epoch"));
                 }
             }
-            TrainEvent::Step { epoch, global_step, loss, terms, .. } => {
+            TrainEvent::Step {
+                epoch,
+                global_step,
+                loss,
+                terms,
+                ..
+            } => {
                 self.curves.push(*global_step as f64, terms);
                 self.bar.inc(1);
-                self.bar.set_message(format!("epoch {epoch} loss {loss:.4}"));
+                self.bar
+                    .set_message(format!("epoch {epoch} loss {loss:.4}"));
             }
             TrainEvent::EpochEnd(r) => {
                 if !self.quiet {
-                    let terms: Vec<String> = r.terms.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
-                    let line = format!("epoch {:>3}  loss {:.4}  ({:.1}s)  {}", r.epoch, r.loss, r.seconds, terms.join("  "));
+                    let terms: Vec<String> =
+                        r.terms.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
+                    let line = format!(
+                        "epoch {:>3}  loss {:.4}  ({:.1}s)  {}",
+                        r.epoch,
+                        r.loss,
+                        r.seconds,
+                        terms.join("  ")
+                    );
                     self.bar.suspend(|| println!("{line}"));
                 }
             }
-            TrainEvent::Embedding { done, total } => self.bar.set_message(format!("embedding test set {done}/{total}")),
+            TrainEvent::Embedding { done, total } => self
+                .bar
+                .set_message(format!("embedding test set {done}/{total}")),
             TrainEvent::Probing { name } => self.bar.set_message(format!("{name} probe")),
         }
         Flow::Continue

@@ -12,7 +12,10 @@ const MAX_SHIFT: f32 = 2.0;
 pub fn augment(image: &[u8], rows: usize, cols: usize, rng: &mut StdRng) -> Vec<f32> {
     let angle = (rng.random::<f32>() * 2.0 - 1.0) * MAX_DEGREES.to_radians();
     let scale = 1.0 + (rng.random::<f32>() * 2.0 - 1.0) * MAX_SCALE;
-    let (dx, dy) = ((rng.random::<f32>() * 2.0 - 1.0) * MAX_SHIFT, (rng.random::<f32>() * 2.0 - 1.0) * MAX_SHIFT);
+    let (dx, dy) = (
+        (rng.random::<f32>() * 2.0 - 1.0) * MAX_SHIFT,
+        (rng.random::<f32>() * 2.0 - 1.0) * MAX_SHIFT,
+    );
     let (cy, cx) = ((rows as f32 - 1.0) / 2.0, (cols as f32 - 1.0) / 2.0);
     let (sin, cos) = angle.sin_cos();
     let pixel = |r: isize, c: isize| -> f32 {
@@ -57,7 +60,10 @@ mod tests {
         let out = augment(&image, 28, 28, &mut rng);
         let mass_in: f32 = image.iter().map(|&p| p as f32 / 255.0).sum();
         let mass_out: f32 = out.iter().sum();
-        assert!((mass_out / mass_in - 1.0).abs() < 0.3, "{mass_in} → {mass_out}");
+        assert!(
+            (mass_out / mass_in - 1.0).abs() < 0.3,
+            "{mass_in} → {mass_out}"
+        );
         assert!(out.iter().all(|&p| (0.0..=1.0).contains(&p)));
         let original: Vec<f32> = image.iter().map(|&p| p as f32 / 255.0).collect();
         assert_ne!(out, original);

@@ -15,10 +15,20 @@ pub fn images_tensor(set: &ImageSet, indices: &[usize], device: &Device) -> Tens
 }
 
 /// Like [`images_tensor`], with each image randomly rotated, scaled and shifted.
-pub fn augmented_images_tensor(set: &ImageSet, indices: &[usize], rng: &mut rand::rngs::StdRng, device: &Device) -> Tensor<2> {
+pub fn augmented_images_tensor(
+    set: &ImageSet,
+    indices: &[usize],
+    rng: &mut rand::rngs::StdRng,
+    device: &Device,
+) -> Tensor<2> {
     let mut values = Vec::with_capacity(indices.len() * set.dim());
     for &i in indices {
-        values.extend(super::augment::augment(set.image(i), set.rows, set.cols, rng));
+        values.extend(super::augment::augment(
+            set.image(i),
+            set.rows,
+            set.cols,
+            rng,
+        ));
     }
     Tensor::from_data(TensorData::new(values, [indices.len(), set.dim()]), device)
 }

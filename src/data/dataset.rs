@@ -14,9 +14,18 @@ pub enum DataError {
     #[error("{file}: expected labels of shape [n], found dimensions {dims:?}")]
     LabelShape { file: String, dims: Vec<usize> },
     #[error("{split}: {images} images but {labels} labels")]
-    CountMismatch { split: String, images: usize, labels: usize },
+    CountMismatch {
+        split: String,
+        images: usize,
+        labels: usize,
+    },
     #[error("{split}: label {label} at index {index} is out of range (expected 0..{classes})")]
-    LabelOutOfRange { split: String, index: usize, label: u8, classes: usize },
+    LabelOutOfRange {
+        split: String,
+        index: usize,
+        label: u8,
+        classes: usize,
+    },
     #[error("{split}: the split has no images")]
     EmptySplit { split: String },
     #[error("{0}")]
@@ -44,15 +53,34 @@ impl ImageSet {
         labels: &[u8],
         num_classes: usize,
     ) -> Result<Self, DataError> {
-        let img = parse_idx(images).map_err(|source| DataError::Idx { file: images_name.into(), source })?;
-        let lab = parse_idx(labels).map_err(|source| DataError::Idx { file: labels_name.into(), source })?;
+        let img = parse_idx(images).map_err(|source| DataError::Idx {
+            file: images_name.into(),
+            source,
+        })?;
+        let lab = parse_idx(labels).map_err(|source| DataError::Idx {
+            file: labels_name.into(),
+            source,
+        })?;
         if img.dims.len() != 3 {
-            return Err(DataError::ImageShape { file: images_name.into(), dims: img.dims });
+            return Err(DataError::ImageShape {
+                file: images_name.into(),
+                dims: img.dims,
+            });
         }
         if lab.dims.len() != 1 {
-            return Err(DataError::LabelShape { file: labels_name.into(), dims: lab.dims });
+            return Err(DataError::LabelShape {
+                file: labels_name.into(),
+                dims: lab.dims,
+            });
         }
-        Self::new(split, img.data, lab.data, img.dims[1], img.dims[2], num_classes)
+        Self::new(
+            split,
+            img.data,
+            lab.data,
+            img.dims[1],
+            img.dims[2],
+            num_classes,
+        )
     }
 
     /// Builds a set from pixels and labels, checking counts and label range.
@@ -66,16 +94,36 @@ impl ImageSet {
     ) -> Result<Self, DataError> {
         let per_image = rows * cols;
         if per_image == 0 || labels.is_empty() {
-            return Err(DataError::EmptySplit { split: split.into() });
+            return Err(DataError::EmptySplit {
+                split: split.into(),
+            });
         }
         let images = pixels.len() / per_image;
         if images != labels.len() || pixels.len() % per_image != 0 {
-            return Err(DataError::CountMismatch { split: split.into(), images, labels: labels.len() });
+            return Err(DataError::CountMismatch {
+                split: split.into(),
+                images,
+                labels: labels.len(),
+            });
         }
-        if let Some((index, &label)) = labels.iter().enumerate().find(|(_, &l)| l as usize >= num_classes) {
-            return Err(DataError::LabelOutOfRange { split: split.into(), index, label, classes: num_classes });
+        if let Some((index, &label)) = labels
+            .iter()
+            .enumerate()
+            .find(|(_, &l)| l as usize >= num_classes)
+        {
+            return Err(DataError::LabelOutOfRange {
+                split: split.into(),
+                index,
+                label,
+                classes: num_classes,
+            });
         }
-        Ok(Self { pixels, labels, rows, cols })
+        Ok(Self {
+            pixels,
+            labels,
+            rows,
+            cols,
+        })
     }
 
     /// Number of images.
@@ -133,13 +181,18 @@ mod tests {
         let images = encode_idx(&[2, 1, 1], &[0; 2]);
         let labels = encode_idx(&[2], &[3, 10]);
         let err = ImageSet::from_idx("test", "img", &images, "lab", &labels, 10).unwrap_err();
-        assert_eq!(err.to_string(), "test: label 10 at index 1 is out of range (expected 0..10)");
+        assert_eq!(
+            err.to_string(),
+            "test: label 10 at index 1 is out of range (expected 0..10)"
+        );
     }
 
     #[test]
     fn shapes_are_checked() {
         let flat = encode_idx(&[4], &[0; 4]);
         let err = ImageSet::from_idx("train", "img", &flat, "lab", &flat, 10).unwrap_err();
-        assert!(err.to_string().starts_with("img: expected images of shape [n, rows, cols]"));
+        assert!(err
+            .to_string()
+            .starts_with("img: expected images of shape [n, rows, cols]"));
     }
 }

@@ -17,7 +17,9 @@ pub const MAX_IDX_BYTES: usize = 256 * 1024 * 1024;
 pub enum IdxError {
     #[error("the file is empty")]
     Empty,
-    #[error("not an IDX file: it starts with bytes {0:02x} {1:02x}, an IDX file starts with 00 00")]
+    #[error(
+        "not an IDX file: it starts with bytes {0:02x} {1:02x}, an IDX file starts with 00 00"
+    )]
     BadMagic(u8, u8),
     #[error("unsupported IDX element type 0x{0:02x}: only 0x08 (unsigned byte) is supported")]
     UnsupportedType(u8),
@@ -25,10 +27,20 @@ pub enum IdxError {
     TruncatedHeader { needed: usize, actual: usize },
     #[error("the IDX header claims a 0-dimensional array")]
     NoDimensions,
-    #[error("the IDX header claims dimensions {dims:?} ({claimed} bytes), above the {limit}-byte cap")]
-    TooLarge { dims: Vec<usize>, claimed: u128, limit: usize },
+    #[error(
+        "the IDX header claims dimensions {dims:?} ({claimed} bytes), above the {limit}-byte cap"
+    )]
+    TooLarge {
+        dims: Vec<usize>,
+        claimed: u128,
+        limit: usize,
+    },
     #[error("the IDX data is truncated: the header claims dimensions {dims:?} ({claimed} bytes) but only {actual} bytes follow")]
-    TruncatedBody { dims: Vec<usize>, claimed: usize, actual: usize },
+    TruncatedBody {
+        dims: Vec<usize>,
+        claimed: usize,
+        actual: usize,
+    },
     #[error("the IDX data has {extra} bytes after the {claimed} the header claims")]
     TrailingBytes { claimed: usize, extra: usize },
     #[error("the gzip stream is corrupt: {0}")]
@@ -74,7 +86,10 @@ fn parse_raw(bytes: &[u8]) -> Result<IdxArray, IdxError> {
         return Err(IdxError::Empty);
     }
     if bytes.len() < 4 {
-        return Err(IdxError::TruncatedHeader { needed: 4, actual: bytes.len() });
+        return Err(IdxError::TruncatedHeader {
+            needed: 4,
+            actual: bytes.len(),
+        });
     }
     if bytes[0] != 0 || bytes[1] != 0 {
         return Err(IdxError::BadMagic(bytes[0], bytes[1]));
@@ -88,7 +103,10 @@ fn parse_raw(bytes: &[u8]) -> Result<IdxArray, IdxError> {
     }
     let header = 4 + 4 * ndims;
     if bytes.len() < header {
-        return Err(IdxError::TruncatedHeader { needed: header, actual: bytes.len() });
+        return Err(IdxError::TruncatedHeader {
+            needed: header,
+            actual: bytes.len(),
+        });
     }
     let dims: Vec<usize> = bytes[4..header]
         .chunks_exact(4)
@@ -96,17 +114,31 @@ fn parse_raw(bytes: &[u8]) -> Result<IdxArray, IdxError> {
         .collect();
     let claimed: u128 = dims.iter().map(|&d| d as u128).product();
     if claimed > MAX_IDX_BYTES as u128 {
-        return Err(IdxError::TooLarge { dims, claimed, limit: MAX_IDX_BYTES });
+        return Err(IdxError::TooLarge {
+            dims,
+            claimed,
+            limit: MAX_IDX_BYTES,
+        });
     }
     let claimed = claimed as usize;
     let body = &bytes[header..];
     if body.len() < claimed {
-        return Err(IdxError::TruncatedBody { dims, claimed, actual: body.len() });
+        return Err(IdxError::TruncatedBody {
+            dims,
+            claimed,
+            actual: body.len(),
+        });
     }
     if body.len() > claimed {
-        return Err(IdxError::TrailingBytes { claimed, extra: body.len() - claimed });
+        return Err(IdxError::TrailingBytes {
+            claimed,
+            extra: body.len() - claimed,
+        });
     }
-    Ok(IdxArray { dims, data: body.to_vec() })
+    Ok(IdxArray {
+        dims,
+        data: body.to_vec(),
+    })
 }
 
 /// Encodes an array as raw IDX bytes (used by tests and fixtures).
@@ -142,22 +174,52 @@ mod tests {
     #[test]
     fn bad_files_say_what_is_wrong() {
         assert_eq!(parse_idx(&[]), Err(IdxError::Empty));
-        assert_eq!(parse_idx(&[0, 0]), Err(IdxError::TruncatedHeader { needed: 4, actual: 2 }));
-        assert_eq!(parse_idx(b"PK\x03\x04"), Err(IdxError::BadMagic(b'P', b'K')));
-        assert_eq!(parse_idx(&[0, 0, 0x0d, 1, 0, 0, 0, 0]), Err(IdxError::UnsupportedType(0x0d)));
+        assert_eq!(
+            parse_idx(&[0, 0]),
+            Err(IdxError::TruncatedHeader {
+                needed: 4,
+                actual: 2
+            })
+        );
+        assert_eq!(
+            parse_idx(b"PK\x03\x04"),
+            Err(IdxError::BadMagic(b'P', b'K'))
+        );
+        assert_eq!(
+            parse_idx(&[0, 0, 0x0d, 1, 0, 0, 0, 0]),
+            Err(IdxError::UnsupportedType(0x0d))
+        );
         assert_eq!(parse_idx(&[0, 0, 8, 0]), Err(IdxError::NoDimensions));
         assert_eq!(
             parse_idx(&[0, 0, 8, 3, 0, 0, 0, 1]),
-            Err(IdxError::TruncatedHeader { needed: 16, actual: 8 })
+            Err(IdxError::TruncatedHeader {
+                needed: 16,
+                actual: 8
+            })
         );
         let mut truncated = encode_idx(&[2, 3], &[1, 2, 3, 4, 5, 6]);
         truncated.truncate(truncated.len() - 2);
         let err = parse_idx(&truncated).unwrap_err();
-        assert_eq!(err, IdxError::TruncatedBody { dims: vec![2, 3], claimed: 6, actual: 4 });
-        assert!(err.to_string().contains("claims dimensions [2, 3] (6 bytes) but only 4 bytes follow"));
+        assert_eq!(
+            err,
+            IdxError::TruncatedBody {
+                dims: vec![2, 3],
+                claimed: 6,
+                actual: 4
+            }
+        );
+        assert!(err
+            .to_string()
+            .contains("claims dimensions [2, 3] (6 bytes) but only 4 bytes follow"));
         let mut trailing = encode_idx(&[2], &[1, 2]);
         trailing.push(9);
-        assert_eq!(parse_idx(&trailing), Err(IdxError::TrailingBytes { claimed: 2, extra: 1 }));
+        assert_eq!(
+            parse_idx(&trailing),
+            Err(IdxError::TrailingBytes {
+                claimed: 2,
+                extra: 1
+            })
+        );
     }
 
     #[test]
@@ -172,6 +234,9 @@ mod tests {
         let n = gz.len();
         gz.truncate(n / 2);
         assert!(matches!(parse_idx(&gz), Err(IdxError::Gzip(_))));
-        assert!(matches!(parse_idx(&[0x1f, 0x8b, 0xff, 0xff]), Err(IdxError::Gzip(_))));
+        assert!(matches!(
+            parse_idx(&[0x1f, 0x8b, 0xff, 0xff]),
+            Err(IdxError::Gzip(_))
+        ));
     }
 }

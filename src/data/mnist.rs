@@ -21,8 +21,22 @@ pub struct MnistBytes<'a> {
 
 /// Parses MNIST from the bytes of its four files.
 pub fn from_bytes(files: MnistBytes<'_>) -> Result<Dataset, DataError> {
-    let train = ImageSet::from_idx("train", TRAIN_IMAGES, files.train_images, TRAIN_LABELS, files.train_labels, 10)?;
-    let test = ImageSet::from_idx("test", TEST_IMAGES, files.test_images, TEST_LABELS, files.test_labels, 10)?;
+    let train = ImageSet::from_idx(
+        "train",
+        TRAIN_IMAGES,
+        files.train_images,
+        TRAIN_LABELS,
+        files.train_labels,
+        10,
+    )?;
+    let test = ImageSet::from_idx(
+        "test",
+        TEST_IMAGES,
+        files.test_images,
+        TEST_LABELS,
+        files.test_labels,
+        10,
+    )?;
     Ok(Dataset {
         name: "mnist".into(),
         class_names: (0..10).map(|d| d.to_string()).collect(),
@@ -45,8 +59,18 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Dataset, DataError> {
             ))
         })
     };
-    let (a, b, c, d) = (read(TRAIN_IMAGES)?, read(TRAIN_LABELS)?, read(TEST_IMAGES)?, read(TEST_LABELS)?);
-    from_bytes(MnistBytes { train_images: &a, train_labels: &b, test_images: &c, test_labels: &d })
+    let (a, b, c, d) = (
+        read(TRAIN_IMAGES)?,
+        read(TRAIN_LABELS)?,
+        read(TEST_IMAGES)?,
+        read(TEST_LABELS)?,
+    );
+    from_bytes(MnistBytes {
+        train_images: &a,
+        train_labels: &b,
+        test_images: &c,
+        test_labels: &d,
+    })
 }
 
 #[cfg(test)]
@@ -66,12 +90,17 @@ mod tests {
         assert_eq!((ds.train.labels[0], ds.test.labels[0]), (5, 7));
         let mut counts = [0usize; 10];
         ds.test.labels.iter().for_each(|&l| counts[l as usize] += 1);
-        assert_eq!(counts, [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+        assert_eq!(
+            counts,
+            [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+        );
     }
 
     #[test]
     fn a_missing_folder_names_the_file_and_the_fix() {
-        let err = load_dir(std::path::Path::new("/nonexistent")).unwrap_err().to_string();
+        let err = load_dir(std::path::Path::new("/nonexistent"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("train-images-idx3-ubyte"), "{err}");
         assert!(err.contains("npm ci"), "{err}");
     }
@@ -88,6 +117,10 @@ mod tests {
             test_labels: &labels,
         })
         .unwrap_err();
-        assert!(err.to_string().contains("expected images of shape [n, rows, cols]"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("expected images of shape [n, rows, cols]"),
+            "{err}"
+        );
     }
 }

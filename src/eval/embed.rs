@@ -21,9 +21,18 @@ pub async fn embed_all(
     for start in (0..n).step_by(chunk.max(1)) {
         let idx: Vec<usize> = (start..(start + chunk).min(n)).collect();
         let z = model.embed(images_tensor(set, &idx, device)); // [chunk, lsdim]
-        let data = z.into_data_async().await.map_err(|e| format!("reading embeddings: {e:?}"))?;
-        out.extend(data.try_to_vec::<f32>().map_err(|e| format!("embeddings: {e:?}"))?);
-        let event = TrainEvent::Embedding { done: idx.len() + start, total: n };
+        let data = z
+            .into_data_async()
+            .await
+            .map_err(|e| format!("reading embeddings: {e:?}"))?;
+        out.extend(
+            data.try_to_vec::<f32>()
+                .map_err(|e| format!("embeddings: {e:?}"))?,
+        );
+        let event = TrainEvent::Embedding {
+            done: idx.len() + start,
+            total: n,
+        };
         if observer.on_event(&event).await == Flow::Stop {
             return Ok(None);
         }

@@ -18,7 +18,15 @@ pub struct CrossValKnn<'a> {
 impl<'a> CrossValKnn<'a> {
     /// Assigns points to `folds` folds: a seeded shuffle cut into equal contiguous parts, as
     /// scikit-learn's `KFold(shuffle=True)` does.
-    pub fn new(embeddings: &'a [f32], dim: usize, labels: &'a [u8], num_classes: usize, k: usize, folds: usize, seed: u64) -> Self {
+    pub fn new(
+        embeddings: &'a [f32],
+        dim: usize,
+        labels: &'a [u8],
+        num_classes: usize,
+        k: usize,
+        folds: usize,
+        seed: u64,
+    ) -> Self {
         let n = labels.len();
         assert_eq!(embeddings.len(), n * dim, "embeddings and labels disagree");
         let mut order: Vec<usize> = (0..n).collect();
@@ -27,7 +35,14 @@ impl<'a> CrossValKnn<'a> {
         for (pos, &i) in order.iter().enumerate() {
             fold_of[i] = pos * folds / n.max(1);
         }
-        Self { embeddings, dim, labels, num_classes, k, fold_of }
+        Self {
+            embeddings,
+            dim,
+            labels,
+            num_classes,
+            k,
+            fold_of,
+        }
     }
 
     /// Number of points.
@@ -57,7 +72,11 @@ impl<'a> CrossValKnn<'a> {
                     if self.fold_of[j] == self.fold_of[q] {
                         continue;
                     }
-                    let d: f32 = query.iter().zip(self.point(j)).map(|(a, b)| (a - b) * (a - b)).sum();
+                    let d: f32 = query
+                        .iter()
+                        .zip(self.point(j))
+                        .map(|(a, b)| (a - b) * (a - b))
+                        .sum();
                     if best.len() < self.k || d < best[best.len() - 1].0 {
                         let at = best.partition_point(|&(bd, _)| bd <= d);
                         best.insert(at, (d, self.labels[j]));
@@ -106,7 +125,9 @@ mod tests {
     #[test]
     fn random_labels_give_chance() {
         let emb: Vec<f32> = (0..2000).map(|i| ((i * 7919) % 2000) as f32).collect();
-        let labels: Vec<u8> = (0..2000u32).map(|i| (i.wrapping_mul(2654435761) >> 7) as u8 % 10).collect();
+        let labels: Vec<u8> = (0..2000u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 7) as u8 % 10)
+            .collect();
         let knn = CrossValKnn::new(&emb, 1, &labels, 10, 5, 5, 0);
         let acc = accuracy(&labels, &knn.predict(0..2000));
         assert!(acc < 0.2, "{acc}");
@@ -119,11 +140,19 @@ mod tests {
         let emb = [0.0, 0.0, 5.0, 5.0];
         let labels = [1, 0, 0, 1];
         let knn = CrossValKnn::new(&emb, 1, &labels, 2, 1, 2, 3);
-        let knn = CrossValKnn { fold_of: vec![0, 1, 0, 1], ..knn };
+        let knn = CrossValKnn {
+            fold_of: vec![0, 1, 0, 1],
+            ..knn
+        };
         assert_eq!(knn.predict(0..4), vec![0, 1, 1, 0]);
         // With k = 2, point 0 sees one neighbour of each class: the tie goes to class 0.
         let labels = [1, 1, 0, 0];
-        let tie = CrossValKnn { fold_of: vec![0, 1, 1, 0], labels: &labels, k: 2, ..knn };
+        let tie = CrossValKnn {
+            fold_of: vec![0, 1, 1, 0],
+            labels: &labels,
+            k: 2,
+            ..knn
+        };
         assert_eq!(tie.predict(0..1), vec![0]);
     }
 }

@@ -36,16 +36,27 @@ pub async fn knn_probe(
     seed: u64,
     observer: &mut impl Observer,
 ) -> Option<ProbeScores> {
-    if observer.on_event(&TrainEvent::Probing { name: "knn".into() }).await == Flow::Stop {
+    if observer
+        .on_event(&TrainEvent::Probing { name: "knn".into() })
+        .await
+        == Flow::Stop
+    {
         return None;
     }
     let knn = CrossValKnn::new(embeddings, dim, labels, num_classes, KNN_K, KNN_FOLDS, seed);
     let mut pred = Vec::with_capacity(labels.len());
     for start in (0..labels.len()).step_by(KNN_CHUNK) {
         pred.extend(knn.predict(start..(start + KNN_CHUNK).min(labels.len())));
-        if observer.on_event(&TrainEvent::Probing { name: "knn".into() }).await == Flow::Stop {
+        if observer
+            .on_event(&TrainEvent::Probing { name: "knn".into() })
+            .await
+            == Flow::Stop
+        {
             return None;
         }
     }
-    Some(ProbeScores { accuracy: accuracy(labels, &pred), ami: adjusted_mutual_info(labels, &pred) })
+    Some(ProbeScores {
+        accuracy: accuracy(labels, &pred),
+        ami: adjusted_mutual_info(labels, &pred),
+    })
 }

@@ -25,7 +25,11 @@ fn relabel<T: Ord + Copy>(labels: &[T]) -> (Vec<usize>, usize) {
 }
 
 fn contingency<T: Ord + Copy>(truth: &[T], pred: &[T]) -> Contingency {
-    assert_eq!(truth.len(), pred.len(), "labelings must have the same length");
+    assert_eq!(
+        truth.len(),
+        pred.len(),
+        "labelings must have the same length"
+    );
     let (t, nt) = relabel(truth);
     let (p, np) = relabel(pred);
     let mut table = vec![vec![0u64; np]; nt];
@@ -34,7 +38,12 @@ fn contingency<T: Ord + Copy>(truth: &[T], pred: &[T]) -> Contingency {
     }
     let rows = table.iter().map(|r| r.iter().sum()).collect();
     let cols = (0..np).map(|j| table.iter().map(|r| r[j]).sum()).collect();
-    Contingency { table, rows, cols, n: truth.len() as u64 }
+    Contingency {
+        table,
+        rows,
+        cols,
+        n: truth.len() as u64,
+    }
 }
 
 /// Shannon entropy (nats) of a labeling, as `sklearn.metrics.cluster.entropy`.
@@ -49,12 +58,19 @@ pub fn entropy<T: Ord + Copy>(labels: &[T]) -> f64 {
 }
 
 fn entropy_of_counts(counts: &[u64]) -> f64 {
-    let counts: Vec<f64> = counts.iter().filter(|&&c| c > 0).map(|&c| c as f64).collect();
+    let counts: Vec<f64> = counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| c as f64)
+        .collect();
     if counts.len() == 1 {
         return 0.0;
     }
     let sum: f64 = counts.iter().sum();
-    -counts.iter().map(|&c| (c / sum) * (c.ln() - sum.ln())).sum::<f64>()
+    -counts
+        .iter()
+        .map(|&c| (c / sum) * (c.ln() - sum.ln()))
+        .sum::<f64>()
 }
 
 fn mutual_info(c: &Contingency) -> f64 {
@@ -134,7 +150,11 @@ pub fn adjusted_mutual_info<T: Ord + Copy>(truth: &[T], pred: &[T]) -> f64 {
     let emi = expected_mutual_info(&c);
     let normalizer = (entropy_of_counts(&c.rows) + entropy_of_counts(&c.cols)) / 2.0;
     let mut denominator = normalizer - emi;
-    denominator = if denominator < 0.0 { denominator.min(-f64::EPSILON) } else { denominator.max(f64::EPSILON) };
+    denominator = if denominator < 0.0 {
+        denominator.min(-f64::EPSILON)
+    } else {
+        denominator.max(f64::EPSILON)
+    };
     (mi - emi) / denominator
 }
 
@@ -183,8 +203,16 @@ mod tests {
                 adjusted_mutual_info(&c.truth, &c.pred),
             );
             assert!((mi - c.mi).abs() < 1e-9, "case {k}: mi {mi} vs {}", c.mi);
-            assert!((nmi - c.nmi).abs() < 1e-9, "case {k}: nmi {nmi} vs {}", c.nmi);
-            assert!((ami - c.ami).abs() < 1e-9, "case {k}: ami {ami} vs {}", c.ami);
+            assert!(
+                (nmi - c.nmi).abs() < 1e-9,
+                "case {k}: nmi {nmi} vs {}",
+                c.nmi
+            );
+            assert!(
+                (ami - c.ami).abs() < 1e-9,
+                "case {k}: ami {ami} vs {}",
+                c.ami
+            );
         }
     }
 

@@ -7,15 +7,24 @@ pub fn project_2d(points: &[f32], dim: usize) -> Vec<[f32; 2]> {
     let n = if dim == 0 { 0 } else { points.len() / dim };
     let row = |i: usize| &points[i * dim..(i + 1) * dim];
     if dim <= 2 {
-        return (0..n).map(|i| [row(i)[0], if dim == 2 { row(i)[1] } else { 0.0 }]).collect();
+        return (0..n)
+            .map(|i| [row(i)[0], if dim == 2 { row(i)[1] } else { 0.0 }])
+            .collect();
     }
     let mut mean = vec![0.0f64; dim];
     for i in 0..n {
-        row(i).iter().zip(&mut mean).for_each(|(&x, m)| *m += x as f64 / n as f64);
+        row(i)
+            .iter()
+            .zip(&mut mean)
+            .for_each(|(&x, m)| *m += x as f64 / n as f64);
     }
     let mut cov = vec![0.0f64; dim * dim];
     for i in 0..n {
-        let c: Vec<f64> = row(i).iter().zip(&mean).map(|(&x, m)| x as f64 - m).collect();
+        let c: Vec<f64> = row(i)
+            .iter()
+            .zip(&mean)
+            .map(|(&x, m)| x as f64 - m)
+            .collect();
         for a in 0..dim {
             for b in 0..dim {
                 cov[a * dim + b] += c[a] * c[b];
@@ -32,7 +41,11 @@ pub fn project_2d(points: &[f32], dim: usize) -> Vec<[f32; 2]> {
     let second = leading_eigenvector(&cov, dim);
     (0..n)
         .map(|i| {
-            let c: Vec<f64> = row(i).iter().zip(&mean).map(|(&x, m)| x as f64 - m).collect();
+            let c: Vec<f64> = row(i)
+                .iter()
+                .zip(&mean)
+                .map(|(&x, m)| x as f64 - m)
+                .collect();
             let dot = |v: &[f64]| c.iter().zip(v).map(|(a, b)| a * b).sum::<f64>() as f32;
             [dot(&first), dot(&second)]
         })
@@ -40,7 +53,9 @@ pub fn project_2d(points: &[f32], dim: usize) -> Vec<[f32; 2]> {
 }
 
 fn mat_vec(m: &[f64], dim: usize, v: &[f64]) -> Vec<f64> {
-    (0..dim).map(|a| (0..dim).map(|b| m[a * dim + b] * v[b]).sum()).collect()
+    (0..dim)
+        .map(|a| (0..dim).map(|b| m[a * dim + b] * v[b]).sum())
+        .collect()
 }
 
 fn rayleigh(m: &[f64], dim: usize, v: &[f64]) -> f64 {
@@ -54,12 +69,19 @@ fn leading_eigenvector(m: &[f64], dim: usize) -> Vec<f64> {
         let w = mat_vec(m, dim, &v);
         let norm = w.iter().map(|x| x * x).sum::<f64>().sqrt();
         if norm < 1e-300 {
-            return v.iter().map(|x| x / v.iter().map(|y| y * y).sum::<f64>().sqrt()).collect();
+            return v
+                .iter()
+                .map(|x| x / v.iter().map(|y| y * y).sum::<f64>().sqrt())
+                .collect();
         }
         v = w.iter().map(|x| x / norm).collect();
     }
     // Fix the sign so that the largest component is positive.
-    let (i, _) = v.iter().enumerate().fold((0, 0.0), |acc, (i, &x)| if x.abs() > acc.1 { (i, x.abs()) } else { acc });
+    let (i, _) =
+        v.iter().enumerate().fold(
+            (0, 0.0),
+            |acc, (i, &x)| if x.abs() > acc.1 { (i, x.abs()) } else { acc },
+        );
     if v[i] < 0.0 {
         v.iter_mut().for_each(|x| *x = -*x);
     }
@@ -88,7 +110,10 @@ mod tests {
 
     #[test]
     fn low_dimensions_are_kept() {
-        assert_eq!(project_2d(&[1.0, 2.0, 3.0, 4.0], 2), vec![[1.0, 2.0], [3.0, 4.0]]);
+        assert_eq!(
+            project_2d(&[1.0, 2.0, 3.0, 4.0], 2),
+            vec![[1.0, 2.0], [3.0, 4.0]]
+        );
         assert_eq!(project_2d(&[1.0, 2.0], 1), vec![[1.0, 0.0], [2.0, 0.0]]);
     }
 }

@@ -44,14 +44,28 @@ mod tests {
     fn matches_a_direct_computation() {
         let device = crate::backend::cpu();
         let x = Tensor::<2>::from_floats([[0.0, 0.0], [3.0, 4.0], [1.0, 1.0]], &device);
-        let d: Vec<f32> = pairwise_euclidean(x.clone()).into_data().try_to_vec().unwrap();
-        let expected = [0.0, 5.0, 1.4142135, 5.0, 0.0, 3.6055512, 1.4142135, 3.6055512, 0.0];
+        let d: Vec<f32> = pairwise_euclidean(x.clone())
+            .into_data()
+            .try_to_vec()
+            .unwrap();
+        let expected = [
+            0.0, 5.0, 1.4142135, 5.0, 0.0, 3.6055512, 1.4142135, 3.6055512, 0.0,
+        ];
         for (a, b) in d.iter().zip(expected) {
             assert!((a - b).abs() < 1e-5, "{d:?}");
         }
-        let sq: Vec<f32> = pairwise(x.clone(), DistanceKind::SquaredEuclidean).into_data().try_to_vec().unwrap();
-        assert!((sq[1] - 25.0).abs() < 1e-4 && (sq[5] - 13.0).abs() < 1e-4, "{sq:?}");
+        let sq: Vec<f32> = pairwise(x.clone(), DistanceKind::SquaredEuclidean)
+            .into_data()
+            .try_to_vec()
+            .unwrap();
+        assert!(
+            (sq[1] - 25.0).abs() < 1e-4 && (sq[5] - 13.0).abs() < 1e-4,
+            "{sq:?}"
+        );
         let n: Vec<f32> = l2_normalize(x).into_data().try_to_vec().unwrap();
-        assert!((n[2] - 0.6).abs() < 1e-6 && (n[3] - 0.8).abs() < 1e-6, "{n:?}");
+        assert!(
+            (n[2] - 0.6).abs() < 1e-6 && (n[3] - 0.8).abs() < 1e-6,
+            "{n:?}"
+        );
     }
 }

@@ -7,7 +7,11 @@ use burn::prelude::*;
 pub fn gaussian_log_density(z: Tensor<2>, mean: Tensor<2>, logvar: Tensor<2>) -> Tensor<1> {
     let d = z.dims()[1] as f64;
     let sq = (z - mean).powi_scalar(2) * logvar.clone().neg().exp();
-    (sq + logvar).sum_dim(1).squeeze_dim::<1>(1).mul_scalar(-0.5).sub_scalar(0.5 * d * (2.0 * std::f64::consts::PI).ln())
+    (sq + logvar)
+        .sum_dim(1)
+        .squeeze_dim::<1>(1)
+        .mul_scalar(-0.5)
+        .sub_scalar(0.5 * d * (2.0 * std::f64::consts::PI).ln())
 }
 
 /// Log-density `[batch]` at `z: [batch, d]` of the equal-weight mixture of diagonal Gaussians
@@ -32,7 +36,10 @@ pub fn log_sum_exp(x: Tensor<2>) -> Tensor<1> {
 
 /// Analytic KL(N(mean, exp(logvar)) ‖ N(0, I)) per row: `[batch]`.
 pub fn unit_gaussian_kl(mean: Tensor<2>, logvar: Tensor<2>) -> Tensor<1> {
-    (mean.powi_scalar(2) + logvar.clone().exp() - logvar.add_scalar(1.0)).sum_dim(1).squeeze_dim::<1>(1).mul_scalar(0.5)
+    (mean.powi_scalar(2) + logvar.clone().exp() - logvar.add_scalar(1.0))
+        .sum_dim(1)
+        .squeeze_dim::<1>(1)
+        .mul_scalar(0.5)
 }
 
 #[cfg(test)]
@@ -69,7 +76,11 @@ mod tests {
             })
             .sum::<f64>()
             / 3.0;
-        assert!((got as f64 - density.ln()).abs() < 1e-5, "{got} vs {}", density.ln());
+        assert!(
+            (got as f64 - density.ln()).abs() < 1e-5,
+            "{got} vs {}",
+            density.ln()
+        );
     }
 
     #[test]
@@ -85,11 +96,22 @@ mod tests {
         let eps = Tensor::<2>::random([n, 3], Distribution::Normal(0.0, 1.0), &device);
         let z = mean_n.clone() + eps * logvar_n.clone().mul_scalar(0.5).exp();
         let log_q = gaussian_log_density(z.clone(), mean_n, logvar_n);
-        let log_p = gaussian_log_density(z.clone(), Tensor::zeros([n, 3], &device), Tensor::zeros([n, 3], &device));
+        let log_p = gaussian_log_density(
+            z.clone(),
+            Tensor::zeros([n, 3], &device),
+            Tensor::zeros([n, 3], &device),
+        );
         let samples: Vec<f32> = (log_q - log_p).into_data().try_to_vec().unwrap();
         let mc = samples.iter().map(|&x| x as f64).sum::<f64>() / n as f64;
-        let var = samples.iter().map(|&x| (x as f64 - mc).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let var = samples
+            .iter()
+            .map(|&x| (x as f64 - mc).powi(2))
+            .sum::<f64>()
+            / (n - 1) as f64;
         let stderr = (var / n as f64).sqrt();
-        assert!((mc - analytic).abs() < 4.0 * stderr, "MC {mc} ± {stderr} vs analytic {analytic}");
+        assert!(
+            (mc - analytic).abs() < 4.0 * stderr,
+            "MC {mc} ± {stderr} vs analytic {analytic}"
+        );
     }
 }

@@ -26,12 +26,21 @@ impl MetricLoss {
     pub fn from_config(cfg: &ExperimentConfig) -> Self {
         match cfg.loss {
             MetricLossKind::Triplet => Self::Triplet {
-                loss: TripletLoss { margin: cfg.margin as f32, miner: cfg.miner, distance: cfg.distance },
+                loss: TripletLoss {
+                    margin: cfg.margin as f32,
+                    miner: cfg.miner,
+                    distance: cfg.distance,
+                },
                 normalize: cfg.normalize,
             },
-            MetricLossKind::Supcon => Self::SupCon(SupConLoss { temperature: cfg.temperature as f32 }),
+            MetricLossKind::Supcon => Self::SupCon(SupConLoss {
+                temperature: cfg.temperature as f32,
+            }),
             MetricLossKind::Center => Self::Center {
-                loss: CenterLoss { margin: cfg.margin as f32, distance: cfg.distance },
+                loss: CenterLoss {
+                    margin: cfg.margin as f32,
+                    distance: cfg.distance,
+                },
                 normalize: cfg.normalize,
             },
         }
@@ -39,19 +48,33 @@ impl MetricLoss {
 
     /// L_S of `embeddings: [batch, d]` with host `labels`; the center loss needs the model's
     /// `centers: [classes, d]`.
-    pub fn forward(&self, embeddings: Tensor<2>, labels: &[u8], centers: Option<Tensor<2>>) -> MetricOutput {
+    pub fn forward(
+        &self,
+        embeddings: Tensor<2>,
+        labels: &[u8],
+        centers: Option<Tensor<2>>,
+    ) -> MetricOutput {
         let maybe_normalize = |x: Tensor<2>, on: bool| if on { l2_normalize(x) } else { x };
         match self {
             Self::Triplet { loss, normalize } => {
                 let out = loss.forward(maybe_normalize(embeddings, *normalize), labels);
-                MetricOutput { loss: out.loss, terms: vec![("active_triplets", out.active_fraction)] }
+                MetricOutput {
+                    loss: out.loss,
+                    terms: vec![("active_triplets", out.active_fraction)],
+                }
             }
-            Self::SupCon(loss) => MetricOutput { loss: loss.forward(embeddings, labels), terms: vec![] },
+            Self::SupCon(loss) => MetricOutput {
+                loss: loss.forward(embeddings, labels),
+                terms: vec![],
+            },
             Self::Center { loss, normalize } => {
                 let centers = centers.expect("the center loss needs the model's centres");
                 let centers = maybe_normalize(centers, *normalize);
                 let out = loss.forward(maybe_normalize(embeddings, *normalize), labels, centers);
-                MetricOutput { loss: out.pull.clone() + out.push.clone(), terms: vec![("center_pull", out.pull), ("center_push", out.push)] }
+                MetricOutput {
+                    loss: out.pull.clone() + out.push.clone(),
+                    terms: vec![("center_pull", out.pull), ("center_push", out.push)],
+                }
             }
         }
     }

@@ -37,7 +37,10 @@ impl SupConLoss {
         let denominator = log_sum_exp(sim.clone() - eye * 1e9).unsqueeze_dim::<2>(1); // [batch, 1]
         let log_prob = sim - denominator;
         let pos = Tensor::<2>::from_data(TensorData::new(pos, [batch, batch]), &device);
-        let inv_counts: Vec<f32> = counts.iter().map(|&c| if c > 0.0 { 1.0 / c } else { 0.0 }).collect();
+        let inv_counts: Vec<f32> = counts
+            .iter()
+            .map(|&c| if c > 0.0 { 1.0 / c } else { 0.0 })
+            .collect();
         let inv_counts = Tensor::<2>::from_data(TensorData::new(inv_counts, [batch, 1]), &device);
         let per_anchor = (log_prob * pos).sum_dim(1) * inv_counts; // [batch, 1]; 0 for anchors without positives
         per_anchor.sum().neg().div_scalar(anchors as f32)
@@ -52,7 +55,9 @@ mod tests {
         let device = crate::backend::cpu();
         let flat: Vec<f32> = points.iter().flatten().copied().collect();
         let x = Tensor::<2>::from_data(TensorData::new(flat, [points.len(), 2]), &device);
-        SupConLoss { temperature: t }.forward(x, labels).into_scalar()
+        SupConLoss { temperature: t }
+            .forward(x, labels)
+            .into_scalar()
     }
 
     fn brute_force(points: &[[f32; 2]], labels: &[u8], t: f32) -> f32 {
@@ -67,12 +72,18 @@ mod tests {
         let s = |i: usize, j: usize| (z[i][0] * z[j][0] + z[i][1] * z[j][1]) / t;
         let (mut total, mut anchors) = (0.0, 0);
         for i in 0..n {
-            let positives: Vec<usize> = (0..n).filter(|&p| p != i && labels[p] == labels[i]).collect();
+            let positives: Vec<usize> = (0..n)
+                .filter(|&p| p != i && labels[p] == labels[i])
+                .collect();
             if positives.is_empty() {
                 continue;
             }
             let denom: f32 = (0..n).filter(|&a| a != i).map(|a| s(i, a).exp()).sum();
-            total += -positives.iter().map(|&p| (s(i, p).exp() / denom).ln()).sum::<f32>() / positives.len() as f32;
+            total += -positives
+                .iter()
+                .map(|&p| (s(i, p).exp() / denom).ln())
+                .sum::<f32>()
+                / positives.len() as f32;
             anchors += 1;
         }
         total / anchors as f32
@@ -90,11 +101,22 @@ mod tests {
 
     #[test]
     fn agrees_with_brute_force() {
-        let points = [[0.1, 1.0], [0.5, 0.2], [1.0, 0.1], [0.2, 0.9], [1.5, 1.5], [-0.3, 0.3], [2.0, -1.0]];
+        let points = [
+            [0.1, 1.0],
+            [0.5, 0.2],
+            [1.0, 0.1],
+            [0.2, 0.9],
+            [1.5, 1.5],
+            [-0.3, 0.3],
+            [2.0, -1.0],
+        ];
         let labels = [0, 1, 0, 2, 1, 2, 0];
         for t in [0.1, 0.5, 1.0] {
             let (got, want) = (run(&points, &labels, t), brute_force(&points, &labels, t));
-            assert!((got - want).abs() < 1e-3 * want.abs().max(1.0), "τ {t}: {got} vs {want}");
+            assert!(
+                (got - want).abs() < 1e-3 * want.abs().max(1.0),
+                "τ {t}: {got} vs {want}"
+            );
         }
         assert_eq!(run(&[[1.0, 0.0], [0.0, 1.0]], &[0, 1], 0.1), 0.0);
     }

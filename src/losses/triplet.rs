@@ -40,7 +40,11 @@ pub struct TripletLoss {
 impl TripletLoss {
     /// Batch-all on Euclidean distances with the given margin.
     pub fn batch_all(margin: f32) -> Self {
-        Self { margin, miner: Miner::BatchAll, distance: DistanceKind::Euclidean }
+        Self {
+            margin,
+            miner: Miner::BatchAll,
+            distance: DistanceKind::Euclidean,
+        }
     }
 
     /// `embeddings: [batch, d]`, `labels`: one class per row. With no valid triplet (fewer than
@@ -52,13 +56,21 @@ impl TripletLoss {
         let has_negative = labels.iter().any(|&l| l != labels[0]);
         if anchors.is_empty() || !has_negative {
             let zero = embeddings.sum().mul_scalar(0.0);
-            return TripletOutput { loss: zero.clone(), active_fraction: zero.detach() };
+            return TripletOutput {
+                loss: zero.clone(),
+                active_fraction: zero.detach(),
+            };
         }
         let dist = pairwise(embeddings, self.distance); // [batch, batch]
-        let host = |values: Vec<f32>, shape: [usize; 2]| Tensor::<2>::from_data(TensorData::new(values, shape), &device);
+        let host = |values: Vec<f32>, shape: [usize; 2]| {
+            Tensor::<2>::from_data(TensorData::new(values, shape), &device)
+        };
         let costs_and_valid = match self.miner {
             Miner::BatchHard => {
-                let pos = host(mask(labels, labels, |a, b, i, j| a == b && i != j), [batch, batch]);
+                let pos = host(
+                    mask(labels, labels, |a, b, i, j| a == b && i != j),
+                    [batch, batch],
+                );
                 let neg = host(mask(labels, labels, |a, b, _, _| a != b), [batch, batch]);
                 let valid: Vec<f32> = (0..batch)
                     .map(|a| {
@@ -74,22 +86,41 @@ impl TripletLoss {
             }
             Miner::BatchAll | Miner::SemiHard => {
                 let pairs = anchors.len();
-                let anchor_idx = Tensor::<1, Int>::from_data(TensorData::new(anchors.clone(), [pairs]), &device);
-                let flat_ap: Vec<i64> = anchors.iter().zip(&positives).map(|(a, p)| a * batch as i64 + p).collect();
-                let flat_ap = Tensor::<1, Int>::from_data(TensorData::new(flat_ap, [pairs]), &device);
-                let d_ap = dist.clone().reshape([batch * batch]).select(0, flat_ap).reshape([pairs, 1]);
+                let anchor_idx =
+                    Tensor::<1, Int>::from_data(TensorData::new(anchors.clone(), [pairs]), &device);
+                let flat_ap: Vec<i64> = anchors
+                    .iter()
+                    .zip(&positives)
+                    .map(|(a, p)| a * batch as i64 + p)
+                    .collect();
+                let flat_ap =
+                    Tensor::<1, Int>::from_data(TensorData::new(flat_ap, [pairs]), &device);
+                let d_ap = dist
+                    .clone()
+                    .reshape([batch * batch])
+                    .select(0, flat_ap)
+                    .reshape([pairs, 1]);
                 let d_an = dist.select(0, anchor_idx); // [pairs, batch]
                 let anchor_labels: Vec<u8> = anchors.iter().map(|&a| labels[a as usize]).collect();
-                let neg = host(mask(&anchor_labels, labels, |a, b, _, _| a != b), [pairs, batch]);
+                let neg = host(
+                    mask(&anchor_labels, labels, |a, b, _, _| a != b),
+                    [pairs, batch],
+                );
                 if self.miner == Miner::BatchAll {
                     let costs = relu(d_ap - d_an + self.margin) * neg.clone(); // [pairs, batch]
                     (costs, neg)
                 } else {
-                    let farther = d_an.clone().detach().greater(d_ap.clone().detach().repeat_dim(1, batch)).float() * neg.clone();
+                    let farther = d_an
+                        .clone()
+                        .detach()
+                        .greater(d_ap.clone().detach().repeat_dim(1, batch))
+                        .float()
+                        * neg.clone();
                     let has_farther = farther.clone().max_dim(1); // [pairs, 1]
                     let closest_farther = (d_an.clone() + (farther.neg() + 1.0) * FAR).min_dim(1);
                     let farthest = (d_an * neg).max_dim(1);
-                    let chosen = closest_farther * has_farther.clone() + farthest * (has_farther.neg() + 1.0);
+                    let chosen = closest_farther * has_farther.clone()
+                        + farthest * (has_farther.neg() + 1.0);
                     let costs = relu(d_ap - chosen + self.margin);
                     let valid = costs.ones_like().detach();
                     (costs, valid)
@@ -105,7 +136,10 @@ impl TripletLoss {
         } else {
             costs.sum() / count.clone()
         };
-        TripletOutput { loss, active_fraction: active / count }
+        TripletOutput {
+            loss,
+            active_fraction: active / count,
+        }
     }
 }
 
@@ -173,17 +207,36 @@ mod tests {
                 Miner::SemiHard => {
                     for p in pos(a) {
                         let dap = d(points, a, p);
-                        let farther = negs(a).map(|x| d(points, a, x)).filter(|&dn| dn > dap).fold(f32::NAN, f32::min);
-                        let dn = if farther.is_nan() { negs(a).map(|x| d(points, a, x)).fold(f32::NAN, f32::max) } else { farther };
+                        let farther = negs(a)
+                            .map(|x| d(points, a, x))
+                            .filter(|&dn| dn > dap)
+                            .fold(f32::NAN, f32::min);
+                        let dn = if farther.is_nan() {
+                            negs(a).map(|x| d(points, a, x)).fold(f32::NAN, f32::max)
+                        } else {
+                            farther
+                        };
                         costs.push((dap - dn + margin).max(0.0));
                     }
                 }
             }
         }
-        if costs.is_empty() { 0.0 } else { costs.iter().sum::<f32>() / costs.len() as f32 }
+        if costs.is_empty() {
+            0.0
+        } else {
+            costs.iter().sum::<f32>() / costs.len() as f32
+        }
     }
 
-    const POINTS: [[f32; 2]; 7] = [[0.0, 0.0], [0.5, 0.2], [1.0, 0.1], [0.2, 0.9], [1.5, 1.5], [0.3, 0.3], [2.0, 0.0]];
+    const POINTS: [[f32; 2]; 7] = [
+        [0.0, 0.0],
+        [0.5, 0.2],
+        [1.0, 0.1],
+        [0.2, 0.9],
+        [1.5, 1.5],
+        [0.3, 0.3],
+        [2.0, 0.0],
+    ];
     const LABELS: [u8; 7] = [0, 1, 0, 2, 1, 2, 0];
 
     #[test]
@@ -191,16 +244,27 @@ mod tests {
         // Points 0,1 are class 0 at distance 2; point 2 (class 1) is 1 away from both.
         // Triplets (0,1,2) and (1,0,2) each cost 2 − 1 + 1 = 2, so every miner gives 2.
         for miner in [Miner::BatchAll, Miner::BatchHard, Miner::SemiHard] {
-            let loss = TripletLoss { miner, ..TripletLoss::batch_all(1.0) };
+            let loss = TripletLoss {
+                miner,
+                ..TripletLoss::batch_all(1.0)
+            };
             let (value, active) = run(loss, &[[0.0, 0.0], [2.0, 0.0], [1.0, 0.0]], &[0, 0, 1]);
             assert!((value - 2.0).abs() < 1e-5, "{miner:?}: {value}");
             assert!((active - 1.0).abs() < 1e-6);
         }
         // Well separated classes: every triplet satisfied, loss 0.
-        let (loss, active) = run(TripletLoss::batch_all(1.0), &[[0.0, 0.0], [0.1, 0.0], [5.0, 0.0], [5.1, 0.0]], &[0, 0, 1, 1]);
+        let (loss, active) = run(
+            TripletLoss::batch_all(1.0),
+            &[[0.0, 0.0], [0.1, 0.0], [5.0, 0.0], [5.1, 0.0]],
+            &[0, 0, 1, 1],
+        );
         assert_eq!((loss, active), (0.0, 0.0));
         // Semi-hard with squared distances: d²(a,p) = 4, negative at d² = 1 → 4 − 1 + 0.5.
-        let loss = TripletLoss { miner: Miner::SemiHard, distance: DistanceKind::SquaredEuclidean, margin: 0.5 };
+        let loss = TripletLoss {
+            miner: Miner::SemiHard,
+            distance: DistanceKind::SquaredEuclidean,
+            margin: 0.5,
+        };
         let (value, _) = run(loss, &[[0.0, 0.0], [2.0, 0.0], [1.0, 0.0]], &[0, 0, 1]);
         assert!((value - 3.5).abs() < 1e-5, "{value}");
     }
@@ -209,23 +273,50 @@ mod tests {
     fn every_miner_agrees_with_brute_force_on_a_mixed_batch() {
         for miner in [Miner::BatchAll, Miner::BatchHard, Miner::SemiHard] {
             for margin in [0.1, 0.5, 1.0] {
-                let (loss, _) = run(TripletLoss { miner, ..TripletLoss::batch_all(margin) }, &POINTS, &LABELS);
+                let (loss, _) = run(
+                    TripletLoss {
+                        miner,
+                        ..TripletLoss::batch_all(margin)
+                    },
+                    &POINTS,
+                    &LABELS,
+                );
                 let expected = brute_force(miner, &POINTS, &LABELS, margin);
-                assert!((loss - expected).abs() < 1e-4, "{miner:?} margin {margin}: {loss} vs {expected}");
+                assert!(
+                    (loss - expected).abs() < 1e-4,
+                    "{miner:?} margin {margin}: {loss} vs {expected}"
+                );
             }
         }
     }
 
     #[test]
     fn no_valid_triplet_means_zero_loss() {
-        assert_eq!(run(TripletLoss::batch_all(1.0), &[[0.0, 0.0], [1.0, 0.0]], &[0, 1]).0, 0.0);
-        assert_eq!(run(TripletLoss::batch_all(1.0), &[[0.0, 0.0], [1.0, 0.0]], &[3, 3]).0, 0.0);
+        assert_eq!(
+            run(
+                TripletLoss::batch_all(1.0),
+                &[[0.0, 0.0], [1.0, 0.0]],
+                &[0, 1]
+            )
+            .0,
+            0.0
+        );
+        assert_eq!(
+            run(
+                TripletLoss::batch_all(1.0),
+                &[[0.0, 0.0], [1.0, 0.0]],
+                &[3, 3]
+            )
+            .0,
+            0.0
+        );
     }
 
     #[test]
     fn gradient_pulls_positives_together() {
         let device = crate::backend::cpu().autodiff();
-        let x = Tensor::<2>::from_floats([[0.0, 0.0], [2.0, 0.0], [1.0, 0.0]], &device).require_grad();
+        let x =
+            Tensor::<2>::from_floats([[0.0, 0.0], [2.0, 0.0], [1.0, 0.0]], &device).require_grad();
         let out = TripletLoss::batch_all(1.0).forward(x.clone(), &[0, 0, 1]);
         let grads = out.loss.backward();
         let g: Vec<f32> = x.grad(&grads).unwrap().into_data().try_to_vec().unwrap();

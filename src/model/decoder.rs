@@ -15,14 +15,20 @@ pub struct MlpDecoder {
 
 impl MlpDecoder {
     pub fn new(lsdim: usize, device: &Device) -> Self {
-        Self { layers: linear_stack(lsdim, &[256, 512, 784], device).0 }
+        Self {
+            layers: linear_stack(lsdim, &[256, 512, 784], device).0,
+        }
     }
 
     pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
         let last = self.layers.len() - 1;
         self.layers.iter().enumerate().fold(z, |x, (i, layer)| {
             let y = layer.forward(x);
-            if i == last { y } else { relu(y) }
+            if i == last {
+                y
+            } else {
+                relu(y)
+            }
         })
     }
 }
@@ -38,14 +44,24 @@ pub struct ConvDecoder {
 impl ConvDecoder {
     pub fn new(lsdim: usize, device: &Device) -> Self {
         let deconv = |c_in, c_out| {
-            ConvTranspose2dConfig::new([c_in, c_out], [4, 4]).with_stride([2, 2]).with_padding([1, 1]).init(device)
+            ConvTranspose2dConfig::new([c_in, c_out], [4, 4])
+                .with_stride([2, 2])
+                .with_padding([1, 1])
+                .init(device)
         };
-        Self { hidden: linear_stack(lsdim, &[256, 64 * 7 * 7], device).0, deconv1: deconv(64, 32), deconv2: deconv(32, 1) }
+        Self {
+            hidden: linear_stack(lsdim, &[256, 64 * 7 * 7], device).0,
+            deconv1: deconv(64, 32),
+            deconv2: deconv(32, 1),
+        }
     }
 
     pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
         let [batch, _] = z.dims();
-        let x = self.hidden.iter().fold(z, |x, layer| relu(layer.forward(x)));
+        let x = self
+            .hidden
+            .iter()
+            .fold(z, |x, layer| relu(layer.forward(x)));
         let x = relu(self.deconv1.forward(x.reshape([batch, 64, 7, 7]))); // [batch, 32, 14, 14]
         self.deconv2.forward(x).reshape([batch, 784]) // [batch, 1, 28, 28] → logits
     }

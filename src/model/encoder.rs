@@ -30,12 +30,19 @@ impl MlpEncoderConfig {
     /// Builds the encoder with burn's default (Kaiming-uniform) initialisation on `device`.
     pub fn init(&self, device: &Device) -> MlpEncoder {
         let (hidden, width) = linear_stack(self.input, &self.hidden, device);
-        MlpEncoder { hidden, output: LinearConfig::new(width, self.output).init(device) }
+        MlpEncoder {
+            hidden,
+            output: LinearConfig::new(width, self.output).init(device),
+        }
     }
 }
 
 /// Linear layers of the given widths from `input`; returns them and the last width.
-pub(crate) fn linear_stack(input: usize, widths: &[usize], device: &Device) -> (Vec<Linear>, usize) {
+pub(crate) fn linear_stack(
+    input: usize,
+    widths: &[usize],
+    device: &Device,
+) -> (Vec<Linear>, usize) {
     let mut width = input;
     let layers = widths
         .iter()
@@ -51,7 +58,10 @@ pub(crate) fn linear_stack(input: usize, widths: &[usize], device: &Device) -> (
 impl MlpEncoder {
     /// `[batch, input]` → `[batch, output]`.
     pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
-        let x = self.hidden.iter().fold(images, |x, layer| relu(layer.forward(x)));
+        let x = self
+            .hidden
+            .iter()
+            .fold(images, |x, layer| relu(layer.forward(x)));
         self.output.forward(x)
     }
 }

@@ -32,11 +32,23 @@ pub struct Encoded {
 impl LabModel {
     /// Builds the model `cfg.model` for images of `pixels` pixels and `classes` classes.
     /// `pseudo_init` (`[K, pixels]`, e.g. K training images) starts the VampPrior's pseudo-inputs.
-    pub fn new(cfg: &ExperimentConfig, pixels: usize, classes: usize, pseudo_init: Option<Tensor<2>>, device: &Device) -> Self {
+    pub fn new(
+        cfg: &ExperimentConfig,
+        pixels: usize,
+        classes: usize,
+        pseudo_init: Option<Tensor<2>>,
+        device: &Device,
+    ) -> Self {
         let variational = cfg.model.is_variational();
-        let out = if variational { 2 * cfg.lsdim } else { cfg.lsdim };
+        let out = if variational {
+            2 * cfg.lsdim
+        } else {
+            cfg.lsdim
+        };
         let encoder = match cfg.encoder {
-            EncoderKind::Mlp => Encoder::Mlp(MlpEncoderConfig::new(out).with_input(pixels).init(device)),
+            EncoderKind::Mlp => {
+                Encoder::Mlp(MlpEncoderConfig::new(out).with_input(pixels).init(device))
+            }
             EncoderKind::Conv => Encoder::Conv(ConvEncoder::new(out, device)),
         };
         let decoder = cfg.model.has_decoder().then(|| match cfg.encoder {
@@ -45,23 +57,41 @@ impl LabModel {
         });
         let pseudo_inputs = if cfg.model.has_vamp_prior() {
             let init = pseudo_init.unwrap_or_else(|| {
-                Tensor::random([cfg.vamp_components, pixels], burn::tensor::Distribution::Uniform(0.0, 1.0), device)
+                Tensor::random(
+                    [cfg.vamp_components, pixels],
+                    burn::tensor::Distribution::Uniform(0.0, 1.0),
+                    device,
+                )
             });
             Some(Param::from_tensor(init))
         } else {
             None
         };
-        let centers = (cfg.model.has_metric_loss() && cfg.loss == MetricLossKind::Center).then(|| {
-            Param::from_tensor(Tensor::random([classes, cfg.lsdim], burn::tensor::Distribution::Normal(0.0, 1.0), device))
-        });
-        Self { encoder, decoder, pseudo_inputs, centers, variational }
+        let centers =
+            (cfg.model.has_metric_loss() && cfg.loss == MetricLossKind::Center).then(|| {
+                Param::from_tensor(Tensor::random(
+                    [classes, cfg.lsdim],
+                    burn::tensor::Distribution::Normal(0.0, 1.0),
+                    device,
+                ))
+            });
+        Self {
+            encoder,
+            decoder,
+            pseudo_inputs,
+            centers,
+            variational,
+        }
     }
 
     /// Encodes `[batch, pixels]` images.
     pub fn encode(&self, images: Tensor<2>) -> Encoded {
         let out = self.encoder.forward(images);
         if !self.variational {
-            return Encoded { mean: out, logvar: None };
+            return Encoded {
+                mean: out,
+                logvar: None,
+            };
         }
         let [batch, width] = out.dims();
         let d = width / 2;
@@ -104,14 +134,28 @@ mod tests {
     #[test]
     fn the_vamp_prior_has_k_components_and_its_pseudo_inputs_get_gradients() {
         let device = crate::backend::cpu().autodiff();
-        let cfg = ExperimentConfig { model: ModelKind::MetricVae, lsdim: 3, vamp_components: 7, ..Default::default() };
+        let cfg = ExperimentConfig {
+            model: ModelKind::MetricVae,
+            lsdim: 3,
+            vamp_components: 7,
+            ..Default::default()
+        };
         let model = LabModel::new(&cfg, 784, 10, None, &device);
         let (means, logvars) = model.vamp_components().unwrap();
         assert_eq!((means.dims(), logvars.dims()), ([7, 3], [7, 3]));
-        let z = Tensor::<2>::random([5, 3], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+        let z = Tensor::<2>::random(
+            [5, 3],
+            burn::tensor::Distribution::Normal(0.0, 1.0),
+            &device,
+        );
         let grads = mixture_log_density(z, means, logvars).sum().backward();
         let pseudo = model.pseudo_inputs.as_ref().unwrap().val();
-        let g: Vec<f32> = pseudo.grad(&grads).expect("gradient on the pseudo-inputs").into_data().try_to_vec().unwrap();
+        let g: Vec<f32> = pseudo
+            .grad(&grads)
+            .expect("gradient on the pseudo-inputs")
+            .into_data()
+            .try_to_vec()
+            .unwrap();
         assert_eq!(g.len(), 7 * 784);
         assert!(g.iter().any(|&x| x != 0.0));
     }
@@ -120,21 +164,49 @@ mod tests {
     fn each_model_has_the_parts_it_needs() {
         let device = crate::backend::cpu();
         for model in ModelKind::ALL {
-            let cfg = ExperimentConfig { model, lsdim: 2, vamp_components: 4, ..Default::default() };
+            let cfg = ExperimentConfig {
+                model,
+                lsdim: 2,
+                vamp_components: 4,
+                ..Default::default()
+            };
             let m = LabModel::new(&cfg, 784, 10, None, &device);
             let x = Tensor::<2>::zeros([3, 784], &device);
             let enc = m.encode(x.clone());
             assert_eq!(enc.mean.dims(), [3, 2], "{model:?}");
             assert_eq!(enc.logvar.is_some(), model.is_variational(), "{model:?}");
-            assert_eq!(m.decode(enc.mean).map(|r| r.dims()), model.has_decoder().then_some([3, 784]), "{model:?}");
-            assert_eq!(m.vamp_components().is_some(), model.has_vamp_prior(), "{model:?}");
+            assert_eq!(
+                m.decode(enc.mean).map(|r| r.dims()),
+                model.has_decoder().then_some([3, 784]),
+                "{model:?}"
+            );
+            assert_eq!(
+                m.vamp_components().is_some(),
+                model.has_vamp_prior(),
+                "{model:?}"
+            );
         }
-        let conv = ExperimentConfig { model: ModelKind::DmlAe, encoder: EncoderKind::Conv, lsdim: 5, ..Default::default() };
+        let conv = ExperimentConfig {
+            model: ModelKind::DmlAe,
+            encoder: EncoderKind::Conv,
+            lsdim: 5,
+            ..Default::default()
+        };
         let m = LabModel::new(&conv, 784, 10, None, &device);
         let z = m.embed(Tensor::<2>::zeros([2, 784], &device));
         assert_eq!(z.dims(), [2, 5]);
         assert_eq!(m.decode(z).unwrap().dims(), [2, 784]);
-        let center = ExperimentConfig { loss: MetricLossKind::Center, lsdim: 3, ..Default::default() };
-        assert_eq!(LabModel::new(&center, 784, 10, None, &device).centers().unwrap().dims(), [10, 3]);
+        let center = ExperimentConfig {
+            loss: MetricLossKind::Center,
+            lsdim: 3,
+            ..Default::default()
+        };
+        assert_eq!(
+            LabModel::new(&center, 784, 10, None, &device)
+                .centers()
+                .unwrap()
+                .dims(),
+            [10, 3]
+        );
     }
 }

@@ -10,13 +10,27 @@ pub const GMM_LOGVAR: f32 = 1.0;
 /// farthest-point sampling from the hypercube vertices and the sphere of radius √d (d ≥ 3).
 pub fn gmm_means(d: usize, k: usize, seed: u64) -> Vec<Vec<f32>> {
     let vertices = |d: usize| -> Vec<Vec<f32>> {
-        (0..1usize << d).map(|v| (0..d).map(|i| if v >> i & 1 == 1 { 1.0 } else { -1.0 }).collect()).collect()
+        (0..1usize << d)
+            .map(|v| {
+                (0..d)
+                    .map(|i| if v >> i & 1 == 1 { 1.0 } else { -1.0 })
+                    .collect()
+            })
+            .collect()
     };
     if k == 0 {
         return vertices(d);
     }
     match d {
-        1 => (0..k).map(|i| vec![if k == 1 { 0.0 } else { -1.0 + 2.0 * i as f32 / (k - 1) as f32 }]).collect(),
+        1 => (0..k)
+            .map(|i| {
+                vec![if k == 1 {
+                    0.0
+                } else {
+                    -1.0 + 2.0 * i as f32 / (k - 1) as f32
+                }]
+            })
+            .collect(),
         2 => (0..k)
             .map(|i| {
                 let a = std::f32::consts::TAU * i as f32 / k as f32;
@@ -42,7 +56,11 @@ fn farthest_points(candidates: &[Vec<f32>], k: usize) -> Vec<Vec<f32>> {
     let mut chosen = vec![candidates[0].clone()];
     let mut nearest: Vec<f32> = candidates.iter().map(|c| dist(c, &chosen[0])).collect();
     while chosen.len() < k {
-        let (next, _) = nearest.iter().enumerate().fold((0, -1.0), |acc, (i, &d)| if d > acc.1 { (i, d) } else { acc });
+        let (next, _) =
+            nearest.iter().enumerate().fold(
+                (0, -1.0),
+                |acc, (i, &d)| if d > acc.1 { (i, d) } else { acc },
+            );
         chosen.push(candidates[next].clone());
         for (n, c) in nearest.iter_mut().zip(candidates) {
             *n = n.min(dist(c, &candidates[next]));
@@ -75,7 +93,12 @@ mod tests {
         // Farthest-point sampling from the hypercube: no two means closer than an edge (2).
         for i in 0..10 {
             for j in 0..i {
-                let d: f32 = m[i].iter().zip(&m[j]).map(|(a, b)| (a - b) * (a - b)).sum::<f32>().sqrt();
+                let d: f32 = m[i]
+                    .iter()
+                    .zip(&m[j])
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f32>()
+                    .sqrt();
                 assert!(d >= 2.0 - 1e-4, "{d}");
             }
         }

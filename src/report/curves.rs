@@ -33,7 +33,11 @@ impl Curves {
     pub fn thinned(&self, max_points: usize) -> Curves {
         let stride = self.len().div_ceil(max_points.max(1)).max(1);
         Curves {
-            series: self.series.iter().map(|(n, p)| (n.clone(), p.iter().step_by(stride).copied().collect())).collect(),
+            series: self
+                .series
+                .iter()
+                .map(|(n, p)| (n.clone(), p.iter().step_by(stride).copied().collect()))
+                .collect(),
         }
     }
 }
@@ -46,11 +50,17 @@ mod tests {
     fn series_are_created_by_name_and_thinned_evenly() {
         let mut c = Curves::default();
         for step in 1..=10 {
-            c.push(step as f64, &vec![("a".into(), step as f64), ("b".into(), 0.5)]);
+            c.push(
+                step as f64,
+                &vec![("a".into(), step as f64), ("b".into(), 0.5)],
+            );
         }
         assert_eq!(c.series.len(), 2);
         assert_eq!(c.len(), 10);
         let t = c.thinned(5);
-        assert_eq!(t.series[0].1, vec![(1.0, 1.0), (3.0, 3.0), (5.0, 5.0), (7.0, 7.0), (9.0, 9.0)]);
+        assert_eq!(
+            t.series[0].1,
+            vec![(1.0, 1.0), (3.0, 3.0), (5.0, 5.0), (7.0, 7.0), (9.0, 9.0)]
+        );
     }
 }

@@ -26,7 +26,11 @@ pub fn class_color(c: usize) -> RGBColor {
 }
 
 fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
-    let (lo, hi) = values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     if !lo.is_finite() {
         return 0.0..1.0;
     }
@@ -78,7 +82,12 @@ pub fn loss_curves_svg(curves: &Curves, width: u32, height: u32) -> Result<Strin
 }
 
 /// A scatter of 2-D points coloured by class; each point is one `<circle>`.
-pub fn scatter_svg(points: &[[f32; 2]], labels: &[u8], width: u32, height: u32) -> Result<String, String> {
+pub fn scatter_svg(
+    points: &[[f32; 2]],
+    labels: &[u8],
+    width: u32,
+    height: u32,
+) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
@@ -91,10 +100,18 @@ pub fn scatter_svg(points: &[[f32; 2]], labels: &[u8], width: u32, height: u32) 
             .y_label_area_size(40)
             .build_cartesian_2d(x_range, y_range)
             .map_err(|e| e.to_string())?;
-        chart.configure_mesh().disable_mesh().draw().map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .draw()
+            .map_err(|e| e.to_string())?;
         chart
             .draw_series(points.iter().zip(labels).map(|(p, &l)| {
-                Circle::new((p[0] as f64, p[1] as f64), 2, class_color(l as usize).mix(0.7).filled())
+                Circle::new(
+                    (p[0] as f64, p[1] as f64),
+                    2,
+                    class_color(l as usize).mix(0.7).filled(),
+                )
             }))
             .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
@@ -119,12 +136,21 @@ mod tests {
     fn loss_curves_draw_one_polyline_per_series() {
         let mut c = Curves::default();
         for step in 1..=3 {
-            c.push(step as f64, &vec![("triplet".into(), 1.0 / step as f64), ("active_triplets".into(), 0.5)]);
+            c.push(
+                step as f64,
+                &vec![
+                    ("triplet".into(), 1.0 / step as f64),
+                    ("active_triplets".into(), 0.5),
+                ],
+            );
         }
         let svg = loss_curves_svg(&c, 400, 200).unwrap();
         // Each series: its line and its legend mark, in the series' colour.
         for color in ["#1F77B4", "#FF7F0E"] {
-            let lines = svg.lines().filter(|l| l.starts_with("<polyline") && l.contains(color)).count();
+            let lines = svg
+                .lines()
+                .filter(|l| l.starts_with("<polyline") && l.contains(color))
+                .count();
             assert_eq!(lines, 2, "{color}: {svg}");
         }
         assert!(svg.contains("triplet") && svg.contains("active_triplets"));

@@ -9,9 +9,19 @@ pub type Terms = Vec<(String, f64)>;
 #[derive(Debug, Clone, PartialEq)]
 pub enum TrainEvent {
     /// Training is about to start.
-    Started { epochs: usize, steps_per_epoch: usize, labelled: usize },
+    Started {
+        epochs: usize,
+        steps_per_epoch: usize,
+        labelled: usize,
+    },
     /// One optimiser step finished (`step` counts from 1 within the epoch).
-    Step { epoch: usize, step: usize, global_step: usize, loss: f64, terms: Terms },
+    Step {
+        epoch: usize,
+        step: usize,
+        global_step: usize,
+        loss: f64,
+        terms: Terms,
+    },
     /// An epoch finished.
     EpochEnd(EpochRecord),
     /// Test images embedded so far during evaluation.

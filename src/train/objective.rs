@@ -37,10 +37,20 @@ impl Objective {
         let gmm = (cfg.model == ModelKind::DmlGmmPrior).then(|| {
             let means = gmm_means(cfg.lsdim, cfg.prior_components, cfg.seed);
             let k = means.len();
-            let means = Tensor::<2>::from_data(TensorData::new(means.concat(), [k, cfg.lsdim]), device);
-            (means, Tensor::<2>::ones([k, cfg.lsdim], device).mul_scalar(GMM_LOGVAR))
+            let means =
+                Tensor::<2>::from_data(TensorData::new(means.concat(), [k, cfg.lsdim]), device);
+            (
+                means,
+                Tensor::<2>::ones([k, cfg.lsdim], device).mul_scalar(GMM_LOGVAR),
+            )
         });
-        Self { model: cfg.model, metric: MetricLoss::from_config(cfg), recon: cfg.recon, gmm, pixels: pixels as f64 }
+        Self {
+            model: cfg.model,
+            metric: MetricLoss::from_config(cfg),
+            recon: cfg.recon,
+            gmm,
+            pixels: pixels as f64,
+        }
     }
 
     /// The loss of one step. `labelled` is used when `w.supervised > 0`, `unlabelled` when
@@ -62,7 +72,9 @@ impl Objective {
             });
         };
         if let Some((images, labels)) = labelled {
-            let out = self.metric.forward(model.encode(images).mean, labels, model.centers());
+            let out = self
+                .metric
+                .forward(model.encode(images).mean, labels, model.centers());
             add(out.loss.clone(), w.supervised);
             terms.push(("metric", out.loss));
             terms.extend(out.terms);
@@ -72,11 +84,18 @@ impl Objective {
             add(lu, w.unsupervised);
             terms.extend(parts);
         }
-        StepLoss { total: total.expect("a step needs a labelled or an unlabelled batch"), terms }
+        StepLoss {
+            total: total.expect("a step needs a labelled or an unlabelled batch"),
+            terms,
+        }
     }
 
     /// L_U of a batch and its parts.
-    fn unsupervised(&self, model: &LabModel, images: Tensor<2>) -> (Tensor<1>, Vec<(&'static str, Tensor<1>)>) {
+    fn unsupervised(
+        &self,
+        model: &LabModel,
+        images: Tensor<2>,
+    ) -> (Tensor<1>, Vec<(&'static str, Tensor<1>)>) {
         let enc = model.encode(images.clone());
         let per_pixel = |t: Tensor<1>| t.mean().div_scalar(self.pixels);
         let reconstruct = |z: Tensor<2>| {
@@ -104,7 +123,10 @@ impl Objective {
                 let (z, log_q) = sample(&enc);
                 let kl = per_pixel(log_q - mixture_log_density(z.clone(), means, logvars));
                 let r = reconstruct(z);
-                (r.clone() + kl.clone(), vec![("reconstruction", r), ("kl", kl)])
+                (
+                    r.clone() + kl.clone(),
+                    vec![("reconstruction", r), ("kl", kl)],
+                )
             }
             ModelKind::Dml => {
                 let zero = enc.mean.sum().mul_scalar(0.0);
@@ -119,7 +141,11 @@ impl Objective {
 /// with the sign reversed).
 fn sample(enc: &Encoded) -> (Tensor<2>, Tensor<1>) {
     let logvar = enc.logvar.clone().expect("variational encoder");
-    let eps = Tensor::<2>::random(enc.mean.dims(), Distribution::Normal(0.0, 1.0), &enc.mean.device());
+    let eps = Tensor::<2>::random(
+        enc.mean.dims(),
+        Distribution::Normal(0.0, 1.0),
+        &enc.mean.device(),
+    );
     let z = enc.mean.clone() + eps * logvar.clone().mul_scalar(0.5).exp();
     let log_q = gaussian_log_density(z.clone(), enc.mean.clone(), logvar);
     (z, log_q)

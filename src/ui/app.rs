@@ -78,10 +78,16 @@ async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
     }
     state.status.set("Downloading MNIST…".into());
     let mut files = Vec::new();
-    for name in [mnist::TRAIN_IMAGES, mnist::TRAIN_LABELS, mnist::TEST_IMAGES, mnist::TEST_LABELS] {
+    for name in [
+        mnist::TRAIN_IMAGES,
+        mnist::TRAIN_LABELS,
+        mnist::TEST_IMAGES,
+        mnist::TEST_LABELS,
+    ] {
         files.push(fetch_gunzipped(&format!("./mnist/{name}.gz")).await?);
     }
-    let [train_images, train_labels, test_images, test_labels] = <[Vec<u8>; 4]>::try_from(files).expect("four files");
+    let [train_images, train_labels, test_images, test_labels] =
+        <[Vec<u8>; 4]>::try_from(files).expect("four files");
     let data = mnist::from_bytes(mnist::MnistBytes {
         train_images: &train_images,
         train_labels: &train_labels,
@@ -90,7 +96,11 @@ async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
     })
     .map_err(|e| e.to_string())?;
     let data = Rc::new(data);
-    state.data_summary.set(Some(format!("MNIST: {} training / {} test images", data.train.len(), data.test.len())));
+    state.data_summary.set(Some(format!(
+        "MNIST: {} training / {} test images",
+        data.train.len(),
+        data.test.len()
+    )));
     MNIST.with(|m| *m.borrow_mut() = Some(data.clone()));
     Ok(data)
 }
@@ -98,22 +108,44 @@ async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
 /// The device for `choice`: WebGPU when asked for (or for Auto when an adapter exists), else the
 /// wasm CPU backend, with the reason.
 async fn pick_device(choice: BackendChoice) -> Result<(Device, BackendInfo), String> {
-    let cpu = |why: String| (backend::cpu(), BackendInfo { kind: "cpu".into(), detail: why });
+    let cpu = |why: String| {
+        (
+            backend::cpu(),
+            BackendInfo {
+                kind: "cpu".into(),
+                detail: why,
+            },
+        )
+    };
     if choice == BackendChoice::Cpu {
         return Ok(cpu("CPU (wasm, ndarray): chosen in the form".into()));
     }
     if let Some((device, adapter)) = WGPU.with(|w| w.borrow().clone()) {
-        return Ok((device, BackendInfo { kind: "wgpu".into(), detail: format!("WebGPU: {adapter}") }));
+        return Ok((
+            device,
+            BackendInfo {
+                kind: "wgpu".into(),
+                detail: format!("WebGPU: {adapter}"),
+            },
+        ));
     }
     let attempt = async {
         let adapter = webgpu_adapter().await?;
-        let device = backend::wgpu().await.map_err(|e| format!("WebGPU initialisation failed: {e}"))?;
+        let device = backend::wgpu()
+            .await
+            .map_err(|e| format!("WebGPU initialisation failed: {e}"))?;
         Ok::<_, String>((device, adapter))
     };
     match attempt.await {
         Ok((device, adapter)) => {
             WGPU.with(|w| *w.borrow_mut() = Some((device.clone(), adapter.clone())));
-            Ok((device, BackendInfo { kind: "wgpu".into(), detail: format!("WebGPU: {adapter}") }))
+            Ok((
+                device,
+                BackendInfo {
+                    kind: "wgpu".into(),
+                    detail: format!("WebGPU: {adapter}"),
+                },
+            ))
         }
         Err(why) if choice == BackendChoice::Auto => Ok(cpu(format!("CPU (wasm, ndarray): {why}"))),
         Err(why) => Err(why),
@@ -133,7 +165,9 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
         state.backend_kind.set(Some(info.kind.clone()));
         state.backend_used.set(Some(info.detail.clone()));
         let mut observer = PageObserver::new(state);
-        let outcome = run_experiment(&cfg, &data, &device, info, &mut observer).await.map_err(|e| e.to_string())?;
+        let outcome = run_experiment(&cfg, &data, &device, info, &mut observer)
+            .await
+            .map_err(|e| e.to_string())?;
         observer.flush();
         let Some(outcome) = outcome else {
             return Ok(None);
@@ -158,10 +192,15 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
     .await;
     match outcome {
         Ok(Some(view)) => {
-            state.status.set(format!("Done: kNN accuracy {:.4}, AMI {:.4}.", view.accuracy, view.ami));
+            state.status.set(format!(
+                "Done: kNN accuracy {:.4}, AMI {:.4}.",
+                view.accuracy, view.ami
+            ));
             state.result.set(Some(view));
         }
-        Ok(None) => state.status.set("Stopped during evaluation; no metrics.".into()),
+        Ok(None) => state
+            .status
+            .set("Stopped during evaluation; no metrics.".into()),
         Err(e) => {
             state.status.set("Failed.".into());
             state.error.set(Some(e));
@@ -189,13 +228,23 @@ const DRAW_MS: f64 = 250.0;
 impl PageObserver {
     fn new(state: LabState) -> Self {
         let now = now_ms();
-        Self { state, pending: Vec::new(), last_yield: now, last_draw: now, total_steps: 0, steps_per_epoch: 0, started: now }
+        Self {
+            state,
+            pending: Vec::new(),
+            last_yield: now,
+            last_draw: now,
+            total_steps: 0,
+            steps_per_epoch: 0,
+            started: now,
+        }
     }
 
     fn flush(&mut self) {
         if !self.pending.is_empty() {
             let new = std::mem::take(&mut self.pending);
-            self.state.curves.update(|c| new.iter().for_each(|(step, terms)| c.push(*step, terms)));
+            self.state
+                .curves
+                .update(|c| new.iter().for_each(|(step, terms)| c.push(*step, terms)));
         }
         self.last_draw = now_ms();
     }
@@ -204,13 +253,26 @@ impl PageObserver {
 impl Observer for PageObserver {
     async fn on_event(&mut self, event: &TrainEvent) -> Flow {
         match event {
-            TrainEvent::Started { epochs, steps_per_epoch, labelled } => {
+            TrainEvent::Started {
+                epochs,
+                steps_per_epoch,
+                labelled,
+            } => {
                 self.total_steps = epochs * steps_per_epoch;
                 self.steps_per_epoch = *steps_per_epoch;
                 self.started = now_ms();
-                self.state.status.set(format!("Training: {labelled} labelled images, {} steps…", self.total_steps));
+                self.state.status.set(format!(
+                    "Training: {labelled} labelled images, {} steps…",
+                    self.total_steps
+                ));
             }
-            TrainEvent::Step { epoch, step, global_step, loss, terms } => {
+            TrainEvent::Step {
+                epoch,
+                step,
+                global_step,
+                loss,
+                terms,
+            } => {
                 self.pending.push((*global_step as f64, terms.clone()));
                 let now = now_ms();
                 if now - self.last_draw > DRAW_MS {
@@ -225,10 +287,18 @@ impl Observer for PageObserver {
             }
             TrainEvent::EpochEnd(r) => {
                 self.flush();
-                self.state.status.set(format!("Epoch {} done: mean loss {:.4} ({:.1} s)", r.epoch, r.loss, r.seconds));
+                self.state.status.set(format!(
+                    "Epoch {} done: mean loss {:.4} ({:.1} s)",
+                    r.epoch, r.loss, r.seconds
+                ));
             }
-            TrainEvent::Embedding { done, total } => self.state.status.set(format!("Embedding test images {done}/{total}…")),
-            TrainEvent::Probing { name } => self.state.status.set(format!("Running the {name} probe…")),
+            TrainEvent::Embedding { done, total } => self
+                .state
+                .status
+                .set(format!("Embedding test images {done}/{total}…")),
+            TrainEvent::Probing { name } => {
+                self.state.status.set(format!("Running the {name} probe…"))
+            }
         }
         if now_ms() - self.last_yield > YIELD_MS {
             yield_now().await;

@@ -14,7 +14,8 @@ pub fn LossChart() -> impl IntoView {
     let state = expect_context::<LabState>();
     let svg = move || {
         state.curves.with(|c| {
-            loss_curves_svg(&c.thinned(MAX_CURVE_POINTS), 560, 260).unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"))
+            loss_curves_svg(&c.thinned(MAX_CURVE_POINTS), 560, 260)
+                .unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"))
         })
     };
     view! {

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 
 use super::state::LabState;
-use crate::config::{BackendChoice, ExperimentConfig, MetricLossKind, ModelKind, Schedule};
+use crate::config::{
+    name_of, parse_name, BackendChoice, ExperimentConfig, MetricLossKind, ModelKind, Schedule,
+};
 
 /// A labelled number input bound to one config field.
 #[component]
@@ -87,27 +89,28 @@ fn EnumSelect(
     }
 }
 
-/// The kebab-case name of a config enum value.
-fn name_of<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
-}
-
 /// Sets a config enum from its kebab-case name (unknown names leave it unchanged).
 fn set_named<T: serde::de::DeserializeOwned>(field: &mut T, name: &str) {
-    if let Ok(v) = serde_json::from_value(serde_json::Value::String(name.into())) {
+    if let Ok(v) = parse_name(name) {
         *field = v;
     }
 }
 
 fn parse<T: std::str::FromStr>(text: &str) -> Result<T, String> {
-    text.trim().parse().map_err(|_| format!("not a number: {text:?}"))
+    text.trim()
+        .parse()
+        .map_err(|_| format!("not a number: {text:?}"))
 }
 
 /// The form; edits are validated as a whole and the message shown under it.
 #[component]
 pub fn ExperimentForm() -> impl IntoView {
     let state = expect_context::<LabState>();
-    let validation = move || state.config.with(|c| c.validate().err().map(|e| e.to_string()));
+    let validation = move || {
+        state
+            .config
+            .with(|c| c.validate().err().map(|e| e.to_string()))
+    };
     view! {
         <fieldset class="form">
             <legend>"Experiment"</legend>

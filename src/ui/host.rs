@@ -6,13 +6,20 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 fn js_err(context: &str, e: JsValue) -> String {
-    let text = e.as_string().or_else(|| Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()));
+    let text = e.as_string().or_else(|| {
+        Reflect::get(&e, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+    });
     format!("{context}: {}", text.unwrap_or_else(|| format!("{e:?}")))
 }
 
 /// Milliseconds since the page started (monotonic).
 pub fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
 
 /// Lets the browser run pending events and paint (a `setTimeout(0)` round trip).
@@ -31,26 +38,40 @@ pub async fn fetch_gunzipped(url: &str) -> Result<Vec<u8>, String> {
     let response = fetch_ok(url).await?;
     let Some((pair, body)) = native_gunzip().zip(response.body()) else {
         let bytes = read_body(url, &response).await?;
-        return crate::data::idx::gunzip(&bytes, crate::data::idx::MAX_IDX_BYTES).map_err(|e| format!("{url}: {e}"));
+        return crate::data::idx::gunzip(&bytes, crate::data::idx::MAX_IDX_BYTES)
+            .map_err(|e| format!("{url}: {e}"));
     };
     let inflated = web_sys::Response::new_with_opt_readable_stream(Some(&body.pipe_through(&pair)))
         .map_err(|e| js_err(url, e))?;
-    read_body(url, &inflated).await.map_err(|e| format!("{e} (is it a gzip file?)"))
+    read_body(url, &inflated)
+        .await
+        .map_err(|e| format!("{e} (is it a gzip file?)"))
 }
 
 /// A `DecompressionStream("gzip")` as a pipe, when the browser has one (looked up dynamically:
 /// web-sys marks it unstable).
 fn native_gunzip() -> Option<web_sys::ReadableWritablePair> {
-    let ctor: Function = Reflect::get(&js_sys::global(), &"DecompressionStream".into()).ok()?.dyn_into().ok()?;
+    let ctor: Function = Reflect::get(&js_sys::global(), &"DecompressionStream".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
     let inflate = Reflect::construct(&ctor, &js_sys::Array::of1(&"gzip".into())).ok()?;
-    let readable: web_sys::ReadableStream = Reflect::get(&inflate, &"readable".into()).ok()?.dyn_into().ok()?;
-    let writable: web_sys::WritableStream = Reflect::get(&inflate, &"writable".into()).ok()?.dyn_into().ok()?;
+    let readable: web_sys::ReadableStream = Reflect::get(&inflate, &"readable".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let writable: web_sys::WritableStream = Reflect::get(&inflate, &"writable".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
     Some(web_sys::ReadableWritablePair::new(&readable, &writable))
 }
 
 async fn fetch_ok(url: &str) -> Result<web_sys::Response, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| js_err(url, e))?;
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| js_err(url, e))?;
     let response: web_sys::Response = response.dyn_into().map_err(|e| js_err(url, e))?;
     if !response.ok() {
         return Err(format!("{url}: HTTP {}", response.status()));
@@ -78,21 +99,35 @@ pub async fn webgpu_adapter() -> Result<String, String> {
         .call0(&gpu)
         .and_then(|p| p.dyn_into())
         .map_err(|e| js_err("navigator.gpu.requestAdapter", e))?;
-    let adapter = JsFuture::from(promise).await.map_err(|e| js_err("navigator.gpu.requestAdapter", e))?;
+    let adapter = JsFuture::from(promise)
+        .await
+        .map_err(|e| js_err("navigator.gpu.requestAdapter", e))?;
     if adapter.is_null() || adapter.is_undefined() {
         return Err("WebGPU offers no adapter".into());
     }
     let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
     let field = |name: &str| {
-        Reflect::get(&info, &name.into()).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty())
+        Reflect::get(&info, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .filter(|s| !s.is_empty())
     };
-    let parts: Vec<String> = ["vendor", "architecture", "description"].iter().filter_map(|f| field(f)).collect();
-    Ok(if parts.is_empty() { "unnamed adapter".into() } else { parts.join(" ") })
+    let parts: Vec<String> = ["vendor", "architecture", "description"]
+        .iter()
+        .filter_map(|f| field(f))
+        .collect();
+    Ok(if parts.is_empty() {
+        "unnamed adapter".into()
+    } else {
+        parts.join(" ")
+    })
 }
 
 /// Writes a message into the page's fatal-error banner (used by the panic hook).
 pub fn show_fatal(message: &str) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
     if let Some(el) = document.get_element_by_id("fatal") {
         el.set_text_content(Some(&format!("{message}. Reload the page to start again.")));
         let _ = el.set_attribute("style", "display:block");

@@ -39,7 +39,10 @@ pub struct LabState {
 impl LabState {
     pub fn new() -> Self {
         Self {
-            config: RwSignal::new(ExperimentConfig { epochs: 1, ..Default::default() }),
+            config: RwSignal::new(ExperimentConfig {
+                epochs: 1,
+                ..Default::default()
+            }),
             running: RwSignal::new(false),
             stop_requested: RwSignal::new(false),
             status: RwSignal::new("Ready.".into()),
