@@ -2,20 +2,28 @@
 //! Both hosts (CLI and page) call this; they differ only in the device and the observer.
 
 use burn::prelude::*;
+use burn::tensor::activation::sigmoid;
 use web_time::Instant;
 
 use crate::backend::BackendInfo;
-use crate::config::ExperimentConfig;
+use crate::config::{ExperimentConfig, ModelKind};
+use crate::data::batch::images_tensor;
 use crate::data::Dataset;
-use crate::eval::{embed::embed_all, knn_probe};
-use crate::report::{Metrics, RunRecord, Timings};
+use crate::eval::embed::{embed_all, embed_images};
+use crate::eval::{evaluate, EvalInput, Probes};
+use crate::model::prior::{gmm_means, GMM_LOGVAR};
+use crate::model::LabModel;
+use crate::report::figures::{ReconGrid, RECONSTRUCTIONS, RECORDED_SCATTER_POINTS};
+use crate::report::{Figures, RunRecord, Scatter, Timings};
 use crate::train::{train, Observer, TrainError};
 
-/// A finished run: its record and the test embeddings (for the scatter).
+/// A finished run: its record and the full scatter of the test embeddings.
 pub struct Outcome {
     pub record: RunRecord,
     /// `[test images * lsdim]`, row-major.
     pub test_embeddings: Vec<f32>,
+    /// Every test point (the record keeps [`RECORDED_SCATTER_POINTS`]).
+    pub scatter: Scatter,
 }
 
 /// Trains and evaluates. A stop during training ends training early and still evaluates (the
@@ -25,6 +33,7 @@ pub async fn run_experiment(
     data: &Dataset,
     device: &Device,
     backend: BackendInfo,
+    probes: Probes,
     observer: &mut impl Observer,
 ) -> Result<Option<Outcome>, TrainError> {
     let trained = train(cfg, data, device, observer).await?;
@@ -38,34 +47,126 @@ pub async fn run_experiment(
     else {
         return Ok(None);
     };
-    let Some(knn) = knn_probe(
-        &embeddings,
-        cfg.lsdim,
-        &data.test.labels,
-        data.num_classes(),
-        cfg.seed,
-        observer,
-    )
-    .await
+    let labelled = if probes.few_label_knn {
+        let idx = &trained.labelled_indices;
+        let Some(emb) = embed_images(&trained.model, &data.train, idx, chunk, device, observer)
+            .await
+            .map_err(TrainError::Device)?
+        else {
+            return Ok(None);
+        };
+        let labels: Vec<u8> = idx.iter().map(|&i| data.train.labels[i]).collect();
+        Some((emb, labels))
+    } else {
+        None
+    };
+    let input = EvalInput {
+        embeddings: &embeddings,
+        dim: cfg.lsdim,
+        labels: &data.test.labels,
+        num_classes: data.num_classes(),
+        labelled: labelled.as_ref().map(|(e, l)| (e.as_slice(), l.as_slice())),
+        seed: cfg.seed,
+    };
+    let Some(metrics) = evaluate(&input, probes, observer)
+        .await
+        .map_err(TrainError::Device)?
     else {
         return Ok(None);
     };
+    let eval_seconds = eval_start.elapsed().as_secs_f64();
+
+    let components = prior_components(cfg, &trained.model)
+        .await
+        .map_err(TrainError::Device)?;
+    let scatter = Scatter::project(&embeddings, cfg.lsdim, &data.test.labels, &components);
+    let reconstructions = reconstruct(&trained.model, data, device)
+        .await
+        .map_err(TrainError::Device)?;
     let record = RunRecord {
         config: cfg.clone(),
         history: trained.history,
-        metrics: Metrics { knn },
+        metrics,
         backend,
         labelled: trained.labelled,
         timings: Timings {
             train_seconds: trained.seconds,
-            eval_seconds: eval_start.elapsed().as_secs_f64(),
+            eval_seconds,
             seconds_per_step: trained.seconds / trained.steps.max(1) as f64,
         },
         stopped_early: trained.stopped,
         version: env!("CARGO_PKG_VERSION").into(),
+        figures: Some(Figures {
+            curves: trained.curves,
+            scatter: scatter.truncated(RECORDED_SCATTER_POINTS),
+            reconstructions,
+        }),
     };
     Ok(Some(Outcome {
         record,
         test_embeddings: embeddings,
+        scatter,
+    }))
+}
+
+async fn read(t: Tensor<2>) -> Result<Vec<f32>, String> {
+    t.into_data_async()
+        .await
+        .map_err(|e| format!("reading a tensor: {e:?}"))?
+        .try_to_vec::<f32>()
+        .map_err(|e| format!("reading a tensor: {e:?}"))
+}
+
+/// The prior's components in latent space, as (mean, log-variance) pairs: N(0, I) for the
+/// unit prior, the fixed GMM components, or the VampPrior's q(z | u_k).
+async fn prior_components(
+    cfg: &ExperimentConfig,
+    model: &LabModel,
+) -> Result<Vec<(Vec<f32>, Vec<f32>)>, String> {
+    let d = cfg.lsdim;
+    Ok(match cfg.model {
+        ModelKind::DmlUnitPrior => vec![(vec![0.0; d], vec![0.0; d])],
+        ModelKind::DmlGmmPrior => gmm_means(d, cfg.prior_components, cfg.seed)
+            .into_iter()
+            .map(|m| (m, vec![GMM_LOGVAR; d]))
+            .collect(),
+        _ => match model.vamp_components() {
+            Some((means, logvars)) => {
+                let (means, logvars) = (read(means).await?, read(logvars).await?);
+                means
+                    .chunks_exact(d)
+                    .zip(logvars.chunks_exact(d))
+                    .map(|(m, l)| (m.to_vec(), l.to_vec()))
+                    .collect()
+            }
+            None => Vec::new(),
+        },
+    })
+}
+
+/// The first test images and their reconstructions from the embedding (decoder models only).
+async fn reconstruct(
+    model: &LabModel,
+    data: &Dataset,
+    device: &Device,
+) -> Result<Option<ReconGrid>, String> {
+    let idx: Vec<usize> = (0..RECONSTRUCTIONS.min(data.test.len())).collect();
+    let Some(logits) = model.decode(model.embed(images_tensor(&data.test, &idx, device))) else {
+        return Ok(None);
+    };
+    let pixels = read(sigmoid(logits)).await?;
+    let dim = data.test.dim();
+    Ok(Some(ReconGrid {
+        width: data.test.cols,
+        height: data.test.rows,
+        originals: idx.iter().map(|&i| data.test.image(i).to_vec()).collect(),
+        reconstructions: pixels
+            .chunks_exact(dim)
+            .map(|p| {
+                p.iter()
+                    .map(|&v| (v * 255.0).round().clamp(0.0, 255.0) as u8)
+                    .collect()
+            })
+            .collect(),
     }))
 }

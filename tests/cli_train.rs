@@ -63,7 +63,17 @@ fn the_readme_command_trains_a_real_model_above_90_percent() {
             "{stdout}"
         );
     }
-    assert!(stdout.contains("kNN (k=5, 5cv)"), "{stdout}");
+    for line in [
+        "kNN (k=5, 5-fold)",
+        "random forest (5-fold)",
+        "MLP (5-fold)",
+        "kNN on the labelled train images",
+        "k-means (k = classes)",
+        "retrieval (leave-one-out)",
+        "probe time:",
+    ] {
+        assert!(stdout.contains(line), "{line} missing from:\n{stdout}");
+    }
 
     let run = read_json(&json);
     assert_eq!(run["config"]["model"], "dml");
@@ -83,6 +93,30 @@ fn the_readme_command_trains_a_real_model_above_90_percent() {
         .map(|h| h["terms"]["active_triplets"].as_f64().unwrap())
         .collect();
     assert!(active[2] < 0.8 * active[0], "{active:?}");
+
+    // Every probe and metric is in the record, each well above chance on this good embedding.
+    let m = &run["metrics"];
+    for probe in ["random_forest", "mlp", "few_label_knn"] {
+        let acc = m[probe]["accuracy"].as_f64().unwrap();
+        let ami = m[probe]["ami"].as_f64().unwrap();
+        assert!(acc > 0.85 && ami > 0.6, "{probe}: {acc} / {ami}");
+    }
+    assert!(m["kmeans"]["nmi"].as_f64().unwrap() > 0.6, "{m}");
+    assert!(m["kmeans"]["ami"].as_f64().unwrap() > 0.6, "{m}");
+    let r = &m["retrieval"];
+    assert!(r["precision_at_1"].as_f64().unwrap() > 0.9, "{r}");
+    let (rp, map) = (
+        r["r_precision"].as_f64().unwrap(),
+        r["map_at_r"].as_f64().unwrap(),
+    );
+    assert!(0.3 < map && map <= rp && rp <= 1.0, "{r}");
+    let seconds = m["seconds"].as_object().unwrap();
+    assert_eq!(seconds.len(), 6, "{seconds:?}");
+    // Plot data for `dml-lab report`: curves per step, 2000 scatter points, no decoder.
+    let figures = &run["figures"];
+    assert_eq!(figures["scatter"]["points"].as_array().unwrap().len(), 2000);
+    assert!(figures["curves"]["series"].as_array().unwrap().len() >= 2);
+    assert!(figures.get("reconstructions").is_none());
 
     let scatter = std::fs::read_to_string(plots.join("scatter.svg")).unwrap();
     assert_eq!(scatter.matches("<circle").count(), 10000);
@@ -116,7 +150,12 @@ fn same_config_and_seed_give_the_same_numbers() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let v = read_json(&json);
+        let mut v = read_json(&json);
+        v["metrics"]
+            .as_object_mut()
+            .unwrap()
+            .remove("seconds")
+            .expect("probe timings");
         (v["history"].clone(), v["metrics"].clone())
     };
     let (h1, m1) = run("seed-a.json");
@@ -153,6 +192,7 @@ fn help_documents_every_flag() {
         "--json",
         "--plots",
         "--quiet",
+        "--probes",
         "--loss",
         "--miner",
         "--temperature",
@@ -174,7 +214,8 @@ fn help_documents_every_flag() {
 
 #[test]
 fn bad_input_gives_a_clear_error_and_exit_code_1() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
+        (&["train", "--probes", "knn,svm"], "unknown probe 'svm'"),
         (&["train", "--pl", "0"], "pl: must be in (0, 100], got 0"),
         (
             &["train", "--lsdim", "0"],
@@ -205,4 +246,130 @@ fn bad_input_gives_a_clear_error_and_exit_code_1() {
     std::fs::write(&cfg, r#"{"lsdmi": 4}"#).unwrap();
     let out = dml_lab(&["train", "--config", cfg.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field `lsdmi`"));
+}
+
+/// A short run on real MNIST with every probe; returns its JSON path.
+fn short_run(name: &str, extra: &[&str]) -> PathBuf {
+    let json = tmp(name);
+    let args = [
+        &[
+            "train",
+            "--pl",
+            "1",
+            "--lsdim",
+            "3",
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "20",
+            "--quiet",
+            "--json",
+            json.to_str().unwrap(),
+        ][..],
+        extra,
+    ]
+    .concat();
+    let out = dml_lab(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json
+}
+
+#[test]
+fn report_renders_the_comparison_table_and_every_runs_plots() {
+    let runs = [
+        short_run("report-dml-s0.json", &["--model", "dml", "--seed", "0"]),
+        short_run("report-dml-s1.json", &["--model", "dml", "--seed", "1"]),
+        short_run("report-ae.json", &["--model", "dml-ae", "--alpha", "0.5"]),
+        short_run(
+            "report-gmm.json",
+            &["--model", "dml-gmm-prior", "--probes", "knn"],
+        ),
+    ];
+    let dir = tmp("report-out");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut args = vec!["report", "--out", dir.to_str().unwrap()];
+    args.extend(runs.iter().map(|p| p.to_str().unwrap()));
+    let out = dml_lab(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Rows: the label budget; columns: model × lsdim; the two dml seeds share a cell.
+    assert!(
+        stdout.starts_with("| pl % | dml d=3 | dml-ae d=3 | dml-gmm-prior d=3 |"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(n=2)"), "{stdout}");
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("## Every metric per run") && md.contains("| report-ae | dml-ae |"),
+        "{md}"
+    );
+    let csv = std::fs::read_to_string(dir.join("report.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 3, "{csv}");
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("1,dml,\"\",3,knn,2,"),
+        "{csv}"
+    );
+
+    // Plots per run: 2000 points each; the GMM prior's 2^3 components as rings; the
+    // autoencoder's reconstructions.
+    let plots = dir.join("plots");
+    for run in ["report-dml-s0", "report-dml-s1", "report-ae", "report-gmm"] {
+        let scatter = std::fs::read_to_string(plots.join(run).join("scatter.svg")).unwrap();
+        assert_eq!(scatter.matches("<circle").count(), 2000, "{run}");
+        assert!(plots.join(run).join("loss.svg").exists());
+    }
+    let recon = std::fs::read_to_string(plots.join("report-ae/reconstructions.svg")).unwrap();
+    assert!(
+        recon.matches("<rect").count() > 16,
+        "reconstruction tiles and pixels"
+    );
+    assert!(!plots.join("report-dml-s0/reconstructions.svg").exists());
+    let gmm = read_json(&runs[3]);
+    assert_eq!(
+        gmm["figures"]["scatter"]["components"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+    assert!(
+        gmm["metrics"].get("random_forest").is_none(),
+        "--probes knn runs kNN only"
+    );
+
+    // Another probe's table; a bad file is named in the error.
+    let out = dml_lab(&[
+        "report",
+        "--probe",
+        "mlp",
+        "--out",
+        dir.to_str().unwrap(),
+        runs[0].to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let garbage = tmp("not-a-run.json");
+    std::fs::write(&garbage, "{\"config\": 3}").unwrap();
+    let out = dml_lab(&[
+        "report",
+        "--out",
+        dir.to_str().unwrap(),
+        garbage.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("not-a-run.json: not a dml-lab run record"),
+        "{stderr}"
+    );
 }

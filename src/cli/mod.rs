@@ -1,5 +1,7 @@
 //! The command line (native only): `dml-lab <command>`, one module per subcommand.
 
+mod plots;
+mod report;
 mod train;
 
 use std::process::ExitCode;
@@ -18,6 +20,9 @@ pub struct Cli {
 pub enum Command {
     /// Train a model, evaluate its test-set embeddings, print (and optionally save) the results.
     Train(train::TrainArgs),
+    /// Compare run records: a table in the paper's layout (rows pl %, columns model × lsdim) as
+    /// Markdown and CSV, every metric per run, and each run's plots.
+    Report(report::ReportArgs),
 }
 
 /// Parses the arguments and runs the command; errors go to stderr with exit code 1.
@@ -25,6 +30,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => train::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,16 +5,16 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::plots::write_plots;
 use crate::backend::{self, BackendInfo};
 use crate::config::{
     parse_name, BackendChoice, DatasetKind, DistanceKind, EncoderKind, ExperimentConfig,
     MetricLossKind, Miner, ModelKind, ReconLoss, Schedule,
 };
 use crate::data::{mnist, Dataset};
-use crate::eval::pca::project_2d;
+use crate::eval::Probes;
 use crate::pipeline::{run_experiment, Outcome};
-use crate::report::plot::{loss_curves_svg, scatter_svg};
-use crate::report::Curves;
+use crate::report::table::metrics_text;
 use crate::train::{Flow, Observer, TrainEvent};
 
 /// Flags of `dml-lab train`. Each config flag overrides the value from `--config`.
@@ -104,9 +104,14 @@ pub struct TrainArgs {
     /// Write the run (config, history, metrics) as JSON to this file.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
-    /// Write loss.svg and scatter.svg (test embeddings, PCA to 2-D) into this folder.
+    /// Write loss.svg, scatter.svg (test embeddings, PCA to 2-D, prior components as rings)
+    /// and, for models with a decoder, reconstructions.svg into this folder.
     #[arg(long, value_name = "DIR")]
     plots: Option<PathBuf>,
+    /// Probes to run, comma-separated: all, knn, random-forest, mlp, few-label-knn, kmeans,
+    /// retrieval (kNN always runs).
+    #[arg(long, value_name = "LIST", default_value = "all")]
+    probes: String,
     /// No progress bar or per-epoch lines, only the final table.
     #[arg(long)]
     quiet: bool,
@@ -164,6 +169,7 @@ impl TrainArgs {
 /// Runs `dml-lab train`.
 pub fn run(args: TrainArgs) -> Result<(), String> {
     let cfg = args.config()?;
+    let probes = Probes::parse(&args.probes)?;
     let data: Dataset = match cfg.dataset {
         DatasetKind::Mnist => mnist::load_dir(&args.data).map_err(|e| e.to_string())?,
     };
@@ -184,9 +190,16 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
         );
     }
     let mut observer = CliObserver::new(args.quiet);
-    let outcome = pollster::block_on(run_experiment(&cfg, &data, &device, info, &mut observer))
-        .map_err(|e| e.to_string())?
-        .ok_or("the run was stopped during evaluation")?;
+    let outcome = pollster::block_on(run_experiment(
+        &cfg,
+        &data,
+        &device,
+        info,
+        probes,
+        &mut observer,
+    ))
+    .map_err(|e| e.to_string())?
+    .ok_or("the run was stopped during evaluation")?;
     observer.bar.finish_and_clear();
     print_table(&outcome);
     if let Some(path) = &args.json {
@@ -194,7 +207,12 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     if let Some(dir) = &args.plots {
-        write_plots(dir, &outcome, &observer.curves, &data)?;
+        let figures = outcome
+            .record
+            .figures
+            .as_ref()
+            .ok_or("the run has no plot data")?;
+        write_plots(dir, figures, &outcome.scatter)?;
     }
     Ok(())
 }
@@ -242,10 +260,8 @@ fn pick_device(choice: BackendChoice) -> Result<(burn::prelude::Device, BackendI
 
 fn print_table(outcome: &Outcome) {
     let r = &outcome.record;
-    let knn = r.metrics.knn;
     println!();
-    println!("probe          accuracy   AMI");
-    println!("kNN (k=5, 5cv) {:<10.4} {:.4}", knn.accuracy, knn.ami);
+    print!("{}", metrics_text(&r.metrics));
     println!();
     println!(
         "{} labelled images; trained {:.1}s ({:.1} ms/step), evaluated {:.1}s{}",
@@ -261,36 +277,10 @@ fn print_table(outcome: &Outcome) {
     );
 }
 
-fn write_plots(
-    dir: &std::path::Path,
-    outcome: &Outcome,
-    curves: &Curves,
-    data: &Dataset,
-) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let points = project_2d(&outcome.test_embeddings, outcome.record.config.lsdim);
-    let files = [
-        (
-            "loss.svg",
-            loss_curves_svg(&curves.thinned(2000), 800, 400)?,
-        ),
-        (
-            "scatter.svg",
-            scatter_svg(&points, &data.test.labels, 800, 800)?,
-        ),
-    ];
-    for (name, svg) in files {
-        let path = dir.join(name);
-        std::fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    Ok(())
-}
-
-/// Progress bar over all steps, one line per epoch, and the loss curve for `--plots`.
+/// Progress bar over all steps and one line per epoch.
 struct CliObserver {
     bar: ProgressBar,
     quiet: bool,
-    curves: Curves,
 }
 
 impl CliObserver {
@@ -304,11 +294,7 @@ impl CliObserver {
             ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps ({per_sec}, eta {eta}) {msg}")
                 .expect("a valid template"),
         );
-        Self {
-            bar,
-            quiet,
-            curves: Curves::default(),
-        }
+        Self { bar, quiet }
     }
 }
 
@@ -325,14 +311,7 @@ impl Observer for CliObserver {
                     self.bar.suspend(|| eprintln!("{labelled} labelled training images, {steps_per_epoch} steps per epoch"));
                 }
             }
-            TrainEvent::Step {
-                epoch,
-                global_step,
-                loss,
-                terms,
-                ..
-            } => {
-                self.curves.push(*global_step as f64, terms);
+            TrainEvent::Step { epoch, loss, .. } => {
                 self.bar.inc(1);
                 self.bar
                     .set_message(format!("epoch {epoch} loss {loss:.4}"));

@@ -16,11 +16,23 @@ pub async fn embed_all(
     device: &Device,
     observer: &mut impl Observer,
 ) -> Result<Option<Vec<f32>>, String> {
+    let all: Vec<usize> = (0..set.len()).collect();
+    embed_images(model, set, &all, chunk, device, observer).await
+}
+
+/// Embeddings of the images `indices` of `set`, in that order (see [`embed_all`]).
+pub async fn embed_images(
+    model: &LabModel,
+    set: &ImageSet,
+    indices: &[usize],
+    chunk: usize,
+    device: &Device,
+    observer: &mut impl Observer,
+) -> Result<Option<Vec<f32>>, String> {
     let mut out = Vec::new();
-    let n = set.len();
-    for start in (0..n).step_by(chunk.max(1)) {
-        let idx: Vec<usize> = (start..(start + chunk).min(n)).collect();
-        let z = model.embed(images_tensor(set, &idx, device)); // [chunk, lsdim]
+    let mut done = 0;
+    for idx in indices.chunks(chunk.max(1)) {
+        let z = model.embed(images_tensor(set, idx, device)); // [chunk, lsdim]
         let data = z
             .into_data_async()
             .await
@@ -29,9 +41,10 @@ pub async fn embed_all(
             data.try_to_vec::<f32>()
                 .map_err(|e| format!("embeddings: {e:?}"))?,
         );
+        done += idx.len();
         let event = TrainEvent::Embedding {
-            done: idx.len() + start,
-            total: n,
+            done,
+            total: indices.len(),
         };
         if observer.on_event(&event).await == Flow::Stop {
             return Ok(None);

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
+use super::folds::assign_folds;
 
 /// Cross-validated kNN over `n` embeddings of size `dim`.
 pub struct CrossValKnn<'a> {
@@ -16,8 +16,7 @@ pub struct CrossValKnn<'a> {
 }
 
 impl<'a> CrossValKnn<'a> {
-    /// Assigns points to `folds` folds: a seeded shuffle cut into equal contiguous parts, as
-    /// scikit-learn's `KFold(shuffle=True)` does.
+    /// Cross-validates over `folds` folds of [`assign_folds`].
     pub fn new(
         embeddings: &'a [f32],
         dim: usize,
@@ -29,19 +28,13 @@ impl<'a> CrossValKnn<'a> {
     ) -> Self {
         let n = labels.len();
         assert_eq!(embeddings.len(), n * dim, "embeddings and labels disagree");
-        let mut order: Vec<usize> = (0..n).collect();
-        order.shuffle(&mut StdRng::seed_from_u64(seed));
-        let mut fold_of = vec![0; n];
-        for (pos, &i) in order.iter().enumerate() {
-            fold_of[i] = pos * folds / n.max(1);
-        }
         Self {
             embeddings,
             dim,
             labels,
             num_classes,
             k,
-            fold_of,
+            fold_of: assign_folds(n, folds, seed),
         }
     }
 
@@ -63,32 +56,83 @@ impl<'a> CrossValKnn<'a> {
     /// (squared Euclidean) points of other folds; ties go to the smallest class, as in
     /// scikit-learn.
     pub fn predict(&self, range: Range<usize>) -> Vec<u8> {
-        let mut best: Vec<(f32, u8)> = Vec::with_capacity(self.k + 1);
+        let mut best = Nearest::new(self.k);
         range
             .map(|q| {
                 best.clear();
                 let query = self.point(q);
                 for j in 0..self.len() {
-                    if self.fold_of[j] == self.fold_of[q] {
-                        continue;
-                    }
-                    let d: f32 = query
-                        .iter()
-                        .zip(self.point(j))
-                        .map(|(a, b)| (a - b) * (a - b))
-                        .sum();
-                    if best.len() < self.k || d < best[best.len() - 1].0 {
-                        let at = best.partition_point(|&(bd, _)| bd <= d);
-                        best.insert(at, (d, self.labels[j]));
-                        best.truncate(self.k);
+                    if self.fold_of[j] != self.fold_of[q] {
+                        best.offer(squared_distance(query, self.point(j)), self.labels[j]);
                     }
                 }
-                let mut votes = vec![0usize; self.num_classes];
-                best.iter().for_each(|&(_, l)| votes[l as usize] += 1);
-                let top = votes.iter().copied().max().unwrap_or(0);
-                votes.iter().position(|&v| v == top).unwrap_or(0) as u8
+                best.vote(self.num_classes)
             })
             .collect()
+    }
+}
+
+/// kNN fitted on one set (`refs`, `ref_labels`) predicting another (`queries`): the
+/// few-label probe, where only the labelled training images are known.
+pub fn predict_from(
+    refs: &[f32],
+    ref_labels: &[u8],
+    queries: &[f32],
+    dim: usize,
+    num_classes: usize,
+    k: usize,
+) -> Vec<u8> {
+    let mut best = Nearest::new(k.min(ref_labels.len()).max(1));
+    queries
+        .chunks_exact(dim)
+        .map(|query| {
+            best.clear();
+            for (j, r) in refs.chunks_exact(dim).enumerate() {
+                best.offer(squared_distance(query, r), ref_labels[j]);
+            }
+            best.vote(num_classes)
+        })
+        .collect()
+}
+
+/// Squared Euclidean distance.
+pub fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+/// The `k` closest labels seen so far, nearest first (a stable insertion: of equal distances
+/// the earlier point wins, as in a stable sort).
+struct Nearest {
+    k: usize,
+    best: Vec<(f32, u8)>,
+}
+
+impl Nearest {
+    fn new(k: usize) -> Self {
+        Self {
+            k,
+            best: Vec::with_capacity(k + 1),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.best.clear();
+    }
+
+    fn offer(&mut self, d: f32, label: u8) {
+        if self.best.len() < self.k || d < self.best[self.best.len() - 1].0 {
+            let at = self.best.partition_point(|&(bd, _)| bd <= d);
+            self.best.insert(at, (d, label));
+            self.best.truncate(self.k);
+        }
+    }
+
+    /// Majority label; ties go to the smallest class, as in scikit-learn.
+    fn vote(&self, num_classes: usize) -> u8 {
+        let mut votes = vec![0usize; num_classes];
+        self.best.iter().for_each(|&(_, l)| votes[l as usize] += 1);
+        let top = votes.iter().copied().max().unwrap_or(0);
+        votes.iter().position(|&v| v == top).unwrap_or(0) as u8
     }
 }
 
@@ -154,5 +198,21 @@ mod tests {
             ..knn
         };
         assert_eq!(tie.predict(0..1), vec![0]);
+    }
+
+    #[test]
+    fn few_label_knn_predicts_queries_from_the_references_only() {
+        let refs = [0.0, 10.0, 20.0];
+        let ref_labels = [2, 0, 1];
+        let queries = [1.0, 9.0, 19.5, 100.0];
+        // k larger than the references: capped at 3, then majority (a 3-way tie → class 0).
+        assert_eq!(
+            predict_from(&refs, &ref_labels, &queries, 1, 3, 1),
+            vec![2, 0, 1, 1]
+        );
+        assert_eq!(
+            predict_from(&refs, &ref_labels, &queries, 1, 3, 5),
+            vec![0; 4]
+        );
     }
 }

@@ -1,15 +1,31 @@
-//! Stage 5, evaluation: embeddings of the test split scored by probes.
+//! Stage 5, evaluation: embeddings of the test split scored by probes and metrics.
+//!
+//! - classifier probes, each giving accuracy and AMI of predicted vs true labels: kNN, random
+//!   forest and MLP with 5-fold cross-validation over the test embeddings (the paper's
+//!   protocol), and the few-label kNN fitted on the labelled training images only;
+//! - clustering: NMI and AMI of k-means clusters (k = classes);
+//! - retrieval: precision@1, R-precision and MAP@R (leave-one-out over the test embeddings).
 
+pub mod clustering;
 pub mod embed;
+pub mod folds;
+pub mod forest;
 pub mod knn;
+pub mod mlp_probe;
 pub mod mutual_info;
 pub mod pca;
+pub mod retrieval;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use web_time::Instant;
 
 use crate::train::{Flow, Observer, TrainEvent};
+pub use clustering::ClusterScores;
 use knn::{accuracy, CrossValKnn};
 use mutual_info::adjusted_mutual_info;
+pub use retrieval::RetrievalScores;
 
 /// A probe's scores: accuracy and AMI of predicted vs true labels.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -18,45 +34,396 @@ pub struct ProbeScores {
     pub ami: f64,
 }
 
+impl ProbeScores {
+    pub fn of(truth: &[u8], pred: &[u8]) -> Self {
+        Self {
+            accuracy: accuracy(truth, pred),
+            ami: adjusted_mutual_info(truth, pred),
+        }
+    }
+}
+
+/// Every score of a run. kNN always runs; the others can be switched off ([`Probes`]) and are
+/// absent from older records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub knn: ProbeScores,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_forest: Option<ProbeScores>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mlp: Option<ProbeScores>,
+    /// kNN fitted on the labelled training images only, predicting the test set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub few_label_knn: Option<ProbeScores>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kmeans: Option<ClusterScores>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retrieval: Option<RetrievalScores>,
+    /// Wall-clock seconds per probe (names as the fields above).
+    #[serde(default)]
+    pub seconds: BTreeMap<String, f64>,
+}
+
+impl Metrics {
+    /// Accuracy/AMI of a classifier probe by its name: `knn`, `random_forest`, `mlp` or
+    /// `few_label_knn`.
+    pub fn probe(&self, name: &str) -> Option<ProbeScores> {
+        match name {
+            "knn" => Some(self.knn),
+            "random_forest" => self.random_forest,
+            "mlp" => self.mlp,
+            "few_label_knn" => self.few_label_knn,
+            _ => None,
+        }
+    }
+}
+
+/// Classifier probes with accuracy and AMI, in display order: (name, label).
+pub const CLASSIFIER_PROBES: [(&str, &str); 4] = [
+    ("knn", "kNN (k=5, 5-fold)"),
+    ("random_forest", "random forest (5-fold)"),
+    ("mlp", "MLP (5-fold)"),
+    ("few_label_knn", "kNN on the labelled train images"),
+];
+
+/// Which optional probes run (kNN always does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probes {
+    pub random_forest: bool,
+    pub mlp: bool,
+    pub few_label_knn: bool,
+    pub kmeans: bool,
+    pub retrieval: bool,
+}
+
+impl Probes {
+    /// Every probe.
+    pub const ALL: Probes = Probes {
+        random_forest: true,
+        mlp: true,
+        few_label_knn: true,
+        kmeans: true,
+        retrieval: true,
+    };
+    /// The paper's kNN only.
+    pub const KNN_ONLY: Probes = Probes {
+        random_forest: false,
+        mlp: false,
+        few_label_knn: false,
+        kmeans: false,
+        retrieval: false,
+    };
+    /// Names accepted by [`Probes::parse`].
+    pub const NAMES: [&str; 7] = [
+        "all",
+        "knn",
+        "random-forest",
+        "mlp",
+        "few-label-knn",
+        "kmeans",
+        "retrieval",
+    ];
+
+    /// A comma-separated list of [`Probes::NAMES`]; `knn` alone means only kNN.
+    pub fn parse(list: &str) -> Result<Probes, String> {
+        let mut p = Probes::KNN_ONLY;
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match name {
+                "all" => p = Probes::ALL,
+                "knn" => {}
+                "random-forest" | "rf" => p.random_forest = true,
+                "mlp" => p.mlp = true,
+                "few-label-knn" | "few-label" => p.few_label_knn = true,
+                "kmeans" => p.kmeans = true,
+                "retrieval" => p.retrieval = true,
+                other => {
+                    return Err(format!(
+                        "unknown probe '{other}' (expected some of: {})",
+                        Probes::NAMES.join(", ")
+                    ))
+                }
+            }
+        }
+        Ok(p)
+    }
+}
+
 /// kNN neighbours (the paper's protocol).
 pub const KNN_K: usize = 5;
 /// Cross-validation folds over the test embeddings.
 pub const KNN_FOLDS: usize = 5;
 /// Queries between two observer events, so a browser host can yield while probing.
-const KNN_CHUNK: usize = 250;
+const QUERY_CHUNK: usize = 250;
 
-/// kNN probe (k = 5, 5-fold cross-validation over the test embeddings): every test image is
-/// predicted once, by the 4 folds it is not in; accuracy and AMI are over all predictions.
-/// `None` if the observer stopped.
-pub async fn knn_probe(
-    embeddings: &[f32],
-    dim: usize,
-    labels: &[u8],
-    num_classes: usize,
-    seed: u64,
+/// What the probes score.
+pub struct EvalInput<'a> {
+    /// Test embeddings `[n * dim]`, row-major.
+    pub embeddings: &'a [f32],
+    pub dim: usize,
+    pub labels: &'a [u8],
+    pub num_classes: usize,
+    /// Embeddings and labels of the labelled training images (the few-label probe).
+    pub labelled: Option<(&'a [f32], &'a [u8])>,
+    pub seed: u64,
+}
+
+/// Reports `name` to the observer; `Err(())` if it asks to stop.
+async fn tick(observer: &mut impl Observer, name: &str) -> Result<(), ()> {
+    let event = TrainEvent::Probing { name: name.into() };
+    match observer.on_event(&event).await {
+        Flow::Stop => Err(()),
+        Flow::Continue => Ok(()),
+    }
+}
+
+/// Runs the chosen probes with an observer event between pieces of work (query chunks, folds),
+/// timing each. `Ok(None)` if the observer stopped.
+pub async fn evaluate(
+    input: &EvalInput<'_>,
+    probes: Probes,
     observer: &mut impl Observer,
-) -> Option<ProbeScores> {
-    if observer
-        .on_event(&TrainEvent::Probing { name: "knn".into() })
-        .await
-        == Flow::Stop
-    {
-        return None;
+) -> Result<Option<Metrics>, String> {
+    match evaluate_inner(input, probes, observer).await {
+        Ok(metrics) => Ok(Some(metrics)),
+        Err(Interrupt::Stopped) => Ok(None),
+        Err(Interrupt::Failed(e)) => Err(e),
     }
+}
+
+enum Interrupt {
+    Stopped,
+    Failed(String),
+}
+
+impl From<()> for Interrupt {
+    fn from(_: ()) -> Self {
+        Interrupt::Stopped
+    }
+}
+
+impl From<String> for Interrupt {
+    fn from(e: String) -> Self {
+        Interrupt::Failed(e)
+    }
+}
+
+async fn evaluate_inner(
+    input: &EvalInput<'_>,
+    probes: Probes,
+    observer: &mut impl Observer,
+) -> Result<Metrics, Interrupt> {
+    let EvalInput {
+        embeddings,
+        dim,
+        labels,
+        num_classes,
+        seed,
+        ..
+    } = *input;
+    let n = labels.len();
+    if embeddings.len() != n * dim || n < KNN_FOLDS {
+        return Err(format!(
+            "evaluation needs at least {KNN_FOLDS} embeddings of size {dim} with one label each \
+             (got {} values for {n} labels)",
+            embeddings.len()
+        )
+        .into());
+    }
+    let mut seconds = BTreeMap::new();
+
+    let start = Instant::now();
+    tick(observer, "knn").await?;
     let knn = CrossValKnn::new(embeddings, dim, labels, num_classes, KNN_K, KNN_FOLDS, seed);
-    let mut pred = Vec::with_capacity(labels.len());
-    for start in (0..labels.len()).step_by(KNN_CHUNK) {
-        pred.extend(knn.predict(start..(start + KNN_CHUNK).min(labels.len())));
-        if observer
-            .on_event(&TrainEvent::Probing { name: "knn".into() })
-            .await
-            == Flow::Stop
-        {
-            return None;
-        }
+    let mut pred = Vec::with_capacity(n);
+    for s in (0..n).step_by(QUERY_CHUNK) {
+        pred.extend(knn.predict(s..(s + QUERY_CHUNK).min(n)));
+        tick(observer, "knn").await?;
     }
-    Some(ProbeScores {
-        accuracy: accuracy(labels, &pred),
-        ami: adjusted_mutual_info(labels, &pred),
+    let knn = ProbeScores::of(labels, &pred);
+    seconds.insert("knn".to_string(), start.elapsed().as_secs_f64());
+
+    let fold_of = folds::assign_folds(n, KNN_FOLDS, seed);
+    let random_forest = if probes.random_forest {
+        let start = Instant::now();
+        let mut pred = vec![0u8; n];
+        for f in 0..KNN_FOLDS {
+            tick(observer, "random_forest").await?;
+            let (idx, p) = forest::predict_fold(embeddings, dim, labels, &fold_of, f, seed)?;
+            idx.iter().zip(p).for_each(|(&i, c)| pred[i] = c);
+        }
+        seconds.insert("random_forest".into(), start.elapsed().as_secs_f64());
+        Some(ProbeScores::of(labels, &pred))
+    } else {
+        None
+    };
+
+    let mlp = if probes.mlp {
+        let start = Instant::now();
+        let mut pred = vec![0u8; n];
+        for f in 0..KNN_FOLDS {
+            tick(observer, "mlp").await?;
+            let (idx, p) =
+                mlp_probe::predict_fold(embeddings, dim, labels, num_classes, &fold_of, f, seed);
+            idx.iter().zip(p).for_each(|(&i, c)| pred[i] = c);
+        }
+        seconds.insert("mlp".into(), start.elapsed().as_secs_f64());
+        Some(ProbeScores::of(labels, &pred))
+    } else {
+        None
+    };
+
+    let few_label_knn = match input.labelled {
+        Some((refs, ref_labels)) if probes.few_label_knn && !ref_labels.is_empty() => {
+            let start = Instant::now();
+            let mut pred = Vec::with_capacity(n);
+            for s in (0..n).step_by(QUERY_CHUNK) {
+                tick(observer, "few_label_knn").await?;
+                let queries = &embeddings[s * dim..(s + QUERY_CHUNK).min(n) * dim];
+                pred.extend(knn::predict_from(
+                    refs,
+                    ref_labels,
+                    queries,
+                    dim,
+                    num_classes,
+                    KNN_K,
+                ));
+            }
+            seconds.insert("few_label_knn".into(), start.elapsed().as_secs_f64());
+            Some(ProbeScores::of(labels, &pred))
+        }
+        _ => None,
+    };
+
+    let kmeans = if probes.kmeans {
+        tick(observer, "kmeans").await?;
+        let start = Instant::now();
+        let scores = clustering::cluster_scores(embeddings, dim, labels, num_classes, seed)?;
+        seconds.insert("kmeans".into(), start.elapsed().as_secs_f64());
+        Some(scores)
+    } else {
+        None
+    };
+
+    let retrieval = if probes.retrieval {
+        let start = Instant::now();
+        let mut sums = retrieval::RetrievalSums::default();
+        for s in (0..n).step_by(QUERY_CHUNK) {
+            tick(observer, "retrieval").await?;
+            retrieval::add_queries(
+                &mut sums,
+                embeddings,
+                dim,
+                labels,
+                s..(s + QUERY_CHUNK).min(n),
+            );
+        }
+        seconds.insert("retrieval".into(), start.elapsed().as_secs_f64());
+        Some(sums.scores())
+    } else {
+        None
+    };
+
+    Ok(Metrics {
+        knn,
+        random_forest,
+        mlp,
+        few_label_knn,
+        kmeans,
+        retrieval,
+        seconds,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::Silent;
+
+    /// `per` points per class in 3-D, class c around (10c, −10c, 5c) with small offsets.
+    fn clusters(per: usize, classes: usize) -> (Vec<f32>, Vec<u8>) {
+        let mut emb = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..per * classes {
+            let c = i % classes;
+            let jitter = ((i * 7919) % 101) as f32 / 100.0;
+            emb.extend([
+                10.0 * c as f32 + jitter,
+                -10.0 * c as f32 - jitter,
+                5.0 * c as f32,
+            ]);
+            labels.push(c as u8);
+        }
+        (emb, labels)
+    }
+
+    fn run(input: &EvalInput) -> Metrics {
+        pollster::block_on(evaluate(input, Probes::ALL, &mut Silent))
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn every_probe_is_perfect_on_separated_clusters() {
+        let (emb, labels) = clusters(40, 4);
+        let (refs, ref_labels) = clusters(3, 4);
+        let m = run(&EvalInput {
+            embeddings: &emb,
+            dim: 3,
+            labels: &labels,
+            num_classes: 4,
+            labelled: Some((&refs, &ref_labels)),
+            seed: 1,
+        });
+        for (name, _) in CLASSIFIER_PROBES {
+            let s = m.probe(name).unwrap();
+            assert_eq!((name, s.accuracy), (name, 1.0));
+            assert!((s.ami - 1.0).abs() < 1e-12, "{name}: {s:?}");
+        }
+        let k = m.kmeans.unwrap();
+        assert!(
+            (k.nmi - 1.0).abs() < 1e-12 && (k.ami - 1.0).abs() < 1e-12,
+            "{k:?}"
+        );
+        let r = m.retrieval.unwrap();
+        assert_eq!(
+            (r.precision_at_1, r.r_precision, r.map_at_r),
+            (1.0, 1.0, 1.0)
+        );
+        assert_eq!(m.seconds.len(), 6, "{:?}", m.seconds);
+    }
+
+    #[test]
+    fn random_labels_score_chance() {
+        use rand::{rngs::StdRng, RngExt, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(5);
+        let emb: Vec<f32> = (0..1500).map(|_| rng.random::<f32>()).collect();
+        let labels: Vec<u8> = (0..500).map(|_| rng.random_range(0..5u8)).collect();
+        let ref_labels: Vec<u8> = (0..20).map(|_| rng.random_range(0..5u8)).collect();
+        let m = run(&EvalInput {
+            embeddings: &emb,
+            dim: 3,
+            labels: &labels,
+            num_classes: 5,
+            labelled: Some((&emb[..60], &ref_labels)),
+            seed: 2,
+        });
+        for (name, _) in CLASSIFIER_PROBES {
+            let s = m.probe(name).unwrap();
+            assert!(s.accuracy < 0.32 && s.ami.abs() < 0.05, "{name}: {s:?}");
+        }
+        let k = m.kmeans.unwrap();
+        assert!(k.ami.abs() < 0.05, "{k:?}");
+        let r = m.retrieval.unwrap();
+        assert!(r.precision_at_1 < 0.32 && r.map_at_r < 0.2, "{r:?}");
+    }
+
+    #[test]
+    fn probe_lists_parse_and_unknown_names_are_refused() {
+        assert_eq!(Probes::parse("all").unwrap(), Probes::ALL);
+        assert_eq!(Probes::parse("knn").unwrap(), Probes::KNN_ONLY);
+        let p = Probes::parse("knn, mlp,retrieval").unwrap();
+        assert!(p.mlp && p.retrieval && !p.random_forest);
+        let e = Probes::parse("knn,svm").unwrap_err();
+        assert!(e.contains("unknown probe 'svm'"), "{e}");
+    }
 }

@@ -2,7 +2,8 @@
 
 use plotters::prelude::*;
 
-use super::curves::Curves;
+use super::figures::{Component, ReconGrid, Scatter};
+use crate::train::Curves;
 
 /// Distinct colours for up to 11 classes (Tableau 10 and one more), readable on white.
 pub const CLASS_COLORS: [(u8, u8, u8); 11] = [
@@ -81,32 +82,44 @@ pub fn loss_curves_svg(curves: &Curves, width: u32, height: u32) -> Result<Strin
     Ok(svg)
 }
 
-/// A scatter of 2-D points coloured by class; each point is one `<circle>`.
-pub fn scatter_svg(
-    points: &[[f32; 2]],
-    labels: &[u8],
-    width: u32,
-    height: u32,
-) -> Result<String, String> {
+/// The latent scatter: one `<circle>` per point, coloured by class, and each prior component
+/// as a dashed black ring of one standard deviation (a 48-segment `<polyline>`).
+pub fn scatter_svg(scatter: &Scatter, width: u32, height: u32) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let x_range = padded_range(points.iter().map(|p| p[0] as f64));
-        let y_range = padded_range(points.iter().map(|p| p[1] as f64));
+        let ring = |c: &Component| {
+            let c = *c;
+            (0..=48).map(move |i| {
+                let a = std::f64::consts::TAU * i as f64 / 48.0;
+                (
+                    c.center[0] as f64 + c.radius as f64 * a.cos(),
+                    c.center[1] as f64 + c.radius as f64 * a.sin(),
+                )
+            })
+        };
+        let xs = scatter.points.iter().map(|p| p[0] as f64);
+        let ys = scatter.points.iter().map(|p| p[1] as f64);
+        let ring_points: Vec<(f64, f64)> = scatter.components.iter().flat_map(ring).collect();
+        let x_range = padded_range(xs.chain(ring_points.iter().map(|p| p.0)));
+        let y_range = padded_range(ys.chain(ring_points.iter().map(|p| p.1)));
+        let axis = if scatter.axes == "PCA" { "PC" } else { "z" };
         let mut chart = ChartBuilder::on(&root)
             .margin(10)
-            .x_label_area_size(25)
-            .y_label_area_size(40)
+            .x_label_area_size(30)
+            .y_label_area_size(45)
             .build_cartesian_2d(x_range, y_range)
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
             .disable_mesh()
+            .x_desc(format!("{axis}1"))
+            .y_desc(format!("{axis}2"))
             .draw()
             .map_err(|e| e.to_string())?;
         chart
-            .draw_series(points.iter().zip(labels).map(|(p, &l)| {
+            .draw_series(scatter.points.iter().zip(&scatter.labels).map(|(p, &l)| {
                 Circle::new(
                     (p[0] as f64, p[1] as f64),
                     2,
@@ -114,6 +127,61 @@ pub fn scatter_svg(
                 )
             }))
             .map_err(|e| e.to_string())?;
+        for c in &scatter.components {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    ring(c),
+                    4,
+                    3,
+                    BLACK.mix(0.8).stroke_width(1),
+                ))
+                .map_err(|e| e.to_string())?;
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// Originals (top row) over their reconstructions (bottom row), one `<rect>` per lit pixel on
+/// a black tile per image.
+pub fn reconstructions_svg(grid: &ReconGrid, scale: u32) -> Result<String, String> {
+    let (w, h) = (grid.width as u32, grid.height as u32);
+    let gap = 4;
+    let count = grid.originals.len().max(grid.reconstructions.len()) as u32;
+    let size = (count * (w * scale + gap) + gap, 2 * (h * scale + gap) + gap);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        for (row, images) in [&grid.originals, &grid.reconstructions]
+            .into_iter()
+            .enumerate()
+        {
+            for (col, pixels) in images.iter().enumerate() {
+                let x0 = (gap + col as u32 * (w * scale + gap)) as i32;
+                let y0 = (gap + row as u32 * (h * scale + gap)) as i32;
+                let tile = [(x0, y0), (x0 + (w * scale) as i32, y0 + (h * scale) as i32)];
+                root.draw(&Rectangle::new(tile, BLACK.filled()))
+                    .map_err(|e| e.to_string())?;
+                for (i, &v) in pixels.iter().enumerate() {
+                    // Quantised to 16 grey levels; dark pixels are the tile itself.
+                    let level = v / 16 * 17;
+                    if level == 0 {
+                        continue;
+                    }
+                    let (px, py) = ((i as u32 % w * scale) as i32, (i as u32 / w * scale) as i32);
+                    let cell = [
+                        (x0 + px, y0 + py),
+                        (x0 + px + scale as i32, y0 + py + scale as i32),
+                    ];
+                    root.draw(&Rectangle::new(
+                        cell,
+                        RGBColor(level, level, level).filled(),
+                    ))
+                    .map_err(|e| e.to_string())?;
+                }
+            }
+        }
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
@@ -123,13 +191,64 @@ pub fn scatter_svg(
 mod tests {
     use super::*;
 
+    /// Parses the SVG and counts its elements by tag name.
+    fn count(svg: &str, tag: &str) -> usize {
+        let doc = roxmltree::Document::parse(svg).expect("valid SVG");
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        doc.descendants()
+            .filter(|n| n.tag_name().name() == tag)
+            .count()
+    }
+
     #[test]
-    fn scatter_has_one_circle_per_point() {
-        let pts: Vec<[f32; 2]> = (0..37).map(|i| [i as f32, (i * i) as f32]).collect();
-        let labels: Vec<u8> = (0..37).map(|i| (i % 10) as u8).collect();
-        let svg = scatter_svg(&pts, &labels, 400, 300).unwrap();
-        assert!(svg.starts_with("<svg"));
-        assert_eq!(svg.matches("<circle").count(), 37);
+    fn scatter_has_one_circle_per_point_and_a_ring_per_component() {
+        let scatter = Scatter {
+            points: (0..37).map(|i| [i as f32, (i * i) as f32]).collect(),
+            labels: (0..37).map(|i| (i % 10) as u8).collect(),
+            components: vec![
+                Component {
+                    center: [0.0, 0.0],
+                    radius: 1.0,
+                },
+                Component {
+                    center: [5.0, 5.0],
+                    radius: 2.0,
+                },
+            ],
+            axes: "PCA".into(),
+        };
+        let plain = scatter_svg(
+            &Scatter {
+                components: vec![],
+                ..scatter.clone()
+            },
+            400,
+            300,
+        )
+        .unwrap();
+        assert_eq!(count(&plain, "circle"), 37);
+        let with_prior = scatter_svg(&scatter, 400, 300).unwrap();
+        assert_eq!(count(&with_prior, "circle"), 37);
+        // Each dashed ring adds polylines (its dashes) that the plain scatter does not have.
+        let extra = count(&with_prior, "polyline") + count(&with_prior, "path")
+            - count(&plain, "polyline")
+            - count(&plain, "path");
+        assert!(extra >= 2, "{extra}: {with_prior}");
+        assert!(with_prior.contains("PC1") && with_prior.contains("PC2"));
+    }
+
+    #[test]
+    fn reconstruction_grid_draws_two_rows_of_tiles() {
+        let grid = ReconGrid {
+            width: 2,
+            height: 2,
+            originals: vec![vec![0, 255, 0, 0], vec![0, 0, 0, 0], vec![255; 4]],
+            reconstructions: vec![vec![10, 200, 0, 0], vec![0; 4], vec![128; 4]],
+        };
+        let svg = reconstructions_svg(&grid, 3).unwrap();
+        // 6 black tiles + 1 + 4 lit originals + 1 + 4 lit reconstructions (10 < 16 stays dark),
+        // plus the white background.
+        assert_eq!(count(&svg, "rect"), 1 + 6 + 5 + 5, "{svg}");
     }
 
     #[test]

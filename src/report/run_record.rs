@@ -2,27 +2,23 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::figures::Figures;
 use crate::backend::BackendInfo;
 use crate::config::ExperimentConfig;
-use crate::eval::ProbeScores;
+pub use crate::eval::Metrics;
 use crate::train::EpochRecord;
-
-/// Scores per probe.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Metrics {
-    pub knn: ProbeScores,
-}
 
 /// Wall-clock seconds of each phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     pub train_seconds: f64,
+    /// Embedding the test (and labelled training) images plus every probe.
     pub eval_seconds: f64,
     /// Mean seconds per optimiser step.
     pub seconds_per_step: f64,
 }
 
-/// Config, history and metrics of a run.
+/// Config, history, metrics and plot data of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub config: ExperimentConfig,
@@ -36,4 +32,14 @@ pub struct RunRecord {
     pub stopped_early: bool,
     /// dml-lab version that made the record.
     pub version: String,
+    /// Data for the loss, scatter and reconstruction plots (absent in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figures: Option<Figures>,
+}
+
+impl RunRecord {
+    /// Parses a record written by `--json` or the page's export.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|e| format!("not a dml-lab run record: {e}"))
+    }
 }

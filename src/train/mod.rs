@@ -1,11 +1,13 @@
 //! Stage 4, training: the step-wise loop, its batches, the schedule and each step's objective,
 //! and the events it reports.
 
+pub mod curves;
 pub mod events;
 pub mod objective;
 pub mod sampler;
 pub mod schedule;
 pub mod trainer;
 
+pub use curves::Curves;
 pub use events::{EpochRecord, Flow, Observer, Silent, TrainEvent};
 pub use trainer::{steps_per_epoch, train, TrainError, Trained};

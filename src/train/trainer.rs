@@ -13,6 +13,7 @@ use rand::{rngs::StdRng, seq::index::sample, SeedableRng};
 use thiserror::Error;
 use web_time::Instant;
 
+use super::curves::Curves;
 use super::events::{EpochRecord, Flow, Observer, TrainEvent};
 use super::objective::Objective;
 use super::sampler::{Cycler, LabelledSampler};
@@ -45,12 +46,19 @@ pub struct Trained {
     pub history: Vec<EpochRecord>,
     /// Training images that kept their label.
     pub labelled: usize,
+    /// Their indices in the training set.
+    pub labelled_indices: Vec<usize>,
     /// The observer asked to stop before the last epoch ended.
     pub stopped: bool,
     pub seconds: f64,
     /// Optimiser steps taken.
     pub steps: usize,
+    /// Every step's loss terms, thinned to at most [`RECORDED_CURVE_POINTS`] steps.
+    pub curves: Curves,
 }
+
+/// Most steps kept in [`Trained::curves`] (a run record carries them).
+pub const RECORDED_CURVE_POINTS: usize = 1000;
 
 /// Number of optimiser steps in one epoch: `cfg.steps_per_epoch`, or (when 0) one pass over
 /// all training images in batches.
@@ -91,6 +99,7 @@ pub async fn train(
 
     let labelled = select_labelled(n, cfg.pl, cfg.seed);
     let labelled_count = labelled.len();
+    let labelled_indices = labelled.clone();
     let mut labelled_batches = LabelledSampler::new(
         labelled,
         &data.train.labels,
@@ -109,6 +118,7 @@ pub async fn train(
     let mut stopped = observer.on_event(&started).await == Flow::Stop;
 
     let mut global_step = 0;
+    let mut curves = Curves::default();
     for epoch in 1..=cfg.epochs {
         if stopped {
             break;
@@ -181,6 +191,7 @@ pub async fn train(
             total_sum += total;
             done += 1;
             global_step += 1;
+            curves.push(global_step as f64, &terms);
             let event = TrainEvent::Step {
                 epoch,
                 step,
@@ -216,6 +227,8 @@ pub async fn train(
         stopped,
         seconds: start.elapsed().as_secs_f64(),
         steps: global_step,
+        curves: curves.thinned(RECORDED_CURVE_POINTS),
+        labelled_indices,
     })
 }
 

@@ -13,9 +13,9 @@ use super::state::{LabState, RunView};
 use crate::backend::{self, BackendInfo};
 use crate::config::{BackendChoice, ExperimentConfig};
 use crate::data::{mnist, Dataset};
-use crate::eval::pca::project_2d;
+use crate::eval::Probes;
 use crate::pipeline::run_experiment;
-use crate::report::plot::scatter_svg;
+use crate::report::plot::{reconstructions_svg, scatter_svg};
 use crate::train::events::Terms;
 use crate::train::{Flow, Observer, TrainEvent};
 
@@ -165,7 +165,7 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
         state.backend_kind.set(Some(info.kind.clone()));
         state.backend_used.set(Some(info.detail.clone()));
         let mut observer = PageObserver::new(state);
-        let outcome = run_experiment(&cfg, &data, &device, info, &mut observer)
+        let outcome = run_experiment(&cfg, &data, &device, info, Probes::ALL, &mut observer)
             .await
             .map_err(|e| e.to_string())?;
         observer.flush();
@@ -174,16 +174,20 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
         };
         state.status.set("Drawing the scatter…".into());
         yield_now().await;
-        let points = project_2d(&outcome.test_embeddings, cfg.lsdim);
-        let svg = scatter_svg(&points, &data.test.labels, 560, 560)?;
+        let svg = scatter_svg(&outcome.scatter, 560, 560)?;
         let r = &outcome.record;
+        let recon_svg = match r.figures.as_ref().and_then(|f| f.reconstructions.as_ref()) {
+            Some(grid) => Some(reconstructions_svg(grid, 2)?),
+            None => None,
+        };
         Ok::<_, String>(Some(RunView {
-            accuracy: r.metrics.knn.accuracy,
-            ami: r.metrics.knn.ami,
+            metrics: r.metrics.clone(),
+            recon_svg,
+            components: outcome.scatter.components.len(),
             ms_per_step: r.timings.seconds_per_step * 1000.0,
             train_seconds: r.timings.train_seconds,
             eval_seconds: r.timings.eval_seconds,
-            points: points.len(),
+            points: outcome.scatter.points.len(),
             scatter_svg: svg,
             class_names: data.class_names.clone(),
             stopped_early: r.stopped_early,
@@ -194,7 +198,7 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
         Ok(Some(view)) => {
             state.status.set(format!(
                 "Done: kNN accuracy {:.4}, AMI {:.4}.",
-                view.accuracy, view.ami
+                view.metrics.knn.accuracy, view.metrics.knn.ami
             ));
             state.result.set(Some(view));
         }

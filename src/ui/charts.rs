@@ -3,7 +3,16 @@
 use leptos::prelude::*;
 
 use super::state::LabState;
+use crate::eval::{Metrics, CLASSIFIER_PROBES};
 use crate::report::plot::{loss_curves_svg, CLASS_COLORS};
+
+/// A probe's seconds, as shown in the metrics table.
+fn seconds(m: &Metrics, name: &str) -> String {
+    m.seconds
+        .get(name)
+        .map(|s| format!("{s:.2}"))
+        .unwrap_or_default()
+}
 
 /// Most points drawn on the loss curve; longer runs are thinned evenly.
 const MAX_CURVE_POINTS: usize = 1500;
@@ -35,22 +44,47 @@ pub fn Results() -> impl IntoView {
         <section class="panel">
             <h2>"Test-set embeddings"</h2>
             {move || match state.result.get() {
-                None => view! { <p class="muted">"Train a model to see its kNN accuracy, AMI and latent scatter."</p> }.into_any(),
+                None => view! { <p class="muted">"Train a model to see its probes (kNN, random forest, MLP, few-label kNN), clustering and retrieval scores, and the latent scatter."</p> }.into_any(),
                 Some(r) => view! {
-                    <table class="metrics">
-                        <thead><tr><th>"probe"</th><th>"accuracy"</th><th>"AMI"</th></tr></thead>
-                        <tbody><tr>
-                            <td>"kNN (k=5, 5-fold)"</td>
-                            <td data-testid="accuracy">{format!("{:.4}", r.accuracy)}</td>
-                            <td data-testid="ami">{format!("{:.4}", r.ami)}</td>
-                        </tr></tbody>
+                    <table class="metrics" data-testid="metrics">
+                        <thead><tr><th>"probe"</th><th>"accuracy"</th><th>"AMI"</th><th>"s"</th></tr></thead>
+                        <tbody>
+                            {CLASSIFIER_PROBES.iter().filter_map(|&(name, label)| {
+                                let s = r.metrics.probe(name)?;
+                                let (acc_id, ami_id) = if name == "knn" { ("accuracy".to_string(), "ami".to_string()) } else { (format!("{name}-accuracy"), format!("{name}-ami")) };
+                                Some(view! {
+                                    <tr data-probe=name>
+                                        <td>{label}</td>
+                                        <td data-testid=acc_id>{format!("{:.4}", s.accuracy)}</td>
+                                        <td data-testid=ami_id>{format!("{:.4}", s.ami)}</td>
+                                        <td>{seconds(&r.metrics, name)}</td>
+                                    </tr>
+                                })
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <table class="metrics" data-testid="cluster-metrics">
+                        <tbody>
+                            {r.metrics.kmeans.map(|k| view! {
+                                <tr data-probe="kmeans"><td>"k-means (k = classes)"</td><td>{format!("NMI {:.4}", k.nmi)}</td><td>{format!("AMI {:.4}", k.ami)}</td><td></td><td>{seconds(&r.metrics, "kmeans")}</td></tr>
+                            })}
+                            {r.metrics.retrieval.map(|x| view! {
+                                <tr data-probe="retrieval"><td>"retrieval (leave-one-out)"</td><td>{format!("P@1 {:.4}", x.precision_at_1)}</td><td>{format!("R-prec {:.4}", x.r_precision)}</td><td>{format!("MAP@R {:.4}", x.map_at_r)}</td><td>{seconds(&r.metrics, "retrieval")}</td></tr>
+                            })}
+                        </tbody>
                     </table>
                     <p class="muted" data-testid="timing">
                         {format!("{:.1} ms/step · trained {:.1} s · evaluated {:.1} s{}", r.ms_per_step, r.train_seconds, r.eval_seconds,
                             if r.stopped_early { " · stopped early" } else { "" })}
                     </p>
                     <p class="muted">{format!("{} test images, PCA to 2-D when the latent has more than 2 dimensions", r.points)}</p>
-                    <div class="chart scatter" data-testid="scatter" data-points=r.points inner_html=r.scatter_svg></div>
+                    <div class="chart scatter" data-testid="scatter" data-points=r.points data-components=r.components inner_html=r.scatter_svg></div>
+                    {(r.components > 0).then(|| view! { <p class="muted">{format!("Dashed rings: the prior's {} component(s), one standard deviation.", r.components)}</p> })}
+                    {r.recon_svg.clone().map(|svg| view! {
+                        <h3>"Reconstructions"</h3>
+                        <p class="muted">"Test images (top) and their reconstructions from the embedding (bottom)."</p>
+                        <div class="chart recon" data-testid="reconstructions" inner_html=svg></div>
+                    })}
                     <ul class="legend" aria-label="classes">
                         {r.class_names.iter().enumerate().map(|(i, name)| {
                             let (red, green, blue) = CLASS_COLORS[i % CLASS_COLORS.len()];

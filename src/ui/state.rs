@@ -3,13 +3,18 @@
 use leptos::prelude::*;
 
 use crate::config::ExperimentConfig;
+use crate::eval::Metrics;
 use crate::report::Curves;
 
 /// Scores and scatter of the last finished run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunView {
-    pub accuracy: f64,
-    pub ami: f64,
+    /// Every probe's scores and seconds.
+    pub metrics: Metrics,
+    /// Prior components drawn on the scatter.
+    pub components: usize,
+    /// Originals over reconstructions, for models with a decoder.
+    pub recon_svg: Option<String>,
     pub ms_per_step: f64,
     pub train_seconds: f64,
     pub eval_seconds: f64,

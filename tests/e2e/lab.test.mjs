@@ -62,6 +62,16 @@ test('trains on the CPU backend and shows metrics, loss curve and scatter', { ti
   assert.equal(r.scatterPoints, 10000, 'one scatter point per test image');
   assert.equal(r.lossPoints, 120, 'one loss point per step');
   assert.match(await lab.byId('status').innerText(), /^Done/);
+  // Every probe shows its scores and seconds; classifiers well above chance after 120 steps.
+  console.log(`cpu probes (scores..., seconds): ${JSON.stringify(r.probes)}`);
+  assert.deepEqual(Object.keys(r.probes).sort(), ['few_label_knn', 'kmeans', 'knn', 'mlp', 'random_forest', 'retrieval']);
+  for (const probe of ['random_forest', 'mlp', 'few_label_knn']) {
+    assert.ok(Number(r.probes[probe][0]) > 0.5, `${probe} accuracy ${r.probes[probe][0]}`);
+  }
+  assert.match(r.probes.retrieval[2], /^MAP@R 0\.\d{4}$/);
+  assert.match(r.probes.kmeans[0], /^NMI 0\.\d{4}$/);
+  assert.equal(r.components, 0, 'plain DML has no prior to draw');
+  assert.equal(r.reconstructions, 0, 'plain DML has no decoder');
   await lab.page.screenshot({ path: `${OUT}/lab-cpu.png`, fullPage: true });
 
   // A second run in the same page, stopped early: training ends, the model is still evaluated.
@@ -75,6 +85,19 @@ test('trains on the CPU backend and shows metrics, loss curve and scatter', { ti
   const steps = Number(await lab.byId('loss-chart').getAttribute('data-points'));
   assert.ok(steps >= 5 && steps < 5000, `stopped after ${steps} steps`);
   assert.ok(Number(await lab.byId('accuracy').innerText()) > 0.1);
+  await lab.page.close();
+});
+
+test('a MetricVAE run draws its VampPrior components and reconstructions', { timeout: 600_000 }, async () => {
+  const lab = await newLab();
+  await lab.configure({ model: 'metric-vae', pl: 10, lsdim: 4, epochs: 1, steps: 30, backend: 'cpu' });
+  const r = await lab.train(540_000);
+  report('metric-vae', r);
+  assert.equal(r.components, 100, 'one ring per VampPrior pseudo-input');
+  assert.equal(r.reconstructions, 1);
+  const tiles = await lab.page.locator('[data-testid=reconstructions] svg rect').count();
+  assert.ok(tiles > 16, `reconstruction grid has ${tiles} rects`);
+  await lab.page.screenshot({ path: `${OUT}/lab-metric-vae.png`, fullPage: true });
   await lab.page.close();
 });
 

@@ -26,7 +26,8 @@ export class LabPage {
     await this.byId(id).dispatchEvent('change');
   }
 
-  async configure({ pl, lsdim, epochs, steps, seed, backend }) {
+  async configure({ model, pl, lsdim, epochs, steps, seed, backend }) {
+    if (model !== undefined) await this.byId('model').selectOption(model);
     if (pl !== undefined) await this.setNumber('pl', pl);
     if (lsdim !== undefined) await this.setNumber('lsdim', lsdim);
     if (epochs !== undefined) await this.setNumber('epochs', epochs);
@@ -54,6 +55,10 @@ export class LabPage {
       scatterPoints: await this.page.locator('[data-testid=scatter] svg circle').count(),
       lossPoints: Number(await this.byId('loss-chart').getAttribute('data-points')),
       longTasks: await this.page.evaluate(() => window.__longTasks),
+      probes: await this.page.$$eval('[data-testid=metrics] tr[data-probe], [data-testid=cluster-metrics] tr[data-probe]', (rows) =>
+        Object.fromEntries(rows.map((r) => [r.dataset.probe, [...r.querySelectorAll('td')].slice(1).map((td) => td.innerText)]))),
+      components: Number(await this.page.locator('[data-testid=scatter]').getAttribute('data-components')),
+      reconstructions: await this.byId('reconstructions').count(),
     };
   }
 }

@@ -1,9 +1,11 @@
 //! Loss curves as plain data: one series of (step, value) per named loss term.
 
-use crate::train::events::Terms;
+use serde::{Deserialize, Serialize};
+
+use super::events::Terms;
 
 /// Named series that grow step by step.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Curves {
     pub series: Vec<(String, Vec<(f64, f64)>)>,
 }

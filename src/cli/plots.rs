@@ -1,0 +1,30 @@
+//! Writing a run's plots as SVG files (shared by `train --plots` and `report`).
+
+use std::path::Path;
+
+use crate::report::plot::{loss_curves_svg, reconstructions_svg, scatter_svg};
+use crate::report::{Figures, Scatter};
+
+/// Writes loss.svg, scatter.svg and (decoder models) reconstructions.svg into `dir`; returns
+/// the file names written.
+pub fn write_plots(
+    dir: &Path,
+    figures: &Figures,
+    scatter: &Scatter,
+) -> Result<Vec<String>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut files = vec![
+        ("loss.svg", loss_curves_svg(&figures.curves, 800, 400)?),
+        ("scatter.svg", scatter_svg(scatter, 800, 800)?),
+    ];
+    if let Some(grid) = &figures.reconstructions {
+        files.push(("reconstructions.svg", reconstructions_svg(grid, 3)?));
+    }
+    let mut written = Vec::new();
+    for (name, svg) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
+        written.push(name.to_string());
+    }
+    Ok(written)
+}

@@ -1,0 +1,412 @@
+//! Comparison tables across runs in the paper's layout: rows = label budget (pl %), columns =
+//! model × lsdim, cells = probe accuracy / AMI (mean ± standard deviation over seeds).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use super::run_record::RunRecord;
+use crate::eval::CLASSIFIER_PROBES;
+
+/// Config fields that never split a column: the table's own axes, the seed (averaged over) and
+/// where it ran.
+const NOT_A_VARIANT: [&str; 5] = ["pl", "lsdim", "seed", "backend", "model"];
+
+/// Runs that share everything but the seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub runs: usize,
+    pub accuracy: (f64, f64),
+    pub ami: (f64, f64),
+}
+
+/// A column: a model with the config fields that differ between the compared runs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Column {
+    pub model: String,
+    /// e.g. `alpha=0.5, schedule=alternating`; empty when nothing else varies.
+    pub variant: String,
+    pub lsdim: usize,
+}
+
+impl Column {
+    pub fn label(&self) -> String {
+        match self.variant.as_str() {
+            "" => format!("{} d={}", self.model, self.lsdim),
+            v => format!("{} ({v}) d={}", self.model, self.lsdim),
+        }
+    }
+}
+
+/// The comparison of many runs for one classifier probe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub probe: String,
+    /// Label budgets in percent, ascending.
+    pub rows: Vec<f64>,
+    pub columns: Vec<Column>,
+    /// Keyed by (row index, column index).
+    pub cells: BTreeMap<(usize, usize), Cell>,
+}
+
+fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len().max(1) as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = if values.len() > 1 {
+        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
+fn config_fields(r: &RunRecord) -> BTreeMap<String, String> {
+    match serde_json::to_value(&r.config) {
+        Ok(serde_json::Value::Object(map)) => map
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                (k, v)
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// Fields (other than the table's axes and the seed) whose value differs between runs.
+fn varying_fields(records: &[RunRecord]) -> Vec<String> {
+    let all: Vec<BTreeMap<String, String>> = records.iter().map(config_fields).collect();
+    let keys: BTreeSet<&String> = all.iter().flat_map(|m| m.keys()).collect();
+    keys.into_iter()
+        .filter(|k| !NOT_A_VARIANT.contains(&k.as_str()))
+        .filter(|k| {
+            let values: BTreeSet<Option<&String>> = all.iter().map(|m| m.get(*k)).collect();
+            values.len() > 1
+        })
+        .cloned()
+        .collect()
+}
+
+/// Builds the comparison for `probe` (`knn`, `random_forest`, `mlp` or `few_label_knn`); runs
+/// without that probe are left out.
+pub fn compare(records: &[RunRecord], probe: &str) -> Result<Comparison, String> {
+    if !CLASSIFIER_PROBES.iter().any(|(name, _)| *name == probe) {
+        return Err(format!(
+            "unknown probe '{probe}' (expected one of: {})",
+            CLASSIFIER_PROBES.map(|(n, _)| n).join(", ")
+        ));
+    }
+    let varying = varying_fields(records);
+    let mut groups: BTreeMap<(u64, Column), Vec<(f64, f64)>> = BTreeMap::new();
+    for r in records {
+        let Some(scores) = r.metrics.probe(probe) else {
+            continue;
+        };
+        let fields = config_fields(r);
+        let variant = varying
+            .iter()
+            .map(|k| format!("{k}={}", fields.get(k).map(String::as_str).unwrap_or("-")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let column = Column {
+            model: crate::config::name_of(&r.config.model),
+            variant,
+            lsdim: r.config.lsdim,
+        };
+        groups
+            .entry((r.config.pl.to_bits(), column))
+            .or_default()
+            .push((scores.accuracy, scores.ami));
+    }
+    let rows: Vec<f64> = {
+        let mut pls: Vec<f64> = groups.keys().map(|(pl, _)| f64::from_bits(*pl)).collect();
+        pls.sort_by(f64::total_cmp);
+        pls.dedup();
+        pls
+    };
+    let columns: Vec<Column> = groups
+        .keys()
+        .map(|(_, c)| c.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let cells = groups
+        .into_iter()
+        .map(|((pl, column), scores)| {
+            let row = rows.iter().position(|r| r.to_bits() == pl).unwrap_or(0);
+            let col = columns.iter().position(|c| *c == column).unwrap_or(0);
+            let acc: Vec<f64> = scores.iter().map(|s| s.0).collect();
+            let ami: Vec<f64> = scores.iter().map(|s| s.1).collect();
+            let cell = Cell {
+                runs: scores.len(),
+                accuracy: mean_sd(&acc),
+                ami: mean_sd(&ami),
+            };
+            ((row, col), cell)
+        })
+        .collect();
+    Ok(Comparison {
+        probe: probe.to_string(),
+        rows,
+        columns,
+        cells,
+    })
+}
+
+fn cell_text(c: &Cell) -> String {
+    if c.runs > 1 {
+        format!(
+            "{:.4}±{:.4} / {:.4}±{:.4} (n={})",
+            c.accuracy.0, c.accuracy.1, c.ami.0, c.ami.1, c.runs
+        )
+    } else {
+        format!("{:.4} / {:.4}", c.accuracy.0, c.ami.0)
+    }
+}
+
+impl Comparison {
+    /// The table as Markdown; the best accuracy of each row is bold.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let header: Vec<String> = self.columns.iter().map(Column::label).collect();
+        let _ = writeln!(out, "| pl % | {} |", header.join(" | "));
+        let _ = writeln!(out, "|---|{}", "---|".repeat(self.columns.len()));
+        for (r, pl) in self.rows.iter().enumerate() {
+            let best = (0..self.columns.len())
+                .filter_map(|c| self.cells.get(&(r, c)).map(|cell| cell.accuracy.0))
+                .fold(f64::NEG_INFINITY, f64::max);
+            let cells: Vec<String> = (0..self.columns.len())
+                .map(|c| match self.cells.get(&(r, c)) {
+                    Some(cell) if cell.accuracy.0 == best => format!("**{}**", cell_text(cell)),
+                    Some(cell) => cell_text(cell),
+                    None => "–".into(),
+                })
+                .collect();
+            let _ = writeln!(out, "| {pl} | {} |", cells.join(" | "));
+        }
+        out
+    }
+
+    /// One line per cell: `pl,model,variant,lsdim,probe,runs,accuracy_mean,accuracy_sd,ami_mean,ami_sd`.
+    pub fn csv(&self) -> String {
+        let mut out = String::from(
+            "pl,model,variant,lsdim,probe,runs,accuracy_mean,accuracy_sd,ami_mean,ami_sd\n",
+        );
+        for ((r, c), cell) in &self.cells {
+            let col = &self.columns[*c];
+            let _ = writeln!(
+                out,
+                "{},{},\"{}\",{},{},{},{:.6},{:.6},{:.6},{:.6}",
+                self.rows[*r],
+                col.model,
+                col.variant.replace('"', "'"),
+                col.lsdim,
+                self.probe,
+                cell.runs,
+                cell.accuracy.0,
+                cell.accuracy.1,
+                cell.ami.0,
+                cell.ami.1
+            );
+        }
+        out
+    }
+}
+
+/// A run's metrics as an aligned text table (the CLI's output).
+pub fn metrics_text(m: &crate::eval::Metrics) -> String {
+    let mut out = String::from("probe                              accuracy   AMI\n");
+    for (name, label) in CLASSIFIER_PROBES {
+        if let Some(s) = m.probe(name) {
+            let _ = writeln!(out, "{label:<34} {:<10.4} {:.4}", s.accuracy, s.ami);
+        }
+    }
+    if let Some(k) = m.kmeans {
+        let _ = writeln!(
+            out,
+            "{:<34} NMI {:.4}, AMI {:.4}",
+            "k-means (k = classes)", k.nmi, k.ami
+        );
+    }
+    if let Some(r) = m.retrieval {
+        let _ = writeln!(
+            out,
+            "{:<34} P@1 {:.4}, R-precision {:.4}, MAP@R {:.4}",
+            "retrieval (leave-one-out)", r.precision_at_1, r.r_precision, r.map_at_r
+        );
+    }
+    let seconds: Vec<String> = m
+        .seconds
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.2}s"))
+        .collect();
+    let _ = writeln!(out, "probe time: {}", seconds.join(", "));
+    out
+}
+
+/// Every metric of every run, one row each (Markdown), with the probes' seconds.
+pub fn metrics_markdown(runs: &[(String, RunRecord)]) -> String {
+    let mut out = String::from(
+        "| run | model | pl % | d | seed | kNN acc/AMI | RF acc/AMI | MLP acc/AMI | few-label kNN acc/AMI | k-means NMI/AMI | P@1 | R-prec | MAP@R | train s | probes s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    let pair = |s: Option<crate::eval::ProbeScores>| {
+        s.map(|s| format!("{:.4} / {:.4}", s.accuracy, s.ami))
+            .unwrap_or_else(|| "–".into())
+    };
+    for (name, r) in runs {
+        let m = &r.metrics;
+        let retrieval = |f: fn(&crate::eval::RetrievalScores) -> f64| {
+            m.retrieval
+                .as_ref()
+                .map(|x| format!("{:.4}", f(x)))
+                .unwrap_or_else(|| "–".into())
+        };
+        let probe_seconds: Vec<String> = m
+            .seconds
+            .iter()
+            .map(|(k, v)| format!("{k} {v:.2}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {} |",
+            crate::config::name_of(&r.config.model),
+            r.config.pl,
+            r.config.lsdim,
+            r.config.seed,
+            pair(Some(m.knn)),
+            pair(m.random_forest),
+            pair(m.mlp),
+            pair(m.few_label_knn),
+            m.kmeans
+                .map(|k| format!("{:.4} / {:.4}", k.nmi, k.ami))
+                .unwrap_or_else(|| "–".into()),
+            retrieval(|x| x.precision_at_1),
+            retrieval(|x| x.r_precision),
+            retrieval(|x| x.map_at_r),
+            r.timings.train_seconds,
+            probe_seconds.join(", "),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::BackendInfo;
+    use crate::config::{ExperimentConfig, ModelKind};
+    use crate::eval::{Metrics, ProbeScores};
+    use crate::report::Timings;
+
+    fn record(
+        model: ModelKind,
+        pl: f64,
+        lsdim: usize,
+        seed: u64,
+        alpha: f64,
+        acc: f64,
+    ) -> RunRecord {
+        RunRecord {
+            config: ExperimentConfig {
+                model,
+                pl,
+                lsdim,
+                seed,
+                alpha,
+                ..Default::default()
+            },
+            history: vec![],
+            metrics: Metrics {
+                knn: ProbeScores {
+                    accuracy: acc,
+                    ami: acc - 0.1,
+                },
+                random_forest: None,
+                mlp: Some(ProbeScores {
+                    accuracy: 0.5,
+                    ami: 0.4,
+                }),
+                few_label_knn: None,
+                kmeans: None,
+                retrieval: None,
+                seconds: Default::default(),
+            },
+            backend: BackendInfo {
+                kind: "cpu".into(),
+                detail: "ndarray".into(),
+            },
+            labelled: 6,
+            timings: Timings {
+                train_seconds: 1.0,
+                eval_seconds: 1.0,
+                seconds_per_step: 0.1,
+            },
+            stopped_early: false,
+            version: "test".into(),
+            figures: None,
+        }
+    }
+
+    #[test]
+    fn rows_are_label_budgets_columns_model_by_lsdim_and_seeds_are_averaged() {
+        let runs = vec![
+            record(ModelKind::Dml, 10.0, 4, 0, 0.5, 0.90),
+            record(ModelKind::Dml, 10.0, 4, 1, 0.5, 0.92),
+            record(ModelKind::Dml, 0.1, 4, 0, 0.5, 0.60),
+            record(ModelKind::DmlAe, 0.1, 4, 0, 0.5, 0.70),
+            record(ModelKind::DmlAe, 0.1, 2, 0, 0.5, 0.65),
+        ];
+        let t = compare(&runs, "knn").unwrap();
+        assert_eq!(t.rows, vec![0.1, 10.0]);
+        let labels: Vec<String> = t.columns.iter().map(Column::label).collect();
+        assert_eq!(labels, ["dml d=4", "dml-ae d=2", "dml-ae d=4"]);
+        let seeds = &t.cells[&(1, 0)];
+        assert_eq!(seeds.runs, 2);
+        assert!((seeds.accuracy.0 - 0.91).abs() < 1e-12);
+        assert!((seeds.accuracy.1 - 0.02f64.hypot(0.0) / 2f64.sqrt()).abs() < 1e-12);
+        let md = t.markdown();
+        assert!(
+            md.starts_with("| pl % | dml d=4 | dml-ae d=2 | dml-ae d=4 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 0.1 | 0.6000 / 0.5000 | 0.6500 / 0.5500 | **0.7000 / 0.6000** |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 10 | **0.9100±0.0141 / 0.8100±0.0141 (n=2)** | – | – |"),
+            "{md}"
+        );
+        let csv = t.csv();
+        assert_eq!(csv.lines().count(), 1 + 4);
+        assert!(
+            csv.contains("10,dml,\"\",4,knn,2,0.910000,0.014142,0.810000,0.014142"),
+            "{csv}"
+        );
+    }
+
+    #[test]
+    fn differing_fields_split_columns_and_missing_probes_are_skipped() {
+        let runs = vec![
+            record(ModelKind::DmlAe, 0.1, 4, 0, 0.5, 0.7),
+            record(ModelKind::DmlAe, 0.1, 4, 0, 0.9, 0.8),
+        ];
+        let t = compare(&runs, "knn").unwrap();
+        let labels: Vec<String> = t.columns.iter().map(Column::label).collect();
+        assert_eq!(labels, ["dml-ae (alpha=0.5) d=4", "dml-ae (alpha=0.9) d=4"]);
+        assert!(compare(&runs, "random_forest").unwrap().cells.is_empty());
+        assert_eq!(compare(&runs, "mlp").unwrap().cells.len(), 2);
+        assert!(compare(&runs, "svm")
+            .unwrap_err()
+            .contains("unknown probe 'svm'"));
+        let all = metrics_markdown(&[("a.json".into(), runs[0].clone())]);
+        assert!(
+            all.contains(
+                "| a.json | dml-ae | 0.1 | 4 | 0 | 0.7000 / 0.6000 | – | 0.5000 / 0.4000 |"
+            ),
+            "{all}"
+        );
+    }
+}
