@@ -1,22 +1,29 @@
 //! Times the random-forest or MLP probe (5-fold) on synthetic embeddings shaped like a trained
 //! model's: 10k points, 10 classes, 10-D, overlapping Gaussian-like clusters. Prints accuracy and
-//! seconds. `cargo run --release --example probe_bench -- rf|mlp`
+//! seconds. `[DIM=10] [NOISE=1.3] cargo run --release --example probe_bench -- rf|mlp`
 use dml_lab::eval::{folds, forest, knn::accuracy, mlp_probe};
 use rand::{rngs::StdRng, RngExt, SeedableRng};
 use std::time::Instant;
 
 fn main() {
     let mut rng = StdRng::seed_from_u64(1);
-    let (n, d, c) = (10000usize, 10usize, 10usize);
+    let env = |k: &str, v: f32| {
+        std::env::var(k)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(v)
+    };
+    let (n, d, c) = (10000usize, env("DIM", 10.0) as usize, 10usize);
+    let noise = env("NOISE", 1.3);
     let centers: Vec<f32> = (0..c * d).map(|_| rng.random::<f32>() * 6.0).collect();
     let mut emb = Vec::with_capacity(n * d);
     let mut labels = Vec::with_capacity(n);
     for i in 0..n {
         let k = i % c;
         for j in 0..d {
-            // Sum of 6 uniforms: roughly Gaussian noise with sd 1.3.
+            // Sum of 6 uniforms: roughly Gaussian noise with sd NOISE (default 1.3).
             let g: f32 = (0..6).map(|_| rng.random::<f32>()).sum::<f32>() - 3.0;
-            emb.push(centers[k * d + j] + 1.3 * g);
+            emb.push(centers[k * d + j] + noise * g);
         }
         labels.push(k as u8);
     }

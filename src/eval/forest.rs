@@ -12,6 +12,11 @@ use super::folds::rows;
 /// of 30–50 on the synthetic 10-D data of `examples/probe_bench.rs` (: 0.9927 vs 0.9938) in 3.8 s instead
 /// of 10 s for the 5 folds.
 pub const TREES: u16 = 20;
+/// Depth and leaf-size limits: on overlapping classes unlimited trees grow thousands of nodes,
+/// each scanning all samples. On a real embedding (dml, 60 labels, lsdim 4: kNN 0.834) depth
+/// 10 with 5 samples per leaf scores 0.838 in 3.1 s against 0.834 in 10.2 s unlimited.
+pub const MAX_DEPTH: u16 = 10;
+pub const MIN_SAMPLES_LEAF: usize = 5;
 
 /// Fits a seeded forest on (`train`, `train_labels`) and predicts `test` (row-major, `dim`
 /// columns).
@@ -30,6 +35,8 @@ pub fn fit_predict(
     let y: Vec<u32> = train_labels.iter().map(|&l| l as u32).collect();
     let params = RandomForestClassifierParameters::default()
         .with_n_trees(TREES)
+        .with_max_depth(MAX_DEPTH)
+        .with_min_samples_leaf(MIN_SAMPLES_LEAF)
         .with_seed(seed);
     let forest =
         RandomForestClassifier::fit(&x, &y, params).map_err(|e| format!("random forest: {e}"))?;

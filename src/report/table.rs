@@ -59,10 +59,26 @@ fn mean_sd(values: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
+/// Whether a config field changes what a model does (e.g. alpha means nothing to plain DML).
+fn matters(model: crate::config::ModelKind, field: &str) -> bool {
+    let both = model.has_metric_loss() && model.has_unsupervised_loss();
+    match field {
+        "alpha" | "gamma" | "schedule" => both,
+        "loss" | "miner" | "margin" | "temperature" | "distance" | "normalize" | "m_per_class"
+        | "augment" => model.has_metric_loss(),
+        "recon" => model.has_decoder(),
+        "prior_components" => model == crate::config::ModelKind::DmlGmmPrior,
+        "vamp_components" => model.has_vamp_prior(),
+        _ => true,
+    }
+}
+
+/// A run's config as strings, without the fields its model ignores.
 fn config_fields(r: &RunRecord) -> BTreeMap<String, String> {
     match serde_json::to_value(&r.config) {
         Ok(serde_json::Value::Object(map)) => map
             .into_iter()
+            .filter(|(k, _)| matters(r.config.model, k))
             .map(|(k, v)| {
                 let v = match v {
                     serde_json::Value::String(s) => s,
@@ -82,7 +98,8 @@ fn varying_fields(records: &[RunRecord]) -> Vec<String> {
     keys.into_iter()
         .filter(|k| !NOT_A_VARIANT.contains(&k.as_str()))
         .filter(|k| {
-            let values: BTreeSet<Option<&String>> = all.iter().map(|m| m.get(*k)).collect();
+            // Only among the runs whose model uses the field.
+            let values: BTreeSet<&String> = all.iter().filter_map(|m| m.get(*k)).collect();
             values.len() > 1
         })
         .cloned()
@@ -107,7 +124,7 @@ pub fn compare(records: &[RunRecord], probe: &str) -> Result<Comparison, String>
         let fields = config_fields(r);
         let variant = varying
             .iter()
-            .map(|k| format!("{k}={}", fields.get(k).map(String::as_str).unwrap_or("-")))
+            .filter_map(|k| fields.get(k).map(|v| format!("{k}={v}")))
             .collect::<Vec<_>>()
             .join(", ");
         let column = Column {
@@ -392,12 +409,21 @@ mod tests {
         let runs = vec![
             record(ModelKind::DmlAe, 0.1, 4, 0, 0.5, 0.7),
             record(ModelKind::DmlAe, 0.1, 4, 0, 0.9, 0.8),
+            // alpha means nothing to plain DML: no variant in its label.
+            record(ModelKind::Dml, 0.1, 4, 0, 0.3, 0.6),
         ];
         let t = compare(&runs, "knn").unwrap();
         let labels: Vec<String> = t.columns.iter().map(Column::label).collect();
-        assert_eq!(labels, ["dml-ae (alpha=0.5) d=4", "dml-ae (alpha=0.9) d=4"]);
+        assert_eq!(
+            labels,
+            [
+                "dml d=4",
+                "dml-ae (alpha=0.5) d=4",
+                "dml-ae (alpha=0.9) d=4"
+            ]
+        );
         assert!(compare(&runs, "random_forest").unwrap().cells.is_empty());
-        assert_eq!(compare(&runs, "mlp").unwrap().cells.len(), 2);
+        assert_eq!(compare(&runs, "mlp").unwrap().cells.len(), 3);
         assert!(compare(&runs, "svm")
             .unwrap_err()
             .contains("unknown probe 'svm'"));
