@@ -32,11 +32,13 @@ fn main() {
     let start = Instant::now();
     let mut pred = vec![0u8; n];
     for f in 0..5 {
-        let (idx, p) = match what.as_str() {
-            "rf" => forest::predict_fold(&emb, d, &labels, &fold_of, f, 0).expect("forest fits"),
-            "mlp" => mlp_probe::predict_fold(&emb, d, &labels, c, &fold_of, f, 0),
-            other => panic!("unknown probe {other}: expected rf or mlp"),
+        let fit_predict = |tr: &[f32], l: &[u8], te: &[f32], seed: u64| match what.as_str() {
+            "rf" => forest::fit_predict(tr, l, te, d, seed),
+            "mlp" => Ok(mlp_probe::fit_predict(tr, l, te, d, c, seed)),
+            other => Err(format!("unknown probe {other}: expected rf or mlp")),
         };
+        let (idx, p) = folds::predict_fold(&emb, d, &labels, &fold_of, f, 0, fit_predict)
+            .expect("the probe fits");
         idx.iter().zip(p).for_each(|(&i, x)| pred[i] = x);
     }
     println!(

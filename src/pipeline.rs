@@ -20,8 +20,6 @@ use crate::train::{train, Observer, TrainError};
 /// A finished run: its record and the full scatter of the test embeddings.
 pub struct Outcome {
     pub record: RunRecord,
-    /// `[test images * lsdim]`, row-major.
-    pub test_embeddings: Vec<f32>,
     /// Every test point (the record keeps [`RECORDED_SCATTER_POINTS`]).
     pub scatter: Scatter,
 }
@@ -88,7 +86,7 @@ pub async fn run_experiment(
         history: trained.history,
         metrics,
         backend,
-        labelled: trained.labelled,
+        labelled: trained.labelled_indices.len(),
         timings: Timings {
             train_seconds: trained.seconds,
             eval_seconds,
@@ -102,11 +100,7 @@ pub async fn run_experiment(
             reconstructions,
         }),
     };
-    Ok(Some(Outcome {
-        record,
-        test_embeddings: embeddings,
-        scatter,
-    }))
+    Ok(Some(Outcome { record, scatter }))
 }
 
 async fn read(t: Tensor<2>) -> Result<Vec<f32>, String> {

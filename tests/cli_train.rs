@@ -128,27 +128,20 @@ fn the_readme_command_trains_a_real_model_above_90_percent() {
 #[test]
 fn same_config_and_seed_give_the_same_numbers() {
     let run = |name: &str| {
-        let json = tmp(name);
-        let out = dml_lab(&[
-            "train",
-            "--pl",
-            "1",
-            "--lsdim",
-            "3",
-            "--epochs",
-            "2",
-            "--steps-per-epoch",
-            "15",
-            "--seed",
-            "7",
-            "--quiet",
-            "--json",
-            json.to_str().unwrap(),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let json = quiet_run(
+            name,
+            &[
+                "--pl",
+                "1",
+                "--lsdim",
+                "3",
+                "--epochs",
+                "2",
+                "--steps-per-epoch",
+                "15",
+                "--seed",
+                "7",
+            ],
         );
         let mut v = read_json(&json);
         v["metrics"]
@@ -248,34 +241,38 @@ fn bad_input_gives_a_clear_error_and_exit_code_1() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field `lsdmi`"));
 }
 
-/// A short run on real MNIST with every probe; returns its JSON path.
-fn short_run(name: &str, extra: &[&str]) -> PathBuf {
+/// `dml-lab train <args> --quiet --json <tmp/name>`, which must succeed; returns the JSON path.
+fn quiet_run(name: &str, args: &[&str]) -> PathBuf {
     let json = tmp(name);
-    let args = [
+    let out = dml_lab(
         &[
-            "train",
-            "--pl",
-            "1",
-            "--lsdim",
-            "3",
-            "--epochs",
-            "1",
-            "--steps-per-epoch",
-            "20",
-            "--quiet",
-            "--json",
-            json.to_str().unwrap(),
-        ][..],
-        extra,
-    ]
-    .concat();
-    let out = dml_lab(&args);
+            &["train"],
+            args,
+            &["--quiet", "--json", json.to_str().unwrap()],
+        ]
+        .concat(),
+    );
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     json
+}
+
+/// A short run on real MNIST (every probe unless `extra` says otherwise); returns its JSON path.
+fn short_run(name: &str, extra: &[&str]) -> PathBuf {
+    let base = [
+        "--pl",
+        "1",
+        "--lsdim",
+        "3",
+        "--epochs",
+        "1",
+        "--steps-per-epoch",
+        "20",
+    ];
+    quiet_run(name, &[&base[..], extra].concat())
 }
 
 #[test]

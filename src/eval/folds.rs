@@ -20,6 +20,29 @@ pub fn split(fold_of: &[usize], f: usize) -> (Vec<usize>, Vec<usize>) {
     (0..fold_of.len()).partition(|&i| fold_of[i] != f)
 }
 
+/// Predictions for the points of `fold` by a classifier fitted on all other folds:
+/// `fit_predict(train, train_labels, test, seed)` with rows of size `dim` and the seed
+/// `seed + fold`. Returns the fold's point indices and their predicted classes.
+pub fn predict_fold(
+    embeddings: &[f32],
+    dim: usize,
+    labels: &[u8],
+    fold_of: &[usize],
+    fold: usize,
+    seed: u64,
+    fit_predict: impl FnOnce(&[f32], &[u8], &[f32], u64) -> Result<Vec<u8>, String>,
+) -> Result<(Vec<usize>, Vec<u8>), String> {
+    let (train_idx, test_idx) = split(fold_of, fold);
+    let train_labels: Vec<u8> = train_idx.iter().map(|&i| labels[i]).collect();
+    let pred = fit_predict(
+        &rows(embeddings, dim, &train_idx),
+        &train_labels,
+        &rows(embeddings, dim, &test_idx),
+        seed.wrapping_add(fold as u64),
+    )?;
+    Ok((test_idx, pred))
+}
+
 /// Rows `idx` of a row-major `[n * dim]` matrix.
 pub fn rows(points: &[f32], dim: usize, idx: &[usize]) -> Vec<f32> {
     idx.iter()

@@ -5,8 +5,6 @@ use smartcore::ensemble::random_forest_classifier::{
 };
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
-use super::folds::rows;
-
 /// Trees per forest. scikit-learn's default is 100; smartcore's split search scans every
 /// sample at every node, so a tree costs ~40 ms on 8k points. 20 trees are within 0.1 points
 /// of 30–50 on the synthetic 10-D data of `examples/probe_bench.rs` (: 0.9927 vs 0.9938) in 3.8 s instead
@@ -44,25 +42,4 @@ pub fn fit_predict(
         .predict(&matrix(test)?)
         .map_err(|e| format!("random forest: {e}"))?;
     Ok(pred.into_iter().map(|p| p as u8).collect())
-}
-
-/// Predictions for the points of `fold` by a forest fitted on all other folds.
-pub fn predict_fold(
-    embeddings: &[f32],
-    dim: usize,
-    labels: &[u8],
-    fold_of: &[usize],
-    fold: usize,
-    seed: u64,
-) -> Result<(Vec<usize>, Vec<u8>), String> {
-    let (train_idx, test_idx) = super::folds::split(fold_of, fold);
-    let train_labels: Vec<u8> = train_idx.iter().map(|&i| labels[i]).collect();
-    let pred = fit_predict(
-        &rows(embeddings, dim, &train_idx),
-        &train_labels,
-        &rows(embeddings, dim, &test_idx),
-        dim,
-        seed.wrapping_add(fold as u64),
-    )?;
-    Ok((test_idx, pred))
 }

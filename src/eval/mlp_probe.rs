@@ -12,7 +12,7 @@ use burn::prelude::*;
 use burn::tensor::{activation::relu, Int};
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 
-use super::folds::{rows, split};
+use super::folds::rows;
 
 /// Hidden units (scikit-learn's default).
 pub const HIDDEN: usize = 100;
@@ -108,27 +108,4 @@ pub fn fit_predict(
     let x = Tensor::<2>::from_data(TensorData::new(test, [m, dim]), &cpu);
     let pred = model.forward(x).argmax(1).into_data();
     pred.iter::<i64>().map(|c| c as u8).collect()
-}
-
-/// Predictions for the points of `fold` by a classifier fitted on all other folds.
-pub fn predict_fold(
-    embeddings: &[f32],
-    dim: usize,
-    labels: &[u8],
-    num_classes: usize,
-    fold_of: &[usize],
-    fold: usize,
-    seed: u64,
-) -> (Vec<usize>, Vec<u8>) {
-    let (train_idx, test_idx) = split(fold_of, fold);
-    let train_labels: Vec<u8> = train_idx.iter().map(|&i| labels[i]).collect();
-    let pred = fit_predict(
-        &rows(embeddings, dim, &train_idx),
-        &train_labels,
-        &rows(embeddings, dim, &test_idx),
-        dim,
-        num_classes,
-        seed.wrapping_add(fold as u64),
-    );
-    (test_idx, pred)
 }

@@ -207,6 +207,33 @@ impl From<String> for Interrupt {
     }
 }
 
+/// A classifier probe over the folds `fold_of`: each fold is predicted by
+/// `fit_predict(train, train_labels, test, seed)` fitted on the others, with an observer event
+/// before each fold.
+async fn cross_validated(
+    input: &EvalInput<'_>,
+    fold_of: &[usize],
+    name: &str,
+    observer: &mut impl Observer,
+    fit_predict: impl Fn(&[f32], &[u8], &[f32], u64) -> Result<Vec<u8>, String>,
+) -> Result<ProbeScores, Interrupt> {
+    let mut pred = vec![0u8; input.labels.len()];
+    for f in 0..KNN_FOLDS {
+        tick(observer, name).await?;
+        let (idx, p) = folds::predict_fold(
+            input.embeddings,
+            input.dim,
+            input.labels,
+            fold_of,
+            f,
+            input.seed,
+            &fit_predict,
+        )?;
+        idx.iter().zip(p).for_each(|(&i, c)| pred[i] = c);
+    }
+    Ok(ProbeScores::of(input.labels, &pred))
+}
+
 async fn evaluate_inner(
     input: &EvalInput<'_>,
     probes: Probes,
@@ -245,29 +272,28 @@ async fn evaluate_inner(
     let fold_of = folds::assign_folds(n, KNN_FOLDS, seed);
     let random_forest = if probes.random_forest {
         let start = Instant::now();
-        let mut pred = vec![0u8; n];
-        for f in 0..KNN_FOLDS {
-            tick(observer, "random_forest").await?;
-            let (idx, p) = forest::predict_fold(embeddings, dim, labels, &fold_of, f, seed)?;
-            idx.iter().zip(p).for_each(|(&i, c)| pred[i] = c);
-        }
+        let scores = cross_validated(
+            input,
+            &fold_of,
+            "random_forest",
+            observer,
+            |tr, l, te, s| forest::fit_predict(tr, l, te, dim, s),
+        )
+        .await?;
         seconds.insert("random_forest".into(), start.elapsed().as_secs_f64());
-        Some(ProbeScores::of(labels, &pred))
+        Some(scores)
     } else {
         None
     };
 
     let mlp = if probes.mlp {
         let start = Instant::now();
-        let mut pred = vec![0u8; n];
-        for f in 0..KNN_FOLDS {
-            tick(observer, "mlp").await?;
-            let (idx, p) =
-                mlp_probe::predict_fold(embeddings, dim, labels, num_classes, &fold_of, f, seed);
-            idx.iter().zip(p).for_each(|(&i, c)| pred[i] = c);
-        }
+        let scores = cross_validated(input, &fold_of, "mlp", observer, |tr, l, te, s| {
+            Ok(mlp_probe::fit_predict(tr, l, te, dim, num_classes, s))
+        })
+        .await?;
         seconds.insert("mlp".into(), start.elapsed().as_secs_f64());
-        Some(ProbeScores::of(labels, &pred))
+        Some(scores)
     } else {
         None
     };

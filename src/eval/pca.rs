@@ -81,12 +81,6 @@ impl Projection2d {
     }
 }
 
-/// Projects `n` points of size `dim` onto their two leading principal axes (see
-/// [`Projection2d`]).
-pub fn project_2d(points: &[f32], dim: usize) -> Vec<[f32; 2]> {
-    Projection2d::fit(points, dim).apply_all(points)
-}
-
 fn mat_vec(m: &[f64], dim: usize, v: &[f64]) -> Vec<f64> {
     (0..dim)
         .map(|a| (0..dim).map(|b| m[a * dim + b] * v[b]).sum())
@@ -126,6 +120,10 @@ fn leading_eigenvector(m: &[f64], dim: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn project_2d(points: &[f32], dim: usize) -> Vec<[f32; 2]> {
+        Projection2d::fit(points, dim).apply_all(points)
+    }
 
     #[test]
     fn finds_the_axes_of_an_elongated_cloud() {

@@ -92,8 +92,7 @@ fn config_fields(r: &RunRecord) -> BTreeMap<String, String> {
 }
 
 /// Fields (other than the table's axes and the seed) whose value differs between runs.
-fn varying_fields(records: &[RunRecord]) -> Vec<String> {
-    let all: Vec<BTreeMap<String, String>> = records.iter().map(config_fields).collect();
+fn varying_fields(all: &[BTreeMap<String, String>]) -> Vec<String> {
     let keys: BTreeSet<&String> = all.iter().flat_map(|m| m.keys()).collect();
     keys.into_iter()
         .filter(|k| !NOT_A_VARIANT.contains(&k.as_str()))
@@ -115,13 +114,13 @@ pub fn compare(records: &[RunRecord], probe: &str) -> Result<Comparison, String>
             CLASSIFIER_PROBES.map(|(n, _)| n).join(", ")
         ));
     }
-    let varying = varying_fields(records);
+    let all_fields: Vec<BTreeMap<String, String>> = records.iter().map(config_fields).collect();
+    let varying = varying_fields(&all_fields);
     let mut groups: BTreeMap<(u64, Column), Vec<(f64, f64)>> = BTreeMap::new();
-    for r in records {
+    for (r, fields) in records.iter().zip(&all_fields) {
         let Some(scores) = r.metrics.probe(probe) else {
             continue;
         };
-        let fields = config_fields(r);
         let variant = varying
             .iter()
             .filter_map(|k| fields.get(k).map(|v| format!("{k}={v}")))

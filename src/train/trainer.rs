@@ -44,9 +44,7 @@ pub struct Trained {
     /// The model, without autodiff (ready to embed).
     pub model: LabModel,
     pub history: Vec<EpochRecord>,
-    /// Training images that kept their label.
-    pub labelled: usize,
-    /// Their indices in the training set.
+    /// Indices of the training images that kept their label.
     pub labelled_indices: Vec<usize>,
     /// The observer asked to stop before the last epoch ended.
     pub stopped: bool,
@@ -223,7 +221,6 @@ pub async fn train(
     Ok(Trained {
         model: model.valid(),
         history,
-        labelled: labelled_count,
         stopped,
         seconds: start.elapsed().as_secs_f64(),
         steps: global_step,
