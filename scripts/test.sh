@@ -15,7 +15,7 @@ step "in the background: trunk and wasm-bindgen-cli (if missing), then the page 
 mkdir -p "$DML_LAB_CACHE"
 page_log="$DML_LAB_CACHE/page-build.log"
 set -m # the background job gets its own process group, so it can be stopped whole
-(scripts/setup.sh --only tools && trunk build) >"$page_log" 2>&1 &
+(scripts/setup.sh --only tools && trunk build --release) >"$page_log" 2>&1 &
 page_group=$!
 set +m
 trap 'kill -- -$page_group 2>/dev/null || true' EXIT

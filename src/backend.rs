@@ -28,3 +28,9 @@ pub async fn wgpu() -> Result<Device, String> {
         .await
         .map_err(|e| e.to_string())
 }
+
+/// burn-flex, burn's newer pure-Rust CPU backend (gemm matmul); `dml-lab bench --backend flex`.
+#[cfg(feature = "flex")]
+pub fn flex() -> Device {
+    Device::flex()
+}

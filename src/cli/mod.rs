@@ -1,5 +1,7 @@
 //! The command line (native only): `dml-lab <command>`, one module per subcommand.
 
+mod bench;
+mod memory;
 mod plots;
 mod report;
 mod train;
@@ -23,6 +25,9 @@ pub enum Command {
     /// Compare run records: a table in the paper's layout (rows pl %, columns model × lsdim) as
     /// Markdown and CSV, every metric per run, and each run's plots.
     Report(report::ReportArgs),
+    /// Training speed of each model family on a backend (after a warm-up): steps/s, images/s
+    /// and peak memory, one JSON object per line.
+    Bench(bench::BenchArgs),
 }
 
 /// Parses the arguments and runs the command; errors go to stderr with exit code 1.
@@ -31,6 +36,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Train(args) => train::run(args),
         Command::Report(args) => report::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -202,6 +202,9 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
     .ok_or("the run was stopped during evaluation")?;
     observer.bar.finish_and_clear();
     print_table(&outcome);
+    if let (false, Some(mib)) = (args.quiet, super::memory::peak_rss_mib()) {
+        eprintln!("peak memory (resident): {mib:.0} MiB");
+    }
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&outcome.record).map_err(|e| e.to_string())?;
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;

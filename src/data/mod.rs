@@ -6,5 +6,6 @@ pub mod dataset;
 pub mod idx;
 pub mod mnist;
 pub mod partial;
+pub mod synthetic;
 
 pub use dataset::{DataError, Dataset, ImageSet};

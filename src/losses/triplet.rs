@@ -84,7 +84,8 @@ impl TripletLoss {
                 let costs = relu(hardest_pos - hardest_neg + self.margin);
                 (costs, host(valid, [batch, 1]))
             }
-            Miner::BatchAll | Miner::SemiHard => {
+            Miner::BatchAll => return self.batch_all_loss(dist, labels, &anchors, &positives),
+            Miner::SemiHard => {
                 let pairs = anchors.len();
                 let anchor_idx =
                     Tensor::<1, Int>::from_data(TensorData::new(anchors.clone(), [pairs]), &device);
@@ -106,10 +107,7 @@ impl TripletLoss {
                     mask(&anchor_labels, labels, |a, b, _, _| a != b),
                     [pairs, batch],
                 );
-                if self.miner == Miner::BatchAll {
-                    let costs = relu(d_ap - d_an + self.margin) * neg.clone(); // [pairs, batch]
-                    (costs, neg)
-                } else {
+                {
                     let farther = d_an
                         .clone()
                         .detach()
@@ -131,14 +129,64 @@ impl TripletLoss {
         let costs = costs * valid.clone();
         let active = costs.clone().detach().greater_elem(1e-16).float().sum();
         let count = valid.sum().clamp_min(1.0);
-        let loss = if self.miner == Miner::BatchAll {
-            costs.sum() / active.clone().clamp_min(1.0)
-        } else {
-            costs.sum() / count.clone()
-        };
         TripletOutput {
-            loss,
+            loss: costs.sum() / count.clone(),
             active_fraction: active / count,
+        }
+    }
+
+    /// Every valid (anchor, positive, negative) triple, averaged over the active ones. Laid out
+    /// `[pairs, batch]` (each anchor-positive pair against every image) with same-class columns
+    /// pushed below zero before the hinge, so that no mask multiplies the big tensor forward
+    /// or backward, and the class mask is built on the device.
+    fn batch_all_loss(
+        &self,
+        dist: Tensor<2>,
+        labels: &[u8],
+        anchors: &[i64],
+        positives: &[i64],
+    ) -> TripletOutput {
+        let device = dist.device();
+        let (batch, pairs) = (labels.len(), anchors.len());
+        let int = |values: Vec<i64>| {
+            let n = values.len();
+            Tensor::<1, Int>::from_data(TensorData::new(values, [n]), &device)
+        };
+        let flat_ap = anchors
+            .iter()
+            .zip(positives)
+            .map(|(a, p)| a * batch as i64 + p)
+            .collect();
+        let d_ap = dist
+            .clone()
+            .reshape([batch * batch])
+            .select(0, int(flat_ap))
+            .reshape([pairs, 1]);
+        let anchor_idx = int(anchors.to_vec());
+        let d_an = dist.select(0, anchor_idx.clone()); // [pairs, batch]
+        let label_t = int(labels.iter().map(|&l| l as i64).collect());
+        let same_class = label_t
+            .clone()
+            .select(0, anchor_idx)
+            .reshape([pairs, 1])
+            .expand([pairs, batch])
+            .equal(label_t.reshape([1, batch]).expand([pairs, batch]));
+        let costs = relu(
+            (d_ap - d_an)
+                .mask_fill(same_class, -FAR)
+                .add_scalar(self.margin),
+        );
+        let active = costs.clone().detach().greater_elem(1e-16).float().sum();
+        // Valid triples: each pair's anchor against every image of another class.
+        let mut class_size = [0usize; 256];
+        labels.iter().for_each(|&l| class_size[l as usize] += 1);
+        let valid: usize = anchors
+            .iter()
+            .map(|&a| batch - class_size[labels[a as usize] as usize])
+            .sum();
+        TripletOutput {
+            loss: costs.sum() / active.clone().clamp_min(1.0),
+            active_fraction: active.div_scalar(valid.max(1) as f64),
         }
     }
 }

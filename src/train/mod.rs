@@ -1,6 +1,7 @@
 //! Stage 4, training: the step-wise loop, its batches, the schedule and each step's objective,
 //! and the events it reports.
 
+pub mod bench;
 pub mod curves;
 pub mod events;
 pub mod objective;

@@ -125,6 +125,8 @@ pub async fn train(
         let epoch_start = Instant::now();
         let mut sums: BTreeMap<String, f64> = BTreeMap::new();
         let (mut total_sum, mut done) = (0.0, 0);
+        let mut pending: Vec<PendingStep> = Vec::new();
+        let mut last_read = Instant::now();
         for step in 1..=steps {
             if w.supervised <= 0.0 && w.unsupervised <= 0.0 {
                 break; // nothing to train this epoch (alternating, even epoch, alpha = 0)
@@ -154,51 +156,42 @@ pub async fn train(
             let grads = GradientsParams::from_grads(loss.total.backward(), &model);
             model = optim.step(cfg.lr, model, grads);
 
-            // One read per step: the total and every term.
+            // The total and every term, kept on the device until the next readback.
             let mut parts = vec![loss.total.detach()];
             parts.extend(loss.terms.iter().map(|(_, t)| t.clone().detach()));
-            let values = Tensor::cat(parts, 0)
-                .into_data_async()
-                .await
-                .map_err(|e| TrainError::Device(format!("{e:?}")))?;
-            let values: Vec<f32> = values
-                .try_to_vec()
-                .map_err(|e| TrainError::Device(format!("{e:?}")))?;
-            let total = values[0] as f64;
-            if !values.iter().all(|v| v.is_finite()) {
-                let value = if total.is_finite() {
-                    values
-                        .iter()
-                        .copied()
-                        .find(|v| !v.is_finite())
-                        .unwrap_or(0.0) as f64
-                } else {
-                    total
-                };
-                return Err(TrainError::NonFinite { epoch, step, value });
-            }
-            let terms: Vec<(String, f64)> = loss
-                .terms
-                .iter()
-                .zip(&values[1..])
-                .map(|((name, _), &v)| (name.to_string(), v as f64))
-                .collect();
-            for (name, v) in &terms {
-                *sums.entry(name.clone()).or_default() += v;
-            }
-            total_sum += total;
-            done += 1;
-            global_step += 1;
-            curves.push(global_step as f64, &terms);
-            let event = TrainEvent::Step {
-                epoch,
+            pending.push(PendingStep {
                 step,
-                global_step,
-                loss: total,
-                terms,
-            };
-            if observer.on_event(&event).await == Flow::Stop {
-                stopped = true;
+                names: loss.terms.iter().map(|(name, _)| *name).collect(),
+                values: Tensor::cat(parts, 0),
+            });
+            let due = pending.len() >= MAX_PENDING_STEPS
+                || last_read.elapsed() >= READ_INTERVAL
+                || step == steps;
+            if !due {
+                continue;
+            }
+            let read = read_back(std::mem::take(&mut pending), epoch).await?;
+            last_read = Instant::now();
+            for (step, total, terms) in read {
+                for (name, v) in &terms {
+                    *sums.entry(name.clone()).or_default() += v;
+                }
+                total_sum += total;
+                done += 1;
+                global_step += 1;
+                curves.push(global_step as f64, &terms);
+                let event = TrainEvent::Step {
+                    epoch,
+                    step,
+                    global_step,
+                    loss: total,
+                    terms,
+                };
+                if observer.on_event(&event).await == Flow::Stop {
+                    stopped = true;
+                }
+            }
+            if stopped {
                 break;
             }
         }
@@ -227,6 +220,62 @@ pub async fn train(
         curves: curves.thinned(RECORDED_CURVE_POINTS),
         labelled_indices,
     })
+}
+
+/// Most steps whose losses wait on the device before they are read back. On a GPU the steps
+/// are queued without waiting, and a readback every step would stall the queue; on the CPU each
+/// step takes longer than [`READ_INTERVAL`], so every step is read (and reported) at once.
+const MAX_PENDING_STEPS: usize = 16;
+
+/// Longest time between readbacks, so that the observer (progress, pause, stop) hears of steps
+/// promptly whatever the device.
+const READ_INTERVAL: std::time::Duration = std::time::Duration::from_millis(25);
+
+/// One step's losses, not yet read from the device.
+struct PendingStep {
+    step: usize,
+    names: Vec<&'static str>,
+    /// The total, then each term: `[1 + names.len()]`.
+    values: Tensor<1>,
+}
+
+/// Reads the pending steps' losses in one transfer; `(step, total, terms)` per step, or an
+/// error at the first non-finite value.
+async fn read_back(
+    pending: Vec<PendingStep>,
+    epoch: usize,
+) -> Result<Vec<(usize, f64, Vec<(String, f64)>)>, TrainError> {
+    let lens: Vec<usize> = pending.iter().map(|p| 1 + p.names.len()).collect();
+    let values = Tensor::cat(pending.iter().map(|p| p.values.clone()).collect(), 0)
+        .into_data_async()
+        .await
+        .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+    let values: Vec<f32> = values
+        .try_to_vec()
+        .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+    let mut out = Vec::with_capacity(pending.len());
+    let mut offset = 0;
+    for (p, len) in pending.iter().zip(lens) {
+        let v = &values[offset..offset + len];
+        offset += len;
+        if let Some(&bad) = v.iter().find(|x| !x.is_finite()) {
+            // Report the total when it is the culprit, else the first bad term.
+            let value = if v[0].is_finite() { bad } else { v[0] } as f64;
+            return Err(TrainError::NonFinite {
+                epoch,
+                step: p.step,
+                value,
+            });
+        }
+        let terms = p
+            .names
+            .iter()
+            .zip(&v[1..])
+            .map(|(name, &x)| (name.to_string(), x as f64))
+            .collect();
+        out.push((p.step, v[0] as f64, terms));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

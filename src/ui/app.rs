@@ -6,6 +6,7 @@ use std::rc::Rc;
 use burn::prelude::Device;
 use leptos::prelude::*;
 
+use super::bench::BenchPanel;
 use super::charts::{LossChart, Results};
 use super::form::ExperimentForm;
 use super::host::{fetch_gunzipped, now_ms, webgpu_adapter, yield_now};
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <p data-testid="error" class="error" role="alert">{move || state.error.get()}</p>
                 </Show>
             </div>
+            <BenchPanel />
             <LossChart />
             <Results />
         </main>
@@ -107,7 +109,7 @@ async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
 
 /// The device for `choice`: WebGPU when asked for (or for Auto when an adapter exists), else the
 /// wasm CPU backend, with the reason.
-async fn pick_device(choice: BackendChoice) -> Result<(Device, BackendInfo), String> {
+pub(super) async fn pick_device(choice: BackendChoice) -> Result<(Device, BackendInfo), String> {
     let cpu = |why: String| {
         (
             backend::cpu(),

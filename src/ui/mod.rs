@@ -3,6 +3,7 @@
 //! components), `app` (layout and the run), `form`, `charts`.
 
 mod app;
+mod bench;
 mod charts;
 mod form;
 mod host;

@@ -1,0 +1,113 @@
+//! `dml-lab bench`: training steps per second, images per second and peak memory of each model
+//! family on a backend, one JSON object per line on stdout.
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::memory::{peak_rss_mib, reset_peak};
+use crate::backend;
+use crate::config::{name_of, parse_name, ModelKind};
+use crate::data::{mnist, synthetic::random_mnist_shaped, Dataset};
+use crate::train::bench::{bench_model, BenchSpec, BenchTiming, BENCH_MODELS};
+use crate::train::Silent;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchBackend {
+    /// burn-ndarray on the CPU (the lab's CPU backend).
+    Ndarray,
+    /// burn-flex on the CPU (build with `--features flex`).
+    Flex,
+    /// burn-wgpu: Vulkan/Metal/DX12 (build with `--features wgpu`).
+    Wgpu,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[arg(long, value_enum, default_value = "ndarray")]
+    backend: BenchBackend,
+    /// Comma-separated models [default: dml,dml-ae,dml-unit-prior,dml-gmm-prior,metric-vae].
+    #[arg(long, value_delimiter = ',', value_parser = parse_name::<ModelKind>)]
+    models: Vec<ModelKind>,
+    #[arg(long, default_value_t = 256)]
+    batch_size: usize,
+    /// Embedding size d (encoder 784 → 512 → 256 → d, decoder the mirror).
+    #[arg(long, default_value_t = 10)]
+    lsdim: usize,
+    /// Timed steps per model, after as many warm-up steps.
+    #[arg(long, default_value_t = 20)]
+    steps: usize,
+    /// Train on MNIST from this folder instead of random MNIST-shaped images (same speed).
+    #[arg(long, value_name = "DIR")]
+    mnist: Option<std::path::PathBuf>,
+}
+
+/// One line of output.
+#[derive(Serialize)]
+struct BenchLine<'a> {
+    backend: &'a str,
+    #[serde(flatten)]
+    timing: BenchTiming,
+    /// Peak resident memory of the process while this model trained (Linux), MiB.
+    peak_rss_mib: Option<f64>,
+    threads: usize,
+}
+
+pub fn run(args: BenchArgs) -> Result<(), String> {
+    let (device, backend_name) = device_for(args.backend)?;
+    let data: Dataset = match &args.mnist {
+        Some(dir) => mnist::load_dir(dir).map_err(|e| e.to_string())?,
+        None => random_mnist_shaped(60_000, 1, 0),
+    };
+    let models = if args.models.is_empty() {
+        BENCH_MODELS.to_vec()
+    } else {
+        args.models.clone()
+    };
+    let spec = BenchSpec {
+        batch_size: args.batch_size,
+        lsdim: args.lsdim,
+        steps: args.steps.max(1),
+        seed: 0,
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for model in models {
+        reset_peak();
+        let timing = pollster::block_on(bench_model(model, &spec, &data, &device, &mut Silent))
+            .map_err(|e| format!("{}: {e}", name_of(&model)))?;
+        eprintln!(
+            "{:<15} {:>8.2} steps/s {:>9.0} images/s",
+            timing.model, timing.steps_per_s, timing.samples_per_s
+        );
+        let line = BenchLine {
+            backend: &backend_name,
+            timing,
+            peak_rss_mib: peak_rss_mib(),
+            threads,
+        };
+        println!(
+            "{}",
+            serde_json::to_string(&line).map_err(|e| e.to_string())?
+        );
+    }
+    Ok(())
+}
+
+fn device_for(choice: BenchBackend) -> Result<(burn::prelude::Device, String), String> {
+    match choice {
+        BenchBackend::Ndarray => Ok((backend::cpu(), "ndarray".into())),
+        #[cfg(feature = "flex")]
+        BenchBackend::Flex => Ok((backend::flex(), "flex".into())),
+        #[cfg(not(feature = "flex"))]
+        BenchBackend::Flex => {
+            Err("this build has no flex backend; rebuild with `--features flex`".into())
+        }
+        #[cfg(feature = "wgpu")]
+        BenchBackend::Wgpu => pollster::block_on(backend::wgpu())
+            .map(|d| (d, "wgpu".into()))
+            .map_err(|e| format!("wgpu: {e}")),
+        #[cfg(not(feature = "wgpu"))]
+        BenchBackend::Wgpu => {
+            Err("this build has no wgpu backend; rebuild with `--features wgpu`".into())
+        }
+    }
+}
