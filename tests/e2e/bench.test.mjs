@@ -2,37 +2,19 @@
 // `dml-lab bench`, timed in headless Chromium. Writes test-results/bench-<backend>.jsonl and,
 // for the CPU (wasm) backend, the time from opening the page to the first latent scatter.
 // The WebGPU benchmark runs only with BENCH_WEBGPU=1 (SwiftShader takes seconds per step).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { serveDir } from './server.mjs';
+import { OUT, servedPageInChromium } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
-const OUT = 'test-results';
 const MODELS = ['dml', 'dml-ae', 'dml-unit-prior', 'dml-gmm-prior', 'metric-vae'];
-let server;
-let browser;
-
-before(async () => {
-  mkdirSync(OUT, { recursive: true });
-  server = await serveDir('dist');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const ctx = servedPageInChromium();
 
 async function runBench(backend, steps, timeout) {
-  const page = await browser.newPage();
+  const page = await ctx.browser.newPage();
   page.on('pageerror', (e) => console.log(`[page exception] ${e.message}`));
-  await page.goto(`${server.url}?bench=${backend}&bench_steps=${steps}`);
+  await page.goto(`${ctx.server.url}?bench=${backend}&bench_steps=${steps}`);
   await page.waitForFunction(
     () => /Benchmark (done|failed)/.test(document.querySelector('[data-testid=bench-status]')?.innerText ?? ''),
     null,
@@ -82,9 +64,9 @@ test('the page benchmark runs on WebGPU', { timeout: 600_000, skip: process.env.
 // CPU (wasm) backend, then the evaluation that draws the scatter. Minutes on a small machine, so
 // it runs only with BENCH_FIRST_SCATTER=1; prints the seconds.
 test('seconds from opening the page to the first latent scatter (1 epoch, CPU)', { timeout: 900_000, skip: process.env.BENCH_FIRST_SCATTER !== '1' && 'set BENCH_FIRST_SCATTER=1' }, async () => {
-  const page = await browser.newPage();
+  const page = await ctx.browser.newPage();
   const t0 = Date.now();
-  await page.goto(server.url);
+  await page.goto(ctx.server.url);
   await page.getByTestId('train').waitFor();
   await page.getByTestId('backend').selectOption('cpu');
   await page.getByTestId('epochs').fill('1');

@@ -1,45 +1,18 @@
 // Browser end-to-end tests: the built page (dist/) in headless Debian Chromium, driven by
 // playwright-core. Run by scripts/test.sh after `trunk build`; screenshots go to test-results/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { serveDir } from './server.mjs';
+import { OUT, servedPageInChromium } from './harness.mjs';
 import { LabPage } from './lab_page.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
-const OUT = 'test-results';
-let server;
-let browser;
-
-before(async () => {
-  mkdirSync(OUT, { recursive: true });
-  server = await serveDir('dist');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--enable-unsafe-webgpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const ctx = servedPageInChromium();
 
 async function newLab() {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+  const page = await ctx.browser.newPage({ viewport: { width: 1400, height: 950 } });
   page.on('console', (m) => m.type() === 'error' && console.log(`[page error] ${m.text()}`));
   page.on('pageerror', (e) => console.log(`[page exception] ${e.message}`));
   const lab = new LabPage(page);
-  await lab.open(server.url);
+  await lab.open(ctx.server.url);
   return lab;
 }
 

@@ -1,0 +1,36 @@
+// Shared set-up of the browser tests: dist/ served on 127.0.0.1 and headless Debian Chromium,
+// driven by playwright-core (which never downloads a browser), with WebGPU enabled
+// (SwiftShader on a machine without a GPU). Screenshots and result files go to test-results/.
+import { before, after } from 'node:test';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { serveDir } from './server.mjs';
+
+export const OUT = 'test-results';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
+
+/** Registers before/after hooks; the returned object holds `server` and `browser` once they run. */
+export function servedPageInChromium() {
+  const ctx = { server: null, browser: null };
+  before(async () => {
+    mkdirSync(OUT, { recursive: true });
+    ctx.server = await serveDir('dist');
+    ctx.browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--enable-unsafe-webgpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    });
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    ctx.server?.close();
+  });
+  return ctx;
+}
