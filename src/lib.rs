@@ -13,6 +13,7 @@ pub mod losses;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod sweep;
 pub mod train;
 
 #[cfg(not(target_arch = "wasm32"))]

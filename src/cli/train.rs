@@ -220,7 +220,9 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn pick_device(choice: BackendChoice) -> Result<(burn::prelude::Device, BackendInfo), String> {
+pub(super) fn pick_device(
+    choice: BackendChoice,
+) -> Result<(burn::prelude::Device, BackendInfo), String> {
     let cpu = || {
         (
             backend::cpu(),

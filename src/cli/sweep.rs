@@ -1,0 +1,159 @@
+//! `dml-lab sweep`: runs a grid (a named paper table or a JSON file), one run JSON per
+//! experiment in the output folder; runs whose JSON already exists are skipped, so a sweep can
+//! be stopped and resumed, and `--shard i/n` runs one slice for a job array.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::{json, Map};
+
+use super::train::pick_device;
+use crate::config::{name_of, parse_name, BackendChoice, DatasetKind};
+use crate::data::{mnist, Dataset};
+use crate::eval::Probes;
+use crate::pipeline::run_experiment;
+use crate::report::RunRecord;
+use crate::sweep::{parse_shard, shard, Grid, NAMED_GRIDS};
+use crate::train::Silent;
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// A named grid (paper-table1, paper-table3, paper-table4) or a grid JSON file
+    /// (`{"name", "base": {config fields}, "groups": [{field: [values]}]}`).
+    #[arg(long, value_name = "NAME|FILE")]
+    grid: String,
+    /// Folder for the run JSONs [default: runs/<grid name>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Run only slice i of n (1-based), e.g. `--shard 2/4`.
+    #[arg(long, value_name = "i/n", value_parser = parse_shard)]
+    shard: Option<(usize, usize)>,
+    /// Seeds: every run of the grid once per seed (adds `seed` to each run's name).
+    #[arg(long, value_delimiter = ',')]
+    seeds: Vec<u64>,
+    /// Override the epochs of every run.
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Override the steps per epoch of every run (0 = a full pass).
+    #[arg(long)]
+    steps_per_epoch: Option<usize>,
+    /// Backend for every run: auto, wgpu, cpu.
+    #[arg(long, value_parser = parse_name::<BackendChoice>, default_value = "cpu")]
+    backend: BackendChoice,
+    /// Folder with the four MNIST IDX files (raw or .gz).
+    #[arg(long, value_name = "DIR", default_value = mnist::DEFAULT_DIR)]
+    data: PathBuf,
+    /// Probes per run (as `dml-lab train --probes`).
+    #[arg(long, value_name = "LIST", default_value = "all")]
+    probes: String,
+    /// List the runs of this shard and whether each is done, without training.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub fn run(args: SweepArgs) -> Result<(), String> {
+    let mut grid = load_grid(&args.grid)?;
+    if !args.seeds.is_empty() {
+        let seeds: Vec<_> = args.seeds.iter().map(|&s| json!(s)).collect();
+        grid.groups
+            .iter_mut()
+            .for_each(|g| drop(g.insert("seed".into(), seeds.clone())));
+    }
+    let mut extra = Map::new();
+    extra.insert("backend".into(), json!(name_of(&args.backend)));
+    if let Some(e) = args.epochs {
+        extra.insert("epochs".into(), json!(e));
+    }
+    if let Some(s) = args.steps_per_epoch {
+        extra.insert("steps_per_epoch".into(), json!(s));
+    }
+    let all = grid.expand(&extra)?;
+    let total = all.len();
+    let runs = match args.shard {
+        Some(s) => shard(all, s),
+        None => all,
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("runs").join(&grid.name));
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let probes = Probes::parse(&args.probes)?;
+    eprintln!(
+        "grid {}: {} runs{}; results in {}",
+        grid.name,
+        total,
+        args.shard
+            .map(|(i, n)| format!(", shard {i}/{n}: {}", runs.len()))
+            .unwrap_or_default(),
+        out.display()
+    );
+    let mut datasets: Vec<(DatasetKind, Dataset)> = Vec::new();
+    let mut device = None;
+    for (k, planned) in runs.iter().enumerate() {
+        let path = out.join(format!("{}.json", planned.name));
+        let done = std::fs::read_to_string(&path)
+            .ok()
+            .is_some_and(|text| RunRecord::from_json(&text).is_ok());
+        let tag = format!("[{}/{}] {}", k + 1, runs.len(), planned.name);
+        if done || args.dry_run {
+            eprintln!("{tag}: {}", if done { "done, skipped" } else { "to run" });
+            continue;
+        }
+        let kind = planned.config.dataset;
+        if !datasets.iter().any(|(k, _)| *k == kind) {
+            let data = match kind {
+                DatasetKind::Mnist => mnist::load_dir(&args.data).map_err(|e| e.to_string())?,
+            };
+            datasets.push((kind, data));
+        }
+        let data = &datasets
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .expect("loaded above")
+            .1;
+        if device.is_none() {
+            device = Some(pick_device(planned.config.backend)?);
+        }
+        let (device, info) = device.clone().expect("picked above");
+        let outcome = pollster::block_on(run_experiment(
+            &planned.config,
+            data,
+            &device,
+            info,
+            probes,
+            &mut Silent,
+        ))
+        .map_err(|e| format!("{tag}: {e}"))?
+        .ok_or_else(|| format!("{tag}: stopped"))?;
+        let r = &outcome.record;
+        let text = serde_json::to_string_pretty(r).map_err(|e| e.to_string())?;
+        // Written whole, then renamed: an interrupted sweep never leaves half a file behind.
+        let partial = path.with_extension("json.partial");
+        std::fs::write(&partial, text).map_err(|e| format!("{}: {e}", partial.display()))?;
+        std::fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!(
+            "{tag}: kNN accuracy {:.4}, AMI {:.4} ({:.0} s)",
+            r.metrics.knn.accuracy,
+            r.metrics.knn.ami,
+            r.timings.train_seconds + r.timings.eval_seconds
+        );
+    }
+    Ok(())
+}
+
+/// A named grid, or a grid JSON file.
+fn load_grid(spec: &str) -> Result<Grid, String> {
+    if let Some(grid) = Grid::named(spec) {
+        return Ok(grid);
+    }
+    let path = Path::new(spec);
+    if !path.exists() {
+        return Err(format!(
+            "unknown grid {spec:?}: not one of {} and no such file",
+            NAMED_GRIDS.join(", ")
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{spec}: {e}"))?;
+    Grid::from_json(&text).map_err(|e| format!("{spec}: {e}"))
+}

@@ -1,0 +1,279 @@
+//! Grids of experiments: the paper's tables as named grids, custom grids from JSON, expanded
+//! into named configs and split into shards (`dml-lab sweep`).
+//!
+//! A grid is a base config plus groups; each group is the product of its axes (config field →
+//! values), and the grid is the union of its groups, so that e.g. α varies only for the models
+//! that have an α. Every run is named by the fields its group varies, which is also its JSON
+//! file's name: a sweep skips runs whose file already exists, so it can stop and resume.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::config::ExperimentConfig;
+
+/// A grid of experiments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grid {
+    pub name: String,
+    /// Fields every run shares (as in the run JSON's `config`); the rest take their defaults.
+    #[serde(default)]
+    pub base: Map<String, Value>,
+    /// The grid is the union of these groups; each is the product of its axes.
+    pub groups: Vec<BTreeMap<String, Vec<Value>>>,
+}
+
+/// One experiment of a grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedRun {
+    /// The fields its group varies, e.g. `lsdim-10_model-dml_pl-0.1` (a file name).
+    pub name: String,
+    pub config: ExperimentConfig,
+}
+
+/// Names of the built-in grids.
+pub const NAMED_GRIDS: [&str; 3] = ["paper-table1", "paper-table3", "paper-table4"];
+
+impl Grid {
+    /// A built-in grid (the paper's MNIST tables, see docs/results.md), or None.
+    pub fn named(name: &str) -> Option<Grid> {
+        let mnist = |schedule: &str| {
+            let mut base = Map::new();
+            base.insert("dataset".into(), json!("mnist"));
+            base.insert("schedule".into(), json!(schedule));
+            base
+        };
+        let axes = |pairs: Vec<(&str, Value)>| -> BTreeMap<String, Vec<Value>> {
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.as_array().cloned().unwrap_or_default()))
+                .collect()
+        };
+        let grid = match name {
+            // Table 1: DML against DML-AE (weight α of the reconstruction) per label budget.
+            "paper-table1" => Grid {
+                name: name.into(),
+                base: mnist("alternating"),
+                groups: vec![
+                    axes(vec![
+                        ("model", json!(["dml"])),
+                        ("pl", json!([0.01, 0.1, 10.0])),
+                        ("lsdim", json!([2, 4, 10])),
+                    ]),
+                    axes(vec![
+                        ("model", json!(["dml-ae"])),
+                        ("pl", json!([0.01, 0.1, 10.0])),
+                        ("lsdim", json!([2, 4, 10])),
+                        ("alpha", json!([0.33, 0.5, 0.66, 1.0])),
+                    ]),
+                ],
+            },
+            // Table 3: the unit Gaussian and GMM priors, lsdim 2 and 4, α ∈ {.33, .66, 1}.
+            "paper-table3" => Grid {
+                name: name.into(),
+                base: mnist("alternating"),
+                groups: vec![axes(vec![
+                    ("model", json!(["dml-unit-prior", "dml-gmm-prior"])),
+                    ("pl", json!([0.01, 0.1, 10.0])),
+                    ("lsdim", json!([2, 4])),
+                    ("alpha", json!([0.33, 0.66, 1.0])),
+                ])],
+            },
+            // Table 4: joint MetricVAE on fully labelled MNIST, L = L_U + γ·L_S.
+            "paper-table4" => Grid {
+                name: name.into(),
+                base: {
+                    let mut base = mnist("joint-gamma");
+                    base.insert("model".into(), json!("metric-vae"));
+                    base.insert("pl".into(), json!(100.0));
+                    base
+                },
+                groups: vec![axes(vec![
+                    ("gamma", json!([0.0, 2.0, 5.0, 10.0])),
+                    ("lsdim", json!([2, 5, 10])),
+                ])],
+            },
+            _ => return None,
+        };
+        Some(grid)
+    }
+
+    /// Parses a custom grid (`{"name", "base", "groups"}`).
+    pub fn from_json(text: &str) -> Result<Grid, String> {
+        serde_json::from_str(text).map_err(|e| format!("not a grid: {e}"))
+    }
+
+    /// Every run of the grid with `extra` fields (e.g. seeds, epochs) laid over the base, in a
+    /// stable order, each config validated; runs with equal names are kept once.
+    pub fn expand(&self, extra: &Map<String, Value>) -> Result<Vec<PlannedRun>, String> {
+        if self.groups.is_empty() {
+            return Err(format!("grid {}: no groups", self.name));
+        }
+        let mut runs: Vec<PlannedRun> = Vec::new();
+        for group in &self.groups {
+            let mut combos: Vec<Vec<(&String, &Value)>> = vec![vec![]];
+            for (field, values) in group {
+                if values.is_empty() {
+                    return Err(format!("grid {}: axis {field} has no values", self.name));
+                }
+                combos = combos
+                    .into_iter()
+                    .flat_map(|c| {
+                        values.iter().map(move |v| {
+                            let mut c = c.clone();
+                            c.push((field, v));
+                            c
+                        })
+                    })
+                    .collect();
+            }
+            for combo in combos {
+                let mut fields = self.base.clone();
+                fields.extend(extra.clone());
+                let mut name_parts = Vec::new();
+                for (field, value) in combo {
+                    fields.insert(field.clone(), value.clone());
+                    name_parts.push(format!("{field}-{}", plain(value)));
+                }
+                let config: ExperimentConfig = serde_json::from_value(Value::Object(fields))
+                    .map_err(|e| format!("grid {}: {e}", self.name))?;
+                config
+                    .validate()
+                    .map_err(|e| format!("grid {}: {e}", self.name))?;
+                let name = name_parts.join("_");
+                if !runs.iter().any(|r| r.name == name) {
+                    runs.push(PlannedRun { name, config });
+                }
+            }
+        }
+        Ok(runs)
+    }
+}
+
+/// A value as it reads in a file name: strings without quotes, numbers as written.
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Parses `i/n` (1 ≤ i ≤ n).
+pub fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("--shard {text:?}: expected i/n with 1 <= i <= n, e.g. 2/4");
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if i == 0 || n == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// Shard `i` of `n`: every n-th run starting at the i-th, so shards are disjoint, cover the
+/// grid and get a similar mix of runs.
+pub fn shard(runs: Vec<PlannedRun>, (i, n): (usize, usize)) -> Vec<PlannedRun> {
+    runs.into_iter()
+        .enumerate()
+        .filter(|(k, _)| k % n == i - 1)
+        .map(|(_, r)| r)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ModelKind, Schedule};
+
+    #[test]
+    fn named_grids_expand_to_valid_distinct_runs() {
+        let sizes: Vec<usize> = NAMED_GRIDS
+            .iter()
+            .map(|name| {
+                Grid::named(name)
+                    .unwrap()
+                    .expand(&Map::new())
+                    .unwrap()
+                    .len()
+            })
+            .collect();
+        // Table 1: 3 pl × 3 lsdim × (1 + 4 α); table 3: 2 models × 3 pl × 2 lsdim × 3 α; table 4: 4 γ × 3 lsdim.
+        assert_eq!(sizes, vec![45, 36, 12]);
+        let t4 = Grid::named("paper-table4")
+            .unwrap()
+            .expand(&Map::new())
+            .unwrap();
+        assert!(t4.iter().all(|r| r.config.model == ModelKind::MetricVae
+            && r.config.schedule == Schedule::JointGamma
+            && r.config.pl == 100.0));
+        assert_eq!(t4[0].name, "gamma-0.0_lsdim-2");
+        assert!(Grid::named("paper-table9").is_none());
+    }
+
+    #[test]
+    fn extra_fields_apply_to_every_run_and_bad_grids_say_why() {
+        let grid = Grid::from_json(
+            r#"{"name": "tiny", "base": {"epochs": 2}, "groups": [{"model": ["dml", "dml-ae"], "seed": [0, 1]}]}"#,
+        )
+        .unwrap();
+        let mut extra = Map::new();
+        extra.insert("steps_per_epoch".into(), json!(5));
+        let runs = grid.expand(&extra).unwrap();
+        let names: Vec<&str> = runs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "model-dml_seed-0",
+                "model-dml_seed-1",
+                "model-dml-ae_seed-0",
+                "model-dml-ae_seed-1"
+            ]
+        );
+        assert!(runs
+            .iter()
+            .all(|r| r.config.epochs == 2 && r.config.steps_per_epoch == 5));
+
+        let err = Grid::from_json(r#"{"name": "x", "groups": [{"model": ["resnet"]}]}"#)
+            .unwrap()
+            .expand(&Map::new())
+            .unwrap_err();
+        assert!(err.contains("resnet"), "{err}");
+        let err = Grid::from_json(r#"{"name": "x", "groups": [{"lsdim": [0]}]}"#)
+            .unwrap()
+            .expand(&Map::new())
+            .unwrap_err();
+        assert!(err.contains("lsdim"), "{err}");
+        assert!(
+            Grid::from_json(r#"{"name": "x", "groups": [{"wings": [1]}]}"#)
+                .unwrap()
+                .expand(&Map::new())
+                .unwrap_err()
+                .contains("wings")
+        );
+        assert!(Grid::from_json("{").is_err());
+    }
+
+    #[test]
+    fn shards_are_disjoint_and_cover_the_grid() {
+        let runs = Grid::named("paper-table1")
+            .unwrap()
+            .expand(&Map::new())
+            .unwrap();
+        let all: Vec<String> = runs.iter().map(|r| r.name.clone()).collect();
+        let mut seen: Vec<String> = (1..=4)
+            .flat_map(|i| shard(runs.clone(), (i, 4)).into_iter().map(|r| r.name))
+            .collect();
+        seen.sort();
+        let mut want = all.clone();
+        want.sort();
+        assert_eq!(seen, want);
+        assert_eq!(parse_shard("2/4"), Ok((2, 4)));
+        for bad in ["0/4", "5/4", "2", "a/b", "1/0"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
+    }
+}
