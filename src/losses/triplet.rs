@@ -87,42 +87,26 @@ impl TripletLoss {
             Miner::BatchAll => return self.batch_all_loss(dist, labels, &anchors, &positives),
             Miner::SemiHard => {
                 let pairs = anchors.len();
-                let anchor_idx =
-                    Tensor::<1, Int>::from_data(TensorData::new(anchors.clone(), [pairs]), &device);
-                let flat_ap: Vec<i64> = anchors
-                    .iter()
-                    .zip(&positives)
-                    .map(|(a, p)| a * batch as i64 + p)
-                    .collect();
-                let flat_ap =
-                    Tensor::<1, Int>::from_data(TensorData::new(flat_ap, [pairs]), &device);
-                let d_ap = dist
-                    .clone()
-                    .reshape([batch * batch])
-                    .select(0, flat_ap)
-                    .reshape([pairs, 1]);
-                let d_an = dist.select(0, anchor_idx); // [pairs, batch]
+                let (d_ap, d_an, _) = pair_distances(dist, &anchors, &positives);
                 let anchor_labels: Vec<u8> = anchors.iter().map(|&a| labels[a as usize]).collect();
                 let neg = host(
                     mask(&anchor_labels, labels, |a, b, _, _| a != b),
                     [pairs, batch],
                 );
-                {
-                    let farther = d_an
-                        .clone()
-                        .detach()
-                        .greater(d_ap.clone().detach().repeat_dim(1, batch))
-                        .float()
-                        * neg.clone();
-                    let has_farther = farther.clone().max_dim(1); // [pairs, 1]
-                    let closest_farther = (d_an.clone() + (farther.neg() + 1.0) * FAR).min_dim(1);
-                    let farthest = (d_an * neg).max_dim(1);
-                    let chosen = closest_farther * has_farther.clone()
-                        + farthest * (has_farther.neg() + 1.0);
-                    let costs = relu(d_ap - chosen + self.margin);
-                    let valid = costs.ones_like().detach();
-                    (costs, valid)
-                }
+                let farther = d_an
+                    .clone()
+                    .detach()
+                    .greater(d_ap.clone().detach().repeat_dim(1, batch))
+                    .float()
+                    * neg.clone();
+                let has_farther = farther.clone().max_dim(1); // [pairs, 1]
+                let closest_farther = (d_an.clone() + (farther.neg() + 1.0) * FAR).min_dim(1);
+                let farthest = (d_an * neg).max_dim(1);
+                let chosen =
+                    closest_farther * has_farther.clone() + farthest * (has_farther.neg() + 1.0);
+                let costs = relu(d_ap - chosen + self.margin);
+                let valid = costs.ones_like().detach();
+                (costs, valid)
             }
         };
         let (costs, valid) = costs_and_valid;
@@ -148,23 +132,9 @@ impl TripletLoss {
     ) -> TripletOutput {
         let device = dist.device();
         let (batch, pairs) = (labels.len(), anchors.len());
-        let int = |values: Vec<i64>| {
-            let n = values.len();
-            Tensor::<1, Int>::from_data(TensorData::new(values, [n]), &device)
-        };
-        let flat_ap = anchors
-            .iter()
-            .zip(positives)
-            .map(|(a, p)| a * batch as i64 + p)
-            .collect();
-        let d_ap = dist
-            .clone()
-            .reshape([batch * batch])
-            .select(0, int(flat_ap))
-            .reshape([pairs, 1]);
-        let anchor_idx = int(anchors.to_vec());
-        let d_an = dist.select(0, anchor_idx.clone()); // [pairs, batch]
-        let label_t = int(labels.iter().map(|&l| l as i64).collect());
+        let (d_ap, d_an, anchor_idx) = pair_distances(dist, anchors, positives);
+        let labels_i64: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+        let label_t = Tensor::<1, Int>::from_data(TensorData::new(labels_i64, [batch]), &device);
         let same_class = label_t
             .clone()
             .select(0, anchor_idx)
@@ -189,6 +159,33 @@ impl TripletLoss {
             active_fraction: active.div_scalar(valid.max(1) as f64),
         }
     }
+}
+
+/// For each anchor-positive pair: its distance `[pairs, 1]`, the anchor's distances to every
+/// image `[pairs, batch]`, and the anchors' indices `[pairs]` (gathered on the device).
+fn pair_distances(
+    dist: Tensor<2>,
+    anchors: &[i64],
+    positives: &[i64],
+) -> (Tensor<2>, Tensor<2>, Tensor<1, Int>) {
+    let device = dist.device();
+    let [batch, _] = dist.dims();
+    let pairs = anchors.len();
+    let int =
+        |values: Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(values, [pairs]), &device);
+    let flat_ap = anchors
+        .iter()
+        .zip(positives)
+        .map(|(a, p)| a * batch as i64 + p)
+        .collect();
+    let d_ap = dist
+        .clone()
+        .reshape([batch * batch])
+        .select(0, int(flat_ap))
+        .reshape([pairs, 1]);
+    let anchor_idx = int(anchors.to_vec());
+    let d_an = dist.select(0, anchor_idx.clone());
+    (d_ap, d_an, anchor_idx)
 }
 
 /// `mask[i][j] = f(rows[i], cols[j], i, j)` as a flat row-major `Vec<f32>` of 0/1.
