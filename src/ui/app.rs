@@ -8,13 +8,17 @@ use leptos::prelude::*;
 
 use super::bench::BenchPanel;
 use super::charts::{LossChart, Results};
+use super::data_panel::{load_url, organamnist, DataPanel};
 use super::form::ExperimentForm;
-use super::host::{fetch_gunzipped, now_ms, webgpu_adapter, yield_now};
-use super::state::{LabState, RunView};
+use super::host::{fetch_gunzipped, location_search, now_ms, sleep_ms, webgpu_adapter, yield_now};
+use super::runs::RunsPanel;
+use super::share::{mirror_config_in_address_bar, SharePanel};
+use super::state::{page_defaults, LabState, RunView};
 use crate::backend::{self, BackendInfo};
-use crate::config::{BackendChoice, ExperimentConfig};
+use crate::config::{BackendChoice, DatasetKind, ExperimentConfig};
 use crate::data::{mnist, Dataset};
 use crate::eval::Probes;
+use crate::link::from_query;
 use crate::pipeline::run_experiment;
 use crate::report::plot::{reconstructions_svg, scatter_svg};
 use crate::train::events::Terms;
@@ -32,7 +36,7 @@ thread_local! {
 pub fn App() -> impl IntoView {
     let state = LabState::new();
     provide_context(state);
-    let train = move |_| {
+    let start = move || {
         if state.running.get_untracked() {
             return;
         }
@@ -43,6 +47,27 @@ pub fn App() -> impl IntoView {
         }
         leptos::task::spawn_local(run(state, cfg));
     };
+    let train = move |_| start();
+    // A shared link: restore the form (bad parameters fall back, with a notice), load its data
+    // URL, and start the run when it says so.
+    let search = location_search();
+    let data_url = form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
+        .find(|(k, _)| k == "data_url")
+        .map(|(_, v)| v.into_owned());
+    let restored = from_query(&search, &page_defaults());
+    state.config.set(restored.config);
+    state.link_notices.set(restored.notices);
+    mirror_config_in_address_bar(state);
+    if data_url.is_some() || restored.autostart {
+        leptos::task::spawn_local(async move {
+            if let Some(url) = data_url {
+                load_url(state, url).await;
+            }
+            if restored.autostart {
+                start();
+            }
+        });
+    }
     view! {
         <header>
             <h1>"dml-lab"</h1>
@@ -51,12 +76,18 @@ pub fn App() -> impl IntoView {
         <main>
             <div class="controls">
                 <ExperimentForm />
+                <DataPanel />
                 <div class="buttons">
                     <button data-testid="train" on:click=train
                         disabled=move || state.running.get() || state.config.with(|c| c.validate().is_err())>"Train"</button>
+                    <button data-testid="pause" on:click=move |_| state.paused.update(|p| *p = !*p)
+                        disabled=move || !state.running.get()>
+                        {move || if state.paused.get() { "Resume" } else { "Pause" }}
+                    </button>
                     <button data-testid="stop" on:click=move |_| state.stop_requested.set(true)
                         disabled=move || !state.running.get()>"Stop"</button>
                 </div>
+                <SharePanel />
                 <p data-testid="status" class="status" aria-live="polite">{move || state.status.get()}</p>
                 <p data-testid="data-summary" class="muted">{move || state.data_summary.get()}</p>
                 <p data-testid="backend-used" data-kind=move || state.backend_kind.get() class="muted">
@@ -69,6 +100,7 @@ pub fn App() -> impl IntoView {
             <BenchPanel />
             <LossChart />
             <Results />
+            <RunsPanel />
         </main>
     }
 }
@@ -158,10 +190,16 @@ pub(super) async fn pick_device(choice: BackendChoice) -> Result<(Device, Backen
 async fn run(state: LabState, cfg: ExperimentConfig) {
     state.running.set(true);
     state.stop_requested.set(false);
+    state.paused.set(false);
     state.error.set(None);
     state.curves.set(Default::default());
     let outcome = async {
-        let data = load_mnist(state).await?;
+        let data = match cfg.dataset {
+            DatasetKind::Mnist => load_mnist(state).await?,
+            DatasetKind::Organamnist => organamnist().ok_or(
+                "OrganAMNIST is not loaded: pick or drop organamnist.npz, or give its URL, in the data panel",
+            )?,
+        };
         state.status.set("Starting the backend…".into());
         let (device, info) = pick_device(cfg.backend).await?;
         state.backend_kind.set(Some(info.kind.clone()));
@@ -178,6 +216,7 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
         yield_now().await;
         let svg = scatter_svg(&outcome.scatter, 560, 560)?;
         let r = &outcome.record;
+        state.runs.update(|runs| runs.push(r.clone()));
         let recon_svg = match r.figures.as_ref().and_then(|f| f.reconstructions.as_ref()) {
             Some(grid) => Some(reconstructions_svg(grid, 2)?),
             None => None,
@@ -212,6 +251,7 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
             state.error.set(Some(e));
         }
     }
+    state.paused.set(false);
     state.running.set(false);
 }
 
@@ -308,6 +348,19 @@ impl Observer for PageObserver {
         }
         if now_ms() - self.last_yield > YIELD_MS {
             yield_now().await;
+            self.last_yield = now_ms();
+        }
+        if self.state.paused.get_untracked() {
+            let since = now_ms();
+            let before = self.state.status.get_untracked();
+            self.state
+                .status
+                .set(format!("Paused ({before}). Press Resume to go on."));
+            while self.state.paused.get_untracked() && !self.state.stop_requested.get_untracked() {
+                sleep_ms(100).await;
+            }
+            // The steps/s and time-left estimates leave the pause out.
+            self.started += now_ms() - since;
             self.last_yield = now_ms();
         }
         if self.state.stop_requested.get_untracked() {

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 
 use super::state::LabState;
 use crate::config::{
-    name_of, parse_name, BackendChoice, ExperimentConfig, MetricLossKind, ModelKind, Schedule,
+    name_of, parse_name, BackendChoice, DatasetKind, ExperimentConfig, MetricLossKind, ModelKind,
+    Schedule,
 };
 
 /// A labelled number input bound to one config field.
@@ -114,6 +115,9 @@ pub fn ExperimentForm() -> impl IntoView {
     view! {
         <fieldset class="form">
             <legend>"Experiment"</legend>
+            <EnumSelect label="dataset" testid="dataset"
+                options=vec![(name_of(&DatasetKind::Mnist), "MNIST (built in)".into()), (name_of(&DatasetKind::Organamnist), "OrganAMNIST (your .npz)".into())]
+                get=|c| name_of(&c.dataset) set=|c, v| set_named(&mut c.dataset, v) />
             <EnumSelect label="model" testid="model"
                 options=ModelKind::ALL.iter().map(|m| (m.name(), m.name())).collect()
                 get=|c| c.model.name() set=|c, v| set_named(&mut c.model, v) />

@@ -24,9 +24,14 @@ pub fn now_ms() -> f64 {
 
 /// Lets the browser run pending events and paint (a `setTimeout(0)` round trip).
 pub async fn yield_now() {
+    sleep_ms(0).await;
+}
+
+/// Waits `ms` milliseconds without blocking the page.
+pub async fn sleep_ms(ms: i32) {
     let promise = Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
         }
     });
     let _ = JsFuture::from(promise).await;
@@ -131,5 +136,102 @@ pub fn show_fatal(message: &str) {
     if let Some(el) = document.get_element_by_id("fatal") {
         el.set_text_content(Some(&format!("{message}. Reload the page to start again.")));
         let _ = el.set_attribute("style", "display:block");
+    }
+}
+
+/// GETs a file as bytes (no decompression), refusing bodies above `limit` bytes when the
+/// server says how large they are.
+pub async fn fetch_bytes(url: &str, limit: usize) -> Result<Vec<u8>, String> {
+    let response = fetch_ok(url).await?;
+    let declared = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|n| n.parse::<usize>().ok());
+    if let Some(n) = declared.filter(|&n| n > limit) {
+        return Err(format!("{url}: {n} bytes, above the {limit}-byte cap"));
+    }
+    let bytes = read_body(url, &response).await?;
+    if bytes.len() > limit {
+        return Err(format!(
+            "{url}: {} bytes, above the {limit}-byte cap",
+            bytes.len()
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads a user-picked (or dropped) file into memory, refusing it unread above `limit` bytes.
+pub async fn read_file(file: &web_sys::File, limit: usize) -> Result<Vec<u8>, String> {
+    let name = file.name();
+    let size = file.size() as usize;
+    if size > limit {
+        return Err(format!("{name}: {size} bytes, above the {limit}-byte cap"));
+    }
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| js_err(&name, e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|e| js_err("download", e))?;
+    let url =
+        web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| js_err("download", e))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| js_err("download", e))?
+        .dyn_into()
+        .map_err(|_| "download: not an anchor".to_string())?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// The page's query string (with its `?`), or "".
+pub fn location_search() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// The page's address without its query string.
+pub fn location_base() -> String {
+    web_sys::window()
+        .and_then(|w| {
+            let l = w.location();
+            Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))
+        })
+        .unwrap_or_default()
+}
+
+/// Replaces the address bar's query string without reloading or adding a history entry.
+pub fn replace_query(query: &str) {
+    let url = if query.is_empty() {
+        location_base()
+    } else {
+        format!("?{query}")
+    };
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// Puts `text` on the clipboard when the browser allows it (it may refuse without a user
+/// gesture or permission; the page shows the link either way).
+pub fn copy_to_clipboard(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
     }
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::config::ExperimentConfig;
 use crate::eval::Metrics;
-use crate::report::Curves;
+use crate::report::{Curves, RunRecord};
 
 /// Scores and scatter of the last finished run.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,6 +30,8 @@ pub struct LabState {
     pub config: RwSignal<ExperimentConfig>,
     pub running: RwSignal<bool>,
     pub stop_requested: RwSignal<bool>,
+    /// Training waits (between steps) while this is set.
+    pub paused: RwSignal<bool>,
     pub status: RwSignal<String>,
     pub data_summary: RwSignal<Option<String>>,
     /// What ran: "WebGPU — adapter" or "CPU (wasm) — why".
@@ -39,17 +41,33 @@ pub struct LabState {
     pub curves: RwSignal<Curves>,
     pub result: RwSignal<Option<RunView>>,
     pub error: RwSignal<Option<String>>,
+    /// What the OrganAMNIST file gave (sizes, classes), or a download in progress.
+    pub npz_summary: RwSignal<Option<String>>,
+    /// Why the last OrganAMNIST file or URL could not be used.
+    pub npz_error: RwSignal<Option<String>>,
+    /// Link parameters that were ignored or replaced by defaults.
+    pub link_notices: RwSignal<Vec<String>>,
+    /// The last link made by "Copy link".
+    pub share_link: RwSignal<Option<String>>,
+    /// Every finished run of this page, oldest first (the comparison table and exports).
+    pub runs: RwSignal<Vec<RunRecord>>,
+}
+
+/// The form's config when the page opens (a link states only what differs from it).
+pub fn page_defaults() -> ExperimentConfig {
+    ExperimentConfig {
+        epochs: 1,
+        ..Default::default()
+    }
 }
 
 impl LabState {
     pub fn new() -> Self {
         Self {
-            config: RwSignal::new(ExperimentConfig {
-                epochs: 1,
-                ..Default::default()
-            }),
+            config: RwSignal::new(page_defaults()),
             running: RwSignal::new(false),
             stop_requested: RwSignal::new(false),
+            paused: RwSignal::new(false),
             status: RwSignal::new("Ready.".into()),
             data_summary: RwSignal::new(None),
             backend_used: RwSignal::new(None),
@@ -57,6 +75,11 @@ impl LabState {
             curves: RwSignal::new(Curves::default()),
             result: RwSignal::new(None),
             error: RwSignal::new(None),
+            npz_summary: RwSignal::new(None),
+            npz_error: RwSignal::new(None),
+            link_notices: RwSignal::new(Vec::new()),
+            share_link: RwSignal::new(None),
+            runs: RwSignal::new(Vec::new()),
         }
     }
 }

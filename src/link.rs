@@ -1,0 +1,274 @@
+//! Shareable links: an experiment config as a URL query string and back.
+//!
+//! Only the fields that differ from the base config (the page's defaults) are written (`?model=dml-ae&pl=0.1`), so links
+//! stay short and keep working when new fields appear. Reading is forgiving: a malformed,
+//! out-of-range or unknown parameter falls back to its default and yields a notice for the page
+//! to show; nothing in a query string can fail the page.
+
+use serde_json::{Map, Value};
+
+use crate::config::ExperimentConfig;
+
+/// The query parameter that starts the run as soon as the page opens (`run=1`).
+pub const AUTOSTART: &str = "run";
+/// Query parameters the page reads for other purposes (benchmark mode, data URL).
+pub const PAGE_PARAMS: [&str; 3] = ["bench", "bench_steps", "data_url"];
+/// Longer query strings are refused whole (a link holds ~30 short fields).
+pub const MAX_QUERY: usize = 8192;
+
+/// A config restored from a link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restored {
+    pub config: ExperimentConfig,
+    /// The link asks to start the run at once.
+    pub autostart: bool,
+    /// One line per parameter that was ignored or replaced by its default.
+    pub notices: Vec<String>,
+}
+
+/// The query string (without `?`) for a config: the fields that differ from `base`;
+/// `autostart` adds `run=1`.
+pub fn to_query(config: &ExperimentConfig, base: &ExperimentConfig, autostart: bool) -> String {
+    let defaults = fields(base);
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in fields(config) {
+        if defaults.get(&key) != Some(&value) {
+            out.append_pair(&key, &plain(&value));
+        }
+    }
+    if autostart {
+        out.append_pair(AUTOSTART, "1");
+    }
+    out.finish()
+}
+
+/// Reads a config from a query string (with or without the leading `?`); fields it does not
+/// set, or sets badly, keep their value in `base` (which must be valid).
+pub fn from_query(query: &str, base: &ExperimentConfig) -> Restored {
+    let mut notices = Vec::new();
+    let mut config = base.clone();
+    let mut autostart = false;
+    let query = query.strip_prefix('?').unwrap_or(query);
+    if query.len() > MAX_QUERY {
+        notices.push(format!(
+            "the link's parameters are {} characters long (at most {MAX_QUERY}); ignored, using the defaults",
+            query.len()
+        ));
+        return Restored {
+            config,
+            autostart,
+            notices,
+        };
+    }
+    let known = fields(&config);
+    for (key, text) in form_urlencoded::parse(query.as_bytes()) {
+        let key = key.as_ref();
+        if key == AUTOSTART {
+            autostart = matches!(text.as_ref(), "1" | "true" | "yes");
+            continue;
+        }
+        if PAGE_PARAMS.contains(&key) {
+            continue;
+        }
+        if !known.contains_key(key) {
+            notices.push(format!("unknown parameter {:?} ignored", clip(key)));
+            continue;
+        }
+        let mut candidate = fields(&config);
+        candidate.insert(key.to_string(), typed(&text));
+        let parsed = serde_json::from_value::<ExperimentConfig>(Value::Object(candidate))
+            .map_err(|e| e.to_string())
+            .and_then(|c| single_field_ok(&c, key).map(|()| c));
+        match parsed {
+            Ok(c) => config = c,
+            Err(why) => notices.push(format!(
+                "{key}={:?} is not valid ({}); using the default {}",
+                clip(&text),
+                clip(&why),
+                plain(&known[key])
+            )),
+        }
+    }
+    // Fields valid alone may still clash (e.g. m_per_class above batch_size): reset the one
+    // validation names until the config is valid.
+    while let Err(e) = config.validate() {
+        let default = fields(base);
+        let mut now = fields(&config);
+        notices.push(format!(
+            "{e}; using the default {}",
+            plain(&default[e.field])
+        ));
+        now.insert(e.field.to_string(), default[e.field].clone());
+        config = match serde_json::from_value(Value::Object(now)) {
+            Ok(c) if c != config => c,
+            // Only when `base` itself is invalid: give up on the link.
+            _ => base.clone(),
+        };
+        if config == *base {
+            break;
+        }
+    }
+    Restored {
+        config,
+        autostart,
+        notices,
+    }
+}
+
+/// Checks the rules that concern `field` alone: the whole config is validated, and an error
+/// about another field (one the link has not reached yet) does not count.
+fn single_field_ok(config: &ExperimentConfig, field: &str) -> Result<(), String> {
+    match config.validate() {
+        Err(e) if e.field == field => Err(e.message),
+        _ => Ok(()),
+    }
+}
+
+/// The config's fields as JSON values.
+fn fields(config: &ExperimentConfig) -> Map<String, Value> {
+    match serde_json::to_value(config) {
+        Ok(Value::Object(map)) => map,
+        _ => unreachable!("ExperimentConfig serializes to an object"),
+    }
+}
+
+/// A parameter's text as the JSON value it spells: a number, a boolean, else a string.
+fn typed(text: &str) -> Value {
+    if let Ok(v @ (Value::Number(_) | Value::Bool(_))) = serde_json::from_str::<Value>(text) {
+        return v;
+    }
+    Value::String(text.to_string())
+}
+
+/// A JSON value as a parameter's text.
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// At most 60 characters of untrusted text, for messages.
+fn clip(text: &str) -> String {
+    let mut out: String = text.chars().take(60).collect();
+    if text.chars().count() > 60 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DatasetKind, ModelKind};
+
+    #[test]
+    fn a_config_survives_the_round_trip() {
+        let cfg = ExperimentConfig {
+            dataset: DatasetKind::Organamnist,
+            model: ModelKind::MetricVae,
+            pl: 0.1,
+            lsdim: 4,
+            normalize: true,
+            ..Default::default()
+        };
+        let q = to_query(&cfg, &ExperimentConfig::default(), true);
+        let mut parts: Vec<&str> = q.split('&').collect();
+        parts.sort();
+        assert_eq!(
+            parts,
+            [
+                "dataset=organamnist",
+                "lsdim=4",
+                "model=metric-vae",
+                "normalize=true",
+                "pl=0.1",
+                "run=1"
+            ]
+        );
+        let r = from_query(&format!("?{q}"), &ExperimentConfig::default());
+        assert_eq!(
+            r,
+            Restored {
+                config: cfg,
+                autostart: true,
+                notices: vec![]
+            }
+        );
+        assert_eq!(
+            to_query(
+                &ExperimentConfig::default(),
+                &ExperimentConfig::default(),
+                false
+            ),
+            ""
+        );
+    }
+
+    #[test]
+    fn bad_parameters_fall_back_with_a_notice() {
+        let r = from_query(
+            "pl=abc&lsdim=0&model=resnet&foo=1&epochs=2&bench=cpu&seed=-3",
+            &ExperimentConfig::default(),
+        );
+        let d = ExperimentConfig::default();
+        assert_eq!(
+            (r.config.pl, r.config.lsdim, r.config.model),
+            (d.pl, d.lsdim, d.model)
+        );
+        assert_eq!(
+            (r.config.epochs, r.config.seed, r.autostart),
+            (2, d.seed, false)
+        );
+        let text = r.notices.join("\n");
+        assert_eq!(r.notices.len(), 5, "{text}");
+        assert!(text.contains("pl=\"abc\" is not valid"), "{text}");
+        assert!(
+            text.contains(
+                "lsdim=\"0\" is not valid (must be in 1..=512, got 0); using the default 10"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("model=\"resnet\" is not valid (unknown variant `resnet`"),
+            "{text}"
+        );
+        assert!(text.contains("unknown parameter \"foo\" ignored"), "{text}");
+        assert!(text.contains("seed=\"-3\""), "{text}");
+    }
+
+    #[test]
+    fn clashing_fields_are_reset_until_valid() {
+        let r = from_query("m_per_class=300", &ExperimentConfig::default());
+        assert_eq!(r.config.m_per_class, 0, "{:?}", r.notices);
+        let r = from_query("model=dml-gmm-prior&lsdim=20", &ExperimentConfig::default());
+        assert!(r.config.validate().is_ok());
+        assert_eq!(r.notices.len(), 1, "{:?}", r.notices);
+    }
+
+    #[test]
+    fn hostile_queries_never_panic() {
+        let long = "a".repeat(MAX_QUERY + 1);
+        assert!(from_query(&long, &ExperimentConfig::default()).notices[0]
+            .contains("ignored, using the defaults"));
+        for q in [
+            "%",
+            "%%%",
+            "=&=&",
+            "pl=%FF%FE",
+            "pl=1e309",
+            "pl=NaN",
+            "lsdim=99999999999999999999999",
+            "model=%00",
+            "&&&run=1",
+            "pl=<script>",
+        ] {
+            let r = from_query(q, &ExperimentConfig::default());
+            assert!(r.config.validate().is_ok(), "{q}");
+        }
+        assert!(
+            from_query("pl=1e309", &ExperimentConfig::default()).notices[0]
+                .starts_with("pl=\"1e309\" is not valid")
+        );
+    }
+}

@@ -1,0 +1,152 @@
+// Browser flows of the lab page beyond a single run: shareable links (restore, auto-run, bad
+// parameters), OrganAMNIST from a picked file, a URL and a corrupt file, the comparison table
+// across runs, and the JSON / CSV exports. Screenshots go to test-results/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OUT, servedPageInChromium } from './harness.mjs';
+import { LabPage } from './lab_page.mjs';
+
+const ctx = servedPageInChromium();
+
+async function open(query = '') {
+  const page = await ctx.browser.newPage({ viewport: { width: 1400, height: 950 }, acceptDownloads: true });
+  page.on('pageerror', (e) => console.log(`[page exception] ${e.message}`));
+  const lab = new LabPage(page);
+  await lab.open(`${ctx.server.url}${query}`);
+  return lab;
+}
+
+/** Waits until the page has finished `n` runs (the comparison table counts them). */
+async function waitForRuns(lab, n, timeout = 540_000) {
+  await lab.page.waitForFunction(
+    (n) => Number(document.querySelector('[data-testid=comparison]')?.dataset.runs ?? 0) >= n || document.querySelector('[data-testid=error]'),
+    n,
+    { timeout, polling: 500 },
+  );
+  if (await lab.byId('error').count()) throw new Error(`the page reported: ${await lab.byId('error').innerText()}`);
+}
+
+async function downloaded(lab, testid) {
+  const [download] = await Promise.all([lab.page.waitForEvent('download'), lab.byId(testid).click()]);
+  return { name: download.suggestedFilename(), text: readFileSync(await download.path(), 'utf8') };
+}
+
+/** A small OrganAMNIST-format npz written by the CLI (`dml-lab make-npz`). */
+function makeNpz() {
+  const bin = process.env.DML_LAB_BIN ?? join(process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'dml-lab');
+  const file = join(mkdtempSync(join(tmpdir(), 'dml-lab-')), 'organamnist.npz');
+  execFileSync(bin, ['make-npz', '--out', file, '--train', '1100', '--val', '110', '--test', '550']);
+  return file;
+}
+
+test('a shared link restores the form and runs it; the copied link and the exports hold the config', { timeout: 600_000 }, async () => {
+  const lab = await open('?lsdim=4&pl=20&steps_per_epoch=15&backend=cpu&seed=3&run=1');
+  assert.equal(await lab.byId('lsdim').inputValue(), '4');
+  assert.equal(await lab.byId('pl').inputValue(), '20');
+  await waitForRuns(lab, 1);
+  assert.equal(await lab.byId('link-notice').count(), 0);
+  assert.match(await lab.byId('status').innerText(), /^Done/);
+  assert.ok(Number(await lab.byId('accuracy').innerText()) > 0.3);
+  // The address bar mirrors the form; the copied link adds run=1.
+  const query = new URL(lab.page.url()).searchParams;
+  assert.equal(query.get('lsdim'), '4');
+  assert.equal(query.get('run'), null);
+  await lab.byId('copy-link').click();
+  const link = new URL(await lab.byId('share-link').inputValue());
+  assert.equal(link.searchParams.get('seed'), '3');
+  assert.equal(link.searchParams.get('run'), '1');
+
+  const json = await downloaded(lab, 'export-json');
+  assert.match(json.name, /^dml-lab-mnist-dml-pl20-d4-seed3\.json$/);
+  const record = JSON.parse(json.text);
+  assert.equal(record.config.lsdim, 4);
+  assert.equal(record.config.steps_per_epoch, 15);
+  assert.ok(record.metrics.knn.accuracy > 0.3);
+
+  // A second run with another latent size: the comparison table gets a second column.
+  await lab.configure({ lsdim: 2 });
+  await lab.byId('train').click();
+  await waitForRuns(lab, 2);
+  assert.equal(await lab.byId('comparison-cell').count(), 2);
+  const csv = await downloaded(lab, 'export-csv');
+  assert.equal(csv.text.trim().split('\n').length, 3, csv.text);
+  assert.match(csv.text, /^pl,model,variant,lsdim,probe,runs,accuracy_mean/);
+  await lab.page.screenshot({ path: `${OUT}/lab-link-two-runs.png`, fullPage: true });
+  await lab.page.close();
+});
+
+test('a link with bad parameters shows a notice and falls back to the defaults', { timeout: 120_000 }, async () => {
+  const lab = await open('?pl=abc&lsdim=0&model=resnet&foo=%3Cscript%3E&epochs=2');
+  const notice = await lab.byId('link-notice').innerText();
+  assert.match(notice, /pl="abc" is not valid/);
+  assert.match(notice, /lsdim="0" is not valid \(must be in 1\.\.=512, got 0\); using the default 10/);
+  assert.match(notice, /model="resnet" is not valid/);
+  assert.match(notice, /unknown parameter "foo" ignored/);
+  assert.equal(await lab.byId('pl').inputValue(), '10');
+  assert.equal(await lab.byId('epochs').inputValue(), '2', 'the good parameter is kept');
+  assert.equal(await lab.byId('train').isEnabled(), true, 'the page stays usable');
+  await lab.page.screenshot({ path: `${OUT}/lab-bad-link.png`, fullPage: true });
+  await lab.page.close();
+});
+
+test('OrganAMNIST: a picked npz trains, a corrupt one is refused, a URL loads', { timeout: 600_000 }, async () => {
+  const npz = makeNpz();
+  const lab = await open();
+  await lab.byId('dataset').selectOption('organamnist');
+  await lab.byId('train').click();
+  await lab.byId('error').waitFor();
+  assert.match(await lab.byId('error').innerText(), /OrganAMNIST is not loaded/);
+
+  await lab.byId('npz-file').setInputFiles(npz);
+  await lab.page.waitForFunction(() => /11 classes/.test(document.querySelector('[data-testid=npz-summary]')?.innerText ?? ''));
+  const summary = await lab.byId('npz-summary').innerText();
+  assert.match(summary, /1100 training \/ 550 test images, 11 classes \(bladder, femur-left/);
+  await lab.configure({ pl: 10, lsdim: 4, steps: 30, backend: 'cpu' });
+  await lab.byId('train').click();
+  await waitForRuns(lab, 1);
+  const accuracy = Number(await lab.byId('accuracy').innerText());
+  assert.ok(accuracy > 0.3, `accuracy ${accuracy} (chance 0.09)`);
+  assert.equal(await lab.page.locator('[data-testid=scatter] svg circle').count(), 550);
+  await lab.page.screenshot({ path: `${OUT}/lab-organamnist.png`, fullPage: true });
+
+  // A corrupt file: a clear message, and the loaded data and results stay.
+  await lab.byId('npz-file').setInputFiles({ name: 'broken.npz', mimeType: 'application/octet-stream', buffer: Buffer.from('PK\x03\x04 not really a zip') });
+  await lab.byId('npz-error').waitFor();
+  assert.match(await lab.byId('npz-error').innerText(), /^broken\.npz: .*not a readable \.npz \(zip\) archive/);
+  assert.match(await lab.byId('npz-summary').innerText(), /11 classes/);
+  assert.equal(await lab.byId('accuracy').count(), 1);
+
+  // From a URL (served by the test).
+  await lab.page.route('**/remote/organamnist.npz', (route) => route.fulfill({ body: readFileSync(npz), contentType: 'application/octet-stream' }));
+  await lab.byId('npz-url').fill(`${ctx.server.url}remote/organamnist.npz`);
+  await lab.byId('npz-load-url').click();
+  await lab.page.waitForFunction(() => /^OrganAMNIST from http.*11 classes/.test(document.querySelector('[data-testid=npz-summary]')?.innerText ?? ''));
+  assert.equal(await lab.byId('npz-error').count(), 0);
+  await lab.page.close();
+});
+
+test('pause holds training, resume goes on, stop ends it', { timeout: 600_000 }, async () => {
+  const lab = await open();
+  await lab.configure({ pl: 10, lsdim: 4, steps: 5000, backend: 'cpu' });
+  await lab.byId('train').click();
+  const points = async () => Number(await lab.byId('loss-chart').getAttribute('data-points'));
+  await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid=loss-chart]').dataset.points) >= 5, null, { timeout: 300_000 });
+  await lab.byId('pause').click();
+  await lab.page.waitForFunction(() => /^Paused/.test(document.querySelector('[data-testid=status]').innerText));
+  assert.equal(await lab.byId('pause').innerText(), 'Resume');
+  const held = await points();
+  await lab.page.waitForTimeout(2000);
+  assert.equal(await points(), held, 'no steps while paused');
+  await lab.byId('pause').click();
+  await lab.page.waitForFunction((n) => Number(document.querySelector('[data-testid=loss-chart]').dataset.points) > n, held, { timeout: 120_000 });
+  await lab.byId('stop').click();
+  await waitForRuns(lab, 1);
+  const steps = await points();
+  assert.ok(steps > held && steps < 5000, `stopped after ${steps} steps`);
+  assert.match(await lab.byId('timing').innerText(), /stopped early/);
+  await lab.page.close();
+});
