@@ -57,7 +57,7 @@ pub fn App() -> impl IntoView {
     let restored = from_query(&search, &page_defaults());
     state.config.set(restored.config);
     state.link_notices.set(restored.notices);
-    mirror_config_in_address_bar(state);
+    mirror_config_in_address_bar(state, &search);
     if data_url.is_some() || restored.autostart {
         leptos::task::spawn_local(async move {
             if let Some(url) = data_url {

@@ -26,7 +26,7 @@ pub fn organamnist() -> Option<Rc<Dataset>> {
 
 /// Parses npz bytes and keeps them as the OrganAMNIST dataset; the message says what loaded
 /// or what is wrong with the file. Earlier data stays when the new file is bad.
-fn accept(state: LabState, source: &str, bytes: &[u8]) {
+fn accept(state: LabState, source: &str, bytes: &[u8]) -> bool {
     match organamnist_from_npz(source, bytes) {
         Ok(data) => {
             let summary = format!(
@@ -39,19 +39,29 @@ fn accept(state: LabState, source: &str, bytes: &[u8]) {
             ORGANAMNIST.with(|d| *d.borrow_mut() = Some(Rc::new(data)));
             state.npz_summary.set(Some(summary));
             state.npz_error.set(None);
+            true
         }
-        Err(e) => state.npz_error.set(Some(format!("{source}: {e}"))),
+        Err(e) => {
+            state.npz_error.set(Some(format!("{source}: {e}")));
+            false
+        }
     }
 }
 
 /// Loads the npz at `url` (the `data_url` link parameter or the URL field).
 pub async fn load_url(state: LabState, url: String) {
     state.npz_error.set(None);
+    let before = state.npz_summary.get_untracked();
     state.npz_summary.set(Some(format!("Downloading {url}…")));
     match fetch_bytes(&url, MAX_NPZ_BYTES).await {
-        Ok(bytes) => accept(state, &url, &bytes),
+        Ok(bytes) => {
+            if accept(state, &url, &bytes) {
+                state.data_url.set(Some(url));
+            }
+        }
         Err(e) => {
-            state.npz_summary.set(None);
+            // The data loaded before (if any) is still the one in use.
+            state.npz_summary.set(before);
             state.npz_error.set(Some(e));
         }
     }
@@ -60,7 +70,11 @@ pub async fn load_url(state: LabState, url: String) {
 async fn load_file(state: LabState, file: web_sys::File) {
     state.npz_error.set(None);
     match read_file(&file, MAX_NPZ_BYTES).await {
-        Ok(bytes) => accept(state, &file.name(), &bytes),
+        Ok(bytes) => {
+            if accept(state, &file.name(), &bytes) {
+                state.data_url.set(None);
+            }
+        }
         Err(e) => state.npz_error.set(Some(e)),
     }
 }

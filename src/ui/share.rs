@@ -7,12 +7,44 @@ use super::host::{copy_to_clipboard, location_base, replace_query};
 use super::state::{page_defaults, LabState};
 use crate::link::to_query;
 
-/// Keeps the address bar's query string equal to the form's config.
-pub fn mirror_config_in_address_bar(state: LabState) {
-    Effect::new(move |_| {
-        let query = state.config.with(|c| to_query(c, &page_defaults(), false));
-        replace_query(&query);
-    });
+/// The link's query: the config's fields that differ from the page's defaults, the URL the
+/// data came from (if any), `run=1` when asked.
+fn link_query(state: LabState, autostart: bool, tracked: bool) -> String {
+    let mut query = if tracked {
+        state
+            .config
+            .with(|c| to_query(c, &page_defaults(), autostart))
+    } else {
+        state
+            .config
+            .with_untracked(|c| to_query(c, &page_defaults(), autostart))
+    };
+    let url = if tracked {
+        state.data_url.get()
+    } else {
+        state.data_url.get_untracked()
+    };
+    if let Some(url) = url {
+        let extra = form_urlencoded::Serializer::new(String::new())
+            .append_pair("data_url", &url)
+            .finish();
+        query = if query.is_empty() {
+            extra
+        } else {
+            format!("{query}&{extra}")
+        };
+    }
+    query
+}
+
+/// Keeps the address bar's query string equal to the form's config (a benchmark page, opened
+/// with `bench=`, keeps its own address).
+pub fn mirror_config_in_address_bar(state: LabState, search: &str) {
+    if form_urlencoded::parse(search.trim_start_matches('?').as_bytes()).any(|(k, _)| k == "bench")
+    {
+        return;
+    }
+    Effect::new(move |_| replace_query(&link_query(state, false, true)));
 }
 
 /// Copy-link button, the link itself, and the link notices.
@@ -20,10 +52,7 @@ pub fn mirror_config_in_address_bar(state: LabState) {
 pub fn SharePanel() -> impl IntoView {
     let state = expect_context::<LabState>();
     let copy = move |_| {
-        let query = state
-            .config
-            .with_untracked(|c| to_query(c, &page_defaults(), true));
-        let link = format!("{}?{query}", location_base());
+        let link = format!("{}?{}", location_base(), link_query(state, true, false));
         copy_to_clipboard(&link);
         state.share_link.set(Some(link));
     };

@@ -43,6 +43,8 @@ pub struct LabState {
     pub error: RwSignal<Option<String>>,
     /// What the OrganAMNIST file gave (sizes, classes), or a download in progress.
     pub npz_summary: RwSignal<Option<String>>,
+    /// Where the loaded OrganAMNIST file came from, when it was a URL (kept in links).
+    pub data_url: RwSignal<Option<String>>,
     /// Why the last OrganAMNIST file or URL could not be used.
     pub npz_error: RwSignal<Option<String>>,
     /// Link parameters that were ignored or replaced by defaults.
@@ -77,6 +79,7 @@ impl LabState {
             error: RwSignal::new(None),
             npz_summary: RwSignal::new(None),
             npz_error: RwSignal::new(None),
+            data_url: RwSignal::new(None),
             link_notices: RwSignal::new(Vec::new()),
             share_link: RwSignal::new(None),
             runs: RwSignal::new(Vec::new()),

@@ -126,7 +126,22 @@ test('OrganAMNIST: a picked npz trains, a corrupt one is refused, a URL loads', 
   await lab.byId('npz-load-url').click();
   await lab.page.waitForFunction(() => /^OrganAMNIST from http.*11 classes/.test(document.querySelector('[data-testid=npz-summary]')?.innerText ?? ''));
   assert.equal(await lab.byId('npz-error').count(), 0);
+
+  // A link made now carries the data URL: opened in a fresh page it loads the file and runs.
+  await lab.byId('copy-link').click();
+  const link = await lab.byId('share-link').inputValue();
+  const params = new URL(link).searchParams;
+  assert.equal(params.get('dataset'), 'organamnist');
+  assert.equal(params.get('data_url'), `${ctx.server.url}remote/organamnist.npz`);
   await lab.page.close();
+  const page = await ctx.browser.newPage({ viewport: { width: 1400, height: 950 } });
+  await page.route('**/remote/organamnist.npz', (route) => route.fulfill({ body: readFileSync(npz), contentType: 'application/octet-stream' }));
+  const shared = new LabPage(page);
+  await shared.open(link);
+  await waitForRuns(shared, 1);
+  assert.equal(await page.locator('[data-testid=scatter] svg circle').count(), 550);
+  assert.match(await shared.byId('npz-summary').innerText(), /11 classes/);
+  await page.close();
 });
 
 test('pause holds training, resume goes on, stop ends it', { timeout: 600_000 }, async () => {
