@@ -22,6 +22,8 @@ pub struct Restored {
     pub config: ExperimentConfig,
     /// The link asks to start the run at once.
     pub autostart: bool,
+    /// The `data_url` parameter: an npz to load before the run.
+    pub data_url: Option<String>,
     /// One line per parameter that was ignored or replaced by its default.
     pub notices: Vec<String>,
 }
@@ -48,6 +50,7 @@ pub fn from_query(query: &str, base: &ExperimentConfig) -> Restored {
     let mut notices = Vec::new();
     let mut config = base.clone();
     let mut autostart = false;
+    let mut data_url = None;
     let query = query.strip_prefix('?').unwrap_or(query);
     if query.len() > MAX_QUERY {
         notices.push(format!(
@@ -57,6 +60,7 @@ pub fn from_query(query: &str, base: &ExperimentConfig) -> Restored {
         return Restored {
             config,
             autostart,
+            data_url,
             notices,
         };
     }
@@ -65,6 +69,10 @@ pub fn from_query(query: &str, base: &ExperimentConfig) -> Restored {
         let key = key.as_ref();
         if key == AUTOSTART {
             autostart = matches!(text.as_ref(), "1" | "true" | "yes");
+            continue;
+        }
+        if key == "data_url" {
+            data_url = Some(text.into_owned()).filter(|u| !u.trim().is_empty());
             continue;
         }
         if PAGE_PARAMS.contains(&key) {
@@ -111,6 +119,7 @@ pub fn from_query(query: &str, base: &ExperimentConfig) -> Restored {
     Restored {
         config,
         autostart,
+        data_url,
         notices,
     }
 }
@@ -192,6 +201,7 @@ mod tests {
             Restored {
                 config: cfg,
                 autostart: true,
+                data_url: None,
                 notices: vec![]
             }
         );
@@ -235,6 +245,16 @@ mod tests {
         );
         assert!(text.contains("unknown parameter \"foo\" ignored"), "{text}");
         assert!(text.contains("seed=\"-3\""), "{text}");
+    }
+
+    #[test]
+    fn the_data_url_is_read_from_the_link() {
+        let r = from_query(
+            "dataset=organamnist&data_url=https%3A%2F%2Fx.org%2Fo.npz&run=1",
+            &ExperimentConfig::default(),
+        );
+        assert_eq!(r.data_url.as_deref(), Some("https://x.org/o.npz"));
+        assert!(r.notices.is_empty() && r.autostart);
     }
 
     #[test]

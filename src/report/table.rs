@@ -171,7 +171,8 @@ pub fn compare(records: &[RunRecord], probe: &str) -> Result<Comparison, String>
     })
 }
 
-fn cell_text(c: &Cell) -> String {
+/// A cell as the tables show it: `acc / AMI`, with ± sd and n when several seeds ran.
+pub fn cell_text(c: &Cell) -> String {
     if c.runs > 1 {
         format!(
             "{:.4}±{:.4} / {:.4}±{:.4} (n={})",

@@ -51,13 +51,11 @@ pub fn App() -> impl IntoView {
     // A shared link: restore the form (bad parameters fall back, with a notice), load its data
     // URL, and start the run when it says so.
     let search = location_search();
-    let data_url = form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
-        .find(|(k, _)| k == "data_url")
-        .map(|(_, v)| v.into_owned());
     let restored = from_query(&search, &page_defaults());
     state.config.set(restored.config);
     state.link_notices.set(restored.notices);
-    mirror_config_in_address_bar(state, &search);
+    mirror_config_in_address_bar(state);
+    let data_url = restored.data_url.clone();
     if data_url.is_some() || restored.autostart {
         leptos::task::spawn_local(async move {
             if let Some(url) = data_url {

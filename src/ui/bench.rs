@@ -15,7 +15,7 @@ use crate::train::bench::{bench_model, BenchSpec, BenchTiming, BENCH_MODELS};
 use crate::train::{Flow, Observer, TrainEvent};
 
 /// What the query string asks for: the backend and the timed steps per model.
-fn requested() -> Option<(BackendChoice, usize)> {
+pub(super) fn requested() -> Option<(BackendChoice, usize)> {
     let search = web_sys::window()?.location().search().ok()?;
     let mut backend = None;
     let mut steps = BenchSpec::default().steps;

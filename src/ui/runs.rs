@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::host::download;
 use super::state::LabState;
 use crate::config::name_of;
-use crate::report::table::compare;
+use crate::report::table::{cell_text, compare};
 
 /// The comparison table and export buttons.
 #[component]
@@ -52,11 +52,7 @@ pub fn RunsPanel() -> impl IntoView {
                                     <tr>
                                         <td>{pl.to_string()}</td>
                                         {(0..t.columns.len()).map(|c| {
-                                            let text = t.cells.get(&(r, c)).map(|cell| if cell.runs > 1 {
-                                                format!("{:.4}±{:.4} / {:.4} (n={})", cell.accuracy.0, cell.accuracy.1, cell.ami.0, cell.runs)
-                                            } else {
-                                                format!("{:.4} / {:.4}", cell.accuracy.0, cell.ami.0)
-                                            }).unwrap_or_else(|| "–".into());
+                                            let text = t.cells.get(&(r, c)).map(cell_text).unwrap_or_else(|| "–".into());
                                             view! { <td data-testid="comparison-cell">{text}</td> }
                                         }).collect_view()}
                                     </tr>

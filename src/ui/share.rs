@@ -37,11 +37,10 @@ fn link_query(state: LabState, autostart: bool, tracked: bool) -> String {
     query
 }
 
-/// Keeps the address bar's query string equal to the form's config (a benchmark page, opened
-/// with `bench=`, keeps its own address).
-pub fn mirror_config_in_address_bar(state: LabState, search: &str) {
-    if form_urlencoded::parse(search.trim_start_matches('?').as_bytes()).any(|(k, _)| k == "bench")
-    {
+/// Keeps the address bar's query string equal to the form's config (the benchmark page,
+/// `?bench=cpu|webgpu`, keeps its own address).
+pub fn mirror_config_in_address_bar(state: LabState) {
+    if super::bench::requested().is_some() {
         return;
     }
     Effect::new(move |_| replace_query(&link_query(state, false, true)));
