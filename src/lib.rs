@@ -9,6 +9,7 @@ pub mod backend;
 pub mod config;
 pub mod data;
 pub mod eval;
+pub mod fuzz_targets;
 pub mod link;
 pub mod losses;
 pub mod model;

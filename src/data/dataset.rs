@@ -92,7 +92,9 @@ impl ImageSet {
         cols: usize,
         num_classes: usize,
     ) -> Result<Self, DataError> {
-        let per_image = rows * cols;
+        // checked: an empty IDX file may claim 2^32 × 2^32 pixels per image (usize is 32 bits
+        // in the browser).
+        let per_image = rows.checked_mul(cols).unwrap_or(0);
         if per_image == 0 || labels.is_empty() {
             return Err(DataError::EmptySplit {
                 split: split.into(),

@@ -112,7 +112,11 @@ fn parse_raw(bytes: &[u8]) -> Result<IdxArray, IdxError> {
         .chunks_exact(4)
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
-    let claimed: u128 = dims.iter().map(|&d| d as u128).product();
+    // Saturating: up to 255 dimensions of 2^32 overflow even u128 (found by the fuzzer); a
+    // saturated product is above any cap, and a zero dimension still gives 0.
+    let claimed: u128 = dims
+        .iter()
+        .fold(1u128, |acc, &d| acc.saturating_mul(d as u128));
     if claimed > MAX_IDX_BYTES as u128 {
         return Err(IdxError::TooLarge {
             dims,
@@ -226,6 +230,25 @@ mod tests {
     fn a_huge_claim_in_a_tiny_file_is_refused_before_allocating() {
         let tiny = encode_idx(&[60000, 60000, 28], &[]);
         assert!(matches!(parse_idx(&tiny), Err(IdxError::TooLarge { .. })));
+        // Found by the fuzzer: 2^32-sized dimensions overflowed the u128 product; with a zero
+        // dimension after them the true size is 0 bytes.
+        let overflow = encode_idx(&[u32::MAX as usize; 6], &[]);
+        assert!(matches!(
+            parse_idx(&overflow),
+            Err(IdxError::TooLarge { .. })
+        ));
+        let empty = encode_idx(
+            &[
+                u32::MAX as usize,
+                u32::MAX as usize,
+                u32::MAX as usize,
+                u32::MAX as usize,
+                u32::MAX as usize,
+                0,
+            ],
+            &[],
+        );
+        assert_eq!(parse_idx(&empty).unwrap().data.len(), 0);
     }
 
     #[test]

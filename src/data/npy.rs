@@ -125,8 +125,7 @@ pub fn parse_npy(bytes: &[u8]) -> Result<NpyArray, NpyError> {
     let claimed: u128 = fields
         .shape
         .iter()
-        .map(|&d| d as u128)
-        .product::<u128>()
+        .fold(1u128, |acc, &d| acc.saturating_mul(d as u128))
         .saturating_mul(dtype.size as u128);
     if claimed != body.len() as u128 {
         return Err(NpyError::SizeMismatch {
@@ -221,8 +220,12 @@ fn int_type(descr: &str) -> Result<IntType, NpyError> {
     if b.len() < 3 {
         return Err(unsupported());
     }
-    let (order, kind, size) = (b[0], b[1], &descr[2..]);
-    let size: usize = size.parse().map_err(|_| unsupported())?;
+    // `get`, not `[2..]`: a non-ASCII descr may have no character boundary at byte 2.
+    let (order, kind) = (b[0], b[1]);
+    let size: usize = descr
+        .get(2..)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(unsupported)?;
     let signed = match kind {
         b'u' => false,
         b'i' => true,
@@ -401,6 +404,9 @@ mod tests {
         );
         assert!(err(&encode_npy("<f4", &[1], &[0; 4])).contains("unsupported dtype \"<f4\""));
         assert!(err(&encode_npy(">i4", &[1], &[0; 4])).contains("unsupported dtype"));
+        // Found by the fuzzer (fuzz/regressions/npy): a descr whose byte 2 is inside a
+        // two-byte character used to panic on slicing.
+        assert!(err(&encode_npy("|\u{58b}1", &[1], &[0])).contains("unsupported dtype"));
         let mut fortran = encode_npy("|u1", &[2, 2], &[0; 4]);
         let at = fortran.windows(5).position(|w| w == b"False").unwrap();
         fortran.splice(at..at + 5, b"True ".iter().copied());
@@ -410,6 +416,9 @@ mod tests {
             err(&short),
             "the shape [2, 3] claims 6 bytes but 4 bytes follow the header"
         );
+        // Found by the fuzzer (fuzz/corpus): dimensions near 2^64 overflowed the u128 product.
+        let overflow = encode_npy("|u1", &[usize::MAX, usize::MAX, usize::MAX], &[1]);
+        assert!(err(&overflow).contains("claims 340282366920938463463374607431768211455 bytes"));
         let huge = encode_npy("<i8", &[4_000_000_000, 4_000_000_000], &[]);
         assert!(err(&huge).contains("claims 128000000000000000000 bytes but 0 bytes follow"));
         for header in [

@@ -36,7 +36,12 @@ pub enum NpzError {
 /// An opened archive; arrays are decompressed one at a time on request.
 pub struct Npz<'a> {
     zip: zip::ZipArchive<Cursor<&'a [u8]>>,
+    /// Size of the archive in bytes.
+    archive_bytes: usize,
 }
+
+/// Deflate's largest expansion: 258 output bytes from 2 bits, so under 1032 per input byte.
+const DEFLATE_MAX_RATIO: u64 = 1032;
 
 impl<'a> Npz<'a> {
     /// Opens an archive held in memory.
@@ -49,7 +54,10 @@ impl<'a> Npz<'a> {
         }
         let zip =
             zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| NpzError::Zip(e.to_string()))?;
-        Ok(Self { zip })
+        Ok(Self {
+            zip,
+            archive_bytes: bytes.len(),
+        })
     }
 
     /// The arrays' names (entry names without `.npy`), in archive order.
@@ -91,7 +99,12 @@ impl<'a> Npz<'a> {
         if entry.size() > MAX_ENTRY_BYTES as u64 {
             return Err(too_large(entry.size()));
         }
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
+        // The declared size is only a hint: a 200-byte archive may claim 256 MB, so reserve no
+        // more than the archive's bytes could inflate to.
+        let reserve = entry
+            .size()
+            .min((self.archive_bytes as u64).saturating_mul(DEFLATE_MAX_RATIO));
+        let mut bytes = Vec::with_capacity(reserve as usize);
         (&mut entry)
             .take(MAX_ENTRY_BYTES as u64 + 1)
             .read_to_end(&mut bytes)
