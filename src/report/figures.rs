@@ -74,6 +74,27 @@ pub struct ReconGrid {
     pub reconstructions: Vec<Vec<u8>>,
 }
 
+/// The first `per_class` images of each class `0..classes` in `set` (fewer when a class has
+/// fewer), for a glance at a dataset.
+pub fn class_samples(
+    set: &crate::data::ImageSet,
+    classes: usize,
+    per_class: usize,
+) -> Vec<Vec<Vec<u8>>> {
+    let mut out = vec![Vec::new(); classes];
+    for (i, &label) in set.labels.iter().enumerate() {
+        if let Some(row) = out.get_mut(label as usize) {
+            if row.len() < per_class {
+                row.push(set.image(i).to_vec());
+            }
+        }
+        if out.iter().all(|row| row.len() >= per_class) {
+            break;
+        }
+    }
+    out
+}
+
 /// Everything a run's plots need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Figures {

@@ -142,24 +142,71 @@ pub fn scatter_svg(scatter: &Scatter, width: u32, height: u32) -> Result<String,
     Ok(svg)
 }
 
-/// Originals (top row) over their reconstructions (bottom row), one `<rect>` per lit pixel on
-/// a black tile per image.
+/// Test images (top row) over their reconstructions (bottom row), `scale` pixels per pixel.
 pub fn reconstructions_svg(grid: &ReconGrid, scale: u32) -> Result<String, String> {
-    let (w, h) = (grid.width as u32, grid.height as u32);
+    let rows = [
+        (String::new(), grid.originals.clone()),
+        (String::new(), grid.reconstructions.clone()),
+    ];
+    image_rows_svg(&rows, grid.width, grid.height, scale)
+}
+
+/// A few images of each class (rows labelled with the class names), as the page shows them
+/// once a dataset is loaded.
+pub fn class_samples_svg(
+    set: &crate::data::ImageSet,
+    class_names: &[String],
+    per_class: usize,
+    scale: u32,
+) -> Result<String, String> {
+    let samples = super::figures::class_samples(set, class_names.len(), per_class);
+    let rows: Vec<(String, Vec<Vec<u8>>)> = class_names.iter().cloned().zip(samples).collect();
+    image_rows_svg(&rows, set.cols, set.rows, scale)
+}
+
+/// Rows of grey images (`width`×`height`, pixels 0–255 row-major), each row with an optional
+/// label on its left, `scale` pixels per pixel.
+pub fn image_rows_svg(
+    rows: &[(String, Vec<Vec<u8>>)],
+    width: usize,
+    height: usize,
+    scale: u32,
+) -> Result<String, String> {
+    let (w, h) = (width as u32, height as u32);
     let gap = 4;
-    let count = grid.originals.len().max(grid.reconstructions.len()) as u32;
-    let size = (count * (w * scale + gap) + gap, 2 * (h * scale + gap) + gap);
+    let label_width = if rows.iter().any(|(label, _)| !label.is_empty()) {
+        8 * rows
+            .iter()
+            .map(|(l, _)| l.chars().count())
+            .max()
+            .unwrap_or(0) as u32
+            + 8
+    } else {
+        0
+    };
+    let count = rows
+        .iter()
+        .map(|(_, images)| images.len())
+        .max()
+        .unwrap_or(0) as u32;
+    let size = (
+        label_width + count * (w * scale + gap) + gap,
+        rows.len() as u32 * (h * scale + gap) + gap,
+    );
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        for (row, images) in [&grid.originals, &grid.reconstructions]
-            .into_iter()
-            .enumerate()
-        {
+        for (row, (label, images)) in rows.iter().enumerate() {
+            let y0 = (gap + row as u32 * (h * scale + gap)) as i32;
+            if !label.is_empty() {
+                let style = ("sans-serif", 13).into_font().color(&BLACK);
+                let y = y0 + (h * scale / 2) as i32 - 6;
+                root.draw(&Text::new(label.clone(), (2, y), style))
+                    .map_err(|e| e.to_string())?;
+            }
             for (col, pixels) in images.iter().enumerate() {
-                let x0 = (gap + col as u32 * (w * scale + gap)) as i32;
-                let y0 = (gap + row as u32 * (h * scale + gap)) as i32;
+                let x0 = (label_width + gap + col as u32 * (w * scale + gap)) as i32;
                 let tile = [(x0, y0), (x0 + (w * scale) as i32, y0 + (h * scale) as i32)];
                 root.draw(&Rectangle::new(tile, BLACK.filled()))
                     .map_err(|e| e.to_string())?;
@@ -249,6 +296,25 @@ mod tests {
         // 6 black tiles + 1 + 4 lit originals + 1 + 4 lit reconstructions (10 < 16 stays dark),
         // plus the white background.
         assert_eq!(count(&svg, "rect"), 1 + 6 + 5 + 5, "{svg}");
+    }
+
+    #[test]
+    fn class_samples_draw_a_labelled_row_per_class() {
+        // 2×2 images: labels 0,1,0,2,0; class 1 has one image, class 2 one, class 0 three.
+        let set =
+            crate::data::ImageSet::new("train", vec![255; 5 * 4], vec![0, 1, 0, 2, 0], 2, 2, 3)
+                .unwrap();
+        let samples = crate::report::figures::class_samples(&set, 3, 2);
+        assert_eq!(
+            samples.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![2, 1, 1]
+        );
+        let names: Vec<String> = ["zero", "one", "two"].map(String::from).to_vec();
+        let svg = class_samples_svg(&set, &names, 2, 1).unwrap();
+        // background + 4 tiles + 4 lit pixels per tile; one text label per class.
+        assert_eq!(count(&svg, "rect"), 1 + 4 + 4 * 4, "{svg}");
+        assert_eq!(count(&svg, "text"), 3, "{svg}");
+        assert!(svg.contains("two"), "{svg}");
     }
 
     #[test]

