@@ -7,7 +7,7 @@ use burn::prelude::Device;
 use leptos::prelude::*;
 
 use super::bench::BenchPanel;
-use super::charts::{LossChart, Results};
+use super::charts::{LossChart, Results, Samples};
 use super::data_panel::{load_url, organamnist, DataPanel};
 use super::form::ExperimentForm;
 use super::host::{fetch_gunzipped, location_search, now_ms, sleep_ms, webgpu_adapter, yield_now};
@@ -50,22 +50,27 @@ pub fn App() -> impl IntoView {
     let train = move |_| start();
     // A shared link: restore the form (bad parameters fall back, with a notice), load its data
     // URL, and start the run when it says so.
+    if let Some(message) = super::recovery::message_after_restart() {
+        state.error.set(Some(format!(
+            "The page restarted after an internal error ({message}); the experiment and the saved runs are back."
+        )));
+    }
     let search = location_search();
     let restored = from_query(&search, &page_defaults());
     state.config.set(restored.config);
     state.link_notices.set(restored.notices);
     mirror_config_in_address_bar(state);
+    // The saved runs come back first, then the link's data and run.
     let data_url = restored.data_url.clone();
-    if data_url.is_some() || restored.autostart {
-        leptos::task::spawn_local(async move {
-            if let Some(url) = data_url {
-                load_url(state, url).await;
-            }
-            if restored.autostart {
-                start();
-            }
-        });
-    }
+    leptos::task::spawn_local(async move {
+        state.restore_history().await;
+        if let Some(url) = data_url {
+            load_url(state, url).await;
+        }
+        if restored.autostart {
+            start();
+        }
+    });
     view! {
         <header>
             <h1>"dml-lab"</h1>
@@ -99,6 +104,7 @@ pub fn App() -> impl IntoView {
             <LossChart />
             <Results />
             <RunsPanel />
+            <Samples />
         </main>
     }
 }
@@ -133,6 +139,7 @@ async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
         data.train.len(),
         data.test.len()
     )));
+    state.show_samples(&data);
     MNIST.with(|m| *m.borrow_mut() = Some(data.clone()));
     Ok(data)
 }
@@ -186,6 +193,9 @@ pub(super) async fn pick_device(choice: BackendChoice) -> Result<(Device, Backen
 
 /// Loads data, picks the device, trains, evaluates and shows the result; errors land in the page.
 async fn run(state: LabState, cfg: ExperimentConfig) {
+    if super::host::injected_fault().as_deref() == Some("panic") {
+        panic!("fault injected by a test (window.__dmlLabFault = \"panic\")");
+    }
     state.running.set(true);
     state.stop_requested.set(false);
     state.paused.set(false);
@@ -214,7 +224,8 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
         yield_now().await;
         let svg = scatter_svg(&outcome.scatter, 560, 560)?;
         let r = &outcome.record;
-        state.runs.update(|runs| runs.push(r.clone()));
+        state.add_run(r.clone());
+        super::runs::keep_model(outcome.model.clone(), r.config.clone());
         let recon_svg = match r.figures.as_ref().and_then(|f| f.reconstructions.as_ref()) {
             Some(grid) => Some(reconstructions_svg(grid, 2)?),
             None => None,

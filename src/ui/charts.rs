@@ -89,12 +89,30 @@ pub fn Results() -> impl IntoView {
                         {r.class_names.iter().enumerate().map(|(i, name)| {
                             let (red, green, blue) = CLASS_COLORS[i % CLASS_COLORS.len()];
                             view! {
-                                <li><span class="swatch" style=format!("background: rgb({red},{green},{blue})")></span>{name.clone()}</li>
+                                <li>
+                                    // An SVG swatch: its fill is an attribute, which the page's CSP allows (inline styles it does not).
+                                    <svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" rx="2" fill=format!("rgb({red},{green},{blue})") /></svg>
+                                    {name.clone()}
+                                </li>
                             }
                         }).collect_view()}
                     </ul>
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+/// A few images per class of the dataset loaded last.
+#[component]
+pub fn Samples() -> impl IntoView {
+    let state = expect_context::<LabState>();
+    view! {
+        {move || state.samples.get().map(|(title, svg)| view! {
+            <details class="panel samples" open data-testid="samples">
+                <summary>{title}</summary>
+                <div class="chart" data-testid="samples-grid" inner_html=svg></div>
+            </details>
+        })}
     }
 }

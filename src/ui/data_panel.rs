@@ -36,6 +36,7 @@ fn accept(state: LabState, source: &str, bytes: &[u8]) -> bool {
                 data.num_classes(),
                 data.class_names.join(", ")
             );
+            state.show_samples(&data);
             ORGANAMNIST.with(|d| *d.borrow_mut() = Some(Rc::new(data)));
             state.npz_summary.set(Some(summary));
             state.npz_error.set(None);

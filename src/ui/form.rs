@@ -1,11 +1,11 @@
-//! The experiment form: label budget, latent size, epochs, steps, backend.
+//! The experiment form: every config field (the less common ones under "More settings").
 
 use leptos::prelude::*;
 
 use super::state::LabState;
 use crate::config::{
-    name_of, parse_name, BackendChoice, DatasetKind, ExperimentConfig, MetricLossKind, ModelKind,
-    Schedule,
+    name_of, parse_name, BackendChoice, DatasetKind, DistanceKind, EncoderKind, ExperimentConfig,
+    MetricLossKind, Miner, ModelKind, ReconLoss, Schedule,
 };
 
 /// A labelled number input bound to one config field.
@@ -97,6 +97,11 @@ fn set_named<T: serde::de::DeserializeOwned>(field: &mut T, name: &str) {
     }
 }
 
+/// The options of a boolean field.
+fn off_on() -> Vec<(String, String)> {
+    vec![("false".into(), "off".into()), ("true".into(), "on".into())]
+}
+
 fn parse<T: std::str::FromStr>(text: &str) -> Result<T, String> {
     text.trim()
         .parse()
@@ -139,6 +144,47 @@ pub fn ExperimentForm() -> impl IntoView {
                 get=|c| c.steps_per_epoch.to_string() set=|c, t| { c.steps_per_epoch = parse(t)?; Ok(()) } />
             <NumberField label="seed" testid="seed" min="0" step="1"
                 get=|c| c.seed.to_string() set=|c, t| { c.seed = parse(t)?; Ok(()) } />
+            <details class="advanced" data-testid="advanced">
+                <summary>"More settings"</summary>
+                <div class="advanced-fields">
+                    <NumberField label="batch size" testid="batch_size" min="2" step="1"
+                        get=|c| c.batch_size.to_string() set=|c, t| { c.batch_size = parse(t)?; Ok(()) } />
+                    <NumberField label="learning rate" testid="lr" min="0" step="any"
+                        get=|c| c.lr.to_string() set=|c, t| { c.lr = parse(t)?; Ok(()) } />
+                    <NumberField label="gradient clip (0 = off)" testid="grad_clip" min="0" step="any"
+                        get=|c| c.grad_clip.to_string() set=|c, t| { c.grad_clip = parse(t)?; Ok(()) } />
+                    <NumberField label="gamma (weight of L_S, joint-gamma)" testid="gamma" min="0" step="any"
+                        get=|c| c.gamma.to_string() set=|c, t| { c.gamma = parse(t)?; Ok(()) } />
+                    <EnumSelect label="triplet miner" testid="miner"
+                        options=[Miner::BatchAll, Miner::BatchHard, Miner::SemiHard].iter().map(|l| (name_of(l), name_of(l))).collect()
+                        get=|c| name_of(&c.miner) set=|c, v| set_named(&mut c.miner, v) />
+                    <NumberField label="margin" testid="margin" min="0" step="any"
+                        get=|c| c.margin.to_string() set=|c, t| { c.margin = parse(t)?; Ok(()) } />
+                    <NumberField label="SupCon temperature" testid="temperature" min="0" step="any"
+                        get=|c| c.temperature.to_string() set=|c, t| { c.temperature = parse(t)?; Ok(()) } />
+                    <EnumSelect label="distance" testid="distance"
+                        options=[DistanceKind::Euclidean, DistanceKind::SquaredEuclidean].iter().map(|l| (name_of(l), name_of(l))).collect()
+                        get=|c| name_of(&c.distance) set=|c, v| set_named(&mut c.distance, v) />
+                    <EnumSelect label="L2-normalise embeddings" testid="normalize"
+                        options=off_on()
+                        get=|c| c.normalize.to_string() set=|c, v| c.normalize = v == "true" />
+                    <NumberField label="labelled images per class per batch (0 = random)" testid="m_per_class" min="0" step="1"
+                        get=|c| c.m_per_class.to_string() set=|c, t| { c.m_per_class = parse(t)?; Ok(()) } />
+                    <EnumSelect label="augment labelled images" testid="augment"
+                        options=off_on()
+                        get=|c| c.augment.to_string() set=|c, v| c.augment = v == "true" />
+                    <EnumSelect label="encoder" testid="encoder"
+                        options=[EncoderKind::Mlp, EncoderKind::Conv].iter().map(|l| (name_of(l), name_of(l))).collect()
+                        get=|c| name_of(&c.encoder) set=|c, v| set_named(&mut c.encoder, v) />
+                    <EnumSelect label="reconstruction loss" testid="recon"
+                        options=[ReconLoss::Mse, ReconLoss::Bce].iter().map(|l| (name_of(l), name_of(l))).collect()
+                        get=|c| name_of(&c.recon) set=|c, v| set_named(&mut c.recon, v) />
+                    <NumberField label="GMM components (0 = 2^d vertices)" testid="prior_components" min="0" step="1"
+                        get=|c| c.prior_components.to_string() set=|c, t| { c.prior_components = parse(t)?; Ok(()) } />
+                    <NumberField label="VampPrior pseudo-inputs" testid="vamp_components" min="1" step="1"
+                        get=|c| c.vamp_components.to_string() set=|c, t| { c.vamp_components = parse(t)?; Ok(()) } />
+                </div>
+            </details>
             <label class="field">
                 <span>"backend"</span>
                 <select

@@ -134,8 +134,9 @@ pub fn show_fatal(message: &str) {
         return;
     };
     if let Some(el) = document.get_element_by_id("fatal") {
-        el.set_text_content(Some(&format!("{message}. Reload the page to start again.")));
-        let _ = el.set_attribute("style", "display:block");
+        el.set_text_content(Some(message));
+        // A class, not a style attribute: the page's CSP refuses inline styles.
+        el.set_class_name("fatal shown");
     }
 }
 
@@ -177,10 +178,20 @@ pub async fn read_file(file: &web_sys::File, limit: usize) -> Result<Vec<u8>, St
 
 /// Offers `text` as a file download named `name`.
 pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    download_part(name, mime, &JsValue::from_str(text))
+}
+
+/// Offers bytes as a file download.
+pub fn download_bytes(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    download_part(name, mime, &Uint8Array::from(bytes))
+}
+
+/// Offers one blob part (a string or a byte array) as a file download.
+fn download_part(name: &str, mime: &str, part: &JsValue) -> Result<(), String> {
+    let parts = js_sys::Array::of1(part);
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
         .map_err(|e| js_err("download", e))?;
     let url =
         web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| js_err("download", e))?;
@@ -197,6 +208,16 @@ pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     a.click();
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())
+}
+
+/// A fault a test asks for by setting `window.__dmlLabFault` from a page script (links cannot
+/// set it, and the page's CSP refuses scripts from anywhere else): `"panic"` makes the next
+/// Train panic, to exercise the restart after an internal error.
+pub fn injected_fault() -> Option<String> {
+    let window = web_sys::window()?;
+    Reflect::get(&window, &"__dmlLabFault".into())
+        .ok()?
+        .as_string()
 }
 
 /// The page's query string (with its `?`), or "".

@@ -3,10 +3,36 @@
 
 use leptos::prelude::*;
 
-use super::host::download;
+use std::cell::RefCell;
+
+use super::host::{download, download_bytes};
 use super::state::LabState;
 use crate::config::name_of;
+use crate::config::ExperimentConfig;
+use crate::model::LabModel;
 use crate::report::table::{cell_text, compare};
+
+thread_local! {
+    /// The last trained model and its config, for "Export weights".
+    static LAST_MODEL: RefCell<Option<(LabModel, ExperimentConfig)>> = const { RefCell::new(None) };
+}
+
+/// Keeps the model of the run that just finished, for exporting its weights.
+pub fn keep_model(model: LabModel, config: ExperimentConfig) {
+    LAST_MODEL.with(|m| *m.borrow_mut() = Some((model, config)));
+}
+
+/// A file name that says which run it holds.
+fn run_file_name(c: &ExperimentConfig, extension: &str) -> String {
+    format!(
+        "dml-lab-{}-{}-pl{}-d{}-seed{}.{extension}",
+        name_of(&c.dataset),
+        name_of(&c.model),
+        c.pl,
+        c.lsdim,
+        c.seed
+    )
+}
 
 /// The comparison table and export buttons.
 #[component]
@@ -17,14 +43,7 @@ pub fn RunsPanel() -> impl IntoView {
         let Some(r) = state.runs.with_untracked(|runs| runs.last().cloned()) else {
             return;
         };
-        let name = format!(
-            "dml-lab-{}-{}-pl{}-d{}-seed{}.json",
-            name_of(&r.config.dataset),
-            name_of(&r.config.model),
-            r.config.pl,
-            r.config.lsdim,
-            r.config.seed
-        );
+        let name = run_file_name(&r.config, "json");
         let result = serde_json::to_string_pretty(&r)
             .map_err(|e| e.to_string())
             .and_then(|text| download(&name, "application/json", &text));
@@ -37,6 +56,30 @@ pub fn RunsPanel() -> impl IntoView {
         if let Err(e) = result {
             state.error.set(Some(format!("export failed: {e}")));
         }
+    };
+    let has_model = RwSignal::new(false);
+    Effect::new(move |_| {
+        state.runs.track();
+        has_model.set(LAST_MODEL.with(|m| m.borrow().is_some()));
+    });
+    let export_weights = move |_| {
+        let Some((model, config)) = LAST_MODEL.with(|m| m.borrow().clone()) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let result = crate::model::weights::to_safetensors(&model, &config)
+                .await
+                .and_then(|bytes| {
+                    download_bytes(
+                        &run_file_name(&config, "safetensors"),
+                        "application/octet-stream",
+                        &bytes,
+                    )
+                });
+            if let Err(e) = result {
+                state.error.set(Some(format!("export failed: {e}")));
+            }
+        });
     };
     view! {
         <section class="panel">
@@ -66,7 +109,48 @@ pub fn RunsPanel() -> impl IntoView {
             <div class="buttons">
                 <button data-testid="export-json" on:click=export_json disabled=move || state.runs.with(Vec::is_empty)>"Export last run (JSON)"</button>
                 <button data-testid="export-csv" on:click=export_csv disabled=move || state.runs.with(Vec::is_empty)>"Export table (CSV)"</button>
+                <button data-testid="export-weights" on:click=export_weights disabled=move || !has_model.get()
+                    title="The last trained model's parameters as .safetensors (PyTorch: safetensors.torch.load_file)">"Export weights"</button>
             </div>
+            <RunHistory />
         </section>
+    }
+}
+
+/// One line per run (kept in this browser's IndexedDB across reloads), each deletable.
+#[component]
+fn RunHistory() -> impl IntoView {
+    let state = expect_context::<LabState>();
+    view! {
+        <details class="history" data-testid="history" open=move || state.runs.with(|r| !r.is_empty() && r.len() <= 8)>
+            <summary>{move || format!("History ({} runs, kept in this browser)", state.runs.with(Vec::len))}</summary>
+            <Show when=move || state.history_note.get().is_some()>
+                <p class="muted" data-testid="history-note">{move || state.history_note.get()}</p>
+            </Show>
+            <ol class="history-list">
+                {move || state.runs.with(|runs| runs.iter().enumerate().map(|(i, r)| {
+                    let c = &r.config;
+                    let text = format!(
+                        "{} · {} · pl {} % · d {} · seed {} · kNN {:.4}{}",
+                        name_of(&c.dataset),
+                        c.model.name(),
+                        c.pl,
+                        c.lsdim,
+                        c.seed,
+                        r.metrics.knn.accuracy,
+                        if r.stopped_early { " (stopped early)" } else { "" },
+                    );
+                    view! {
+                        <li data-testid="history-run">
+                            <span>{text}</span>
+                            <button class="small" data-testid="delete-run" aria-label=format!("Delete run {}", i + 1)
+                                on:click=move |_| state.delete_run(i)>"Delete"</button>
+                        </li>
+                    }
+                }).collect_view())}
+            </ol>
+            <button data-testid="clear-history" on:click=move |_| state.clear_runs()
+                disabled=move || state.runs.with(Vec::is_empty)>"Delete all runs"</button>
+        </details>
     }
 }

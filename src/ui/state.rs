@@ -51,8 +51,23 @@ pub struct LabState {
     pub link_notices: RwSignal<Vec<String>>,
     /// The last link made by "Copy link".
     pub share_link: RwSignal<Option<String>>,
-    /// Every finished run of this page, oldest first (the comparison table and exports).
+    /// Every finished run of this page and of its saved history, oldest first (the comparison
+    /// table and exports).
     pub runs: RwSignal<Vec<RunRecord>>,
+    /// Each entry of `runs`: a page-local id, and its IndexedDB key (`None` until saved, or
+    /// when saving failed).
+    pub run_keys: RwSignal<Vec<(u64, Option<u32>)>>,
+    /// What happened to the run history (restored runs, or why it is unavailable).
+    pub history_note: RwSignal<Option<String>>,
+    /// A few images per class of the last dataset loaded: (title, SVG).
+    pub samples: RwSignal<Option<(String, String)>>,
+}
+
+/// A new id for a run of this page (its position in `runs` changes as runs are deleted).
+fn next_local_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The form's config when the page opens (a link states only what differs from it).
@@ -83,6 +98,121 @@ impl LabState {
             link_notices: RwSignal::new(Vec::new()),
             share_link: RwSignal::new(None),
             runs: RwSignal::new(Vec::new()),
+            run_keys: RwSignal::new(Vec::new()),
+            history_note: RwSignal::new(None),
+            samples: RwSignal::new(None),
         }
+    }
+
+    /// Shows a few images of each class of a dataset that has just loaded.
+    pub fn show_samples(self, data: &crate::data::Dataset) {
+        let per_class = 8;
+        let samples = crate::report::plot::class_samples_svg(&data.train, &data.class_names, per_class, 2)
+            .map(|svg| {
+                let title = format!(
+                    "{}: {} training / {} test images, {} classes ({per_class} training images per class)",
+                    data.name,
+                    data.train.len(),
+                    data.test.len(),
+                    data.num_classes()
+                );
+                (title, svg)
+            });
+        match samples {
+            Ok(s) => self.samples.set(Some(s)),
+            Err(e) => self.samples.set(Some((
+                format!("samples could not be drawn: {e}"),
+                String::new(),
+            ))),
+        }
+    }
+
+    /// Adds a finished run to the table and saves it in the history.
+    pub fn add_run(self, record: RunRecord) {
+        let local = next_local_id();
+        self.runs.update(|runs| runs.push(record.clone()));
+        self.run_keys.update(|keys| keys.push((local, None)));
+        leptos::task::spawn_local(async move {
+            match super::history::save(&record).await {
+                Ok(id) => self.run_keys.update(|keys| {
+                    if let Some(key) = keys.iter_mut().find(|(l, _)| *l == local) {
+                        key.1 = Some(id);
+                    }
+                }),
+                Err(e) => self
+                    .history_note
+                    .set(Some(format!("this run is not kept across reloads: {e}"))),
+            }
+        });
+    }
+
+    /// Restores the saved runs (before any run of this page) when the page opens.
+    pub async fn restore_history(self) {
+        match super::history::load().await {
+            Ok((saved, unreadable)) => {
+                let n = saved.len();
+                let (keys, records): (Vec<_>, Vec<_>) = saved
+                    .into_iter()
+                    .map(|(id, r)| ((next_local_id(), Some(id)), r))
+                    .unzip();
+                self.runs.update(|runs| {
+                    runs.splice(0..0, records);
+                });
+                self.run_keys.update(|k| {
+                    k.splice(0..0, keys);
+                });
+                let mut note = match n {
+                    0 => None,
+                    1 => Some("1 run restored from this browser's history.".to_string()),
+                    n => Some(format!("{n} runs restored from this browser's history.")),
+                };
+                if unreadable > 0 {
+                    note = Some(format!(
+                        "{}{unreadable} saved run(s) could not be read (another version of the lab?) and are not shown.",
+                        note.map(|n| n + " ").unwrap_or_default()
+                    ));
+                }
+                self.history_note.set(note);
+            }
+            Err(e) => self
+                .history_note
+                .set(Some(format!("runs are not kept across reloads: {e}"))),
+        }
+    }
+
+    /// Removes run `index` from the table and the history.
+    pub fn delete_run(self, index: usize) {
+        let key = self
+            .run_keys
+            .with_untracked(|keys| keys.get(index).and_then(|(_, key)| *key));
+        if index >= self.runs.with_untracked(Vec::len) {
+            return;
+        }
+        self.runs.update(|runs| {
+            runs.remove(index);
+        });
+        self.run_keys.update(|keys| {
+            keys.remove(index);
+        });
+        if let Some(id) = key {
+            leptos::task::spawn_local(async move {
+                if let Err(e) = super::history::delete(id).await {
+                    self.history_note.set(Some(e));
+                }
+            });
+        }
+    }
+
+    /// Removes every run from the table and the history.
+    pub fn clear_runs(self) {
+        self.runs.set(Vec::new());
+        self.run_keys.set(Vec::new());
+        leptos::task::spawn_local(async move {
+            let note = match super::history::clear().await {
+                Ok(()) => "History cleared.".to_string(),
+                Err(e) => e,
+            };
+            self.history_note.set(Some(note));
+        });
     }
 }

@@ -165,3 +165,64 @@ test('pause holds training, resume goes on, stop ends it', { timeout: 600_000 },
   assert.match(await lab.byId('timing').innerText(), /stopped early/);
   await lab.page.close();
 });
+
+test('finished runs are kept in IndexedDB across reloads and can be deleted; samples show per class', { timeout: 600_000 }, async () => {
+  const lab = await open('?lsdim=2&epochs=1&steps_per_epoch=4&backend=cpu&run=1');
+  await waitForRuns(lab, 1);
+  // Once MNIST has loaded, a few images per class are shown, one labelled row per class.
+  assert.match(await lab.byId('samples').locator('summary').innerText(), /^mnist: 60000 training \/ 10000 test images, 10 classes/);
+  assert.equal(await lab.page.locator('[data-testid=samples-grid] svg text').count(), 10);
+  const saved = () =>
+    lab.page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const r = indexedDB.open('dml-lab');
+          r.onerror = () => reject(r.error);
+          r.onsuccess = () => {
+            const count = r.result.transaction('runs').objectStore('runs').count();
+            count.onsuccess = () => resolve(count.result);
+          };
+        }),
+    );
+  for (let i = 0; i < 50 && (await saved()) < 1; i++) await lab.page.waitForTimeout(100);
+  assert.equal(await saved(), 1);
+  // The address bar no longer asks to run, so a reload restores without training again.
+  await lab.page.reload();
+  await lab.byId('train').waitFor();
+  await lab.page.waitForFunction(() => document.querySelector('[data-testid=comparison]')?.dataset.runs === '1', null, { timeout: 30_000 });
+  assert.match(await lab.byId('history-note').innerText(), /1 run restored from this browser's history/);
+  assert.equal(await lab.page.locator('[data-testid=history-run]').count(), 1);
+  assert.match(await lab.page.locator('[data-testid=history-run]').innerText(), /mnist · dml · pl 10 % · d 2 · seed 0 · kNN 0\.\d+/);
+  await lab.page.screenshot({ path: `${OUT}/lab-history-restored.png`, fullPage: true });
+  await lab.byId('delete-run').click();
+  assert.equal(await lab.page.locator('[data-testid=history-run]').count(), 0);
+  for (let i = 0; i < 50 && (await saved()) > 0; i++) await lab.page.waitForTimeout(100);
+  assert.equal(await saved(), 0);
+  await lab.page.reload();
+  await lab.byId('train').waitFor();
+  await lab.page.waitForTimeout(500);
+  assert.equal(await lab.page.locator('[data-testid=history-run]').count(), 0);
+  await lab.page.close();
+});
+
+test('works on a phone-sized viewport and with the keyboard alone', { timeout: 600_000 }, async () => {
+  const page = await ctx.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  page.on('pageerror', (e) => console.log(`[page exception] ${e.message}`));
+  const lab = new LabPage(page);
+  await lab.open(`${ctx.server.url}?lsdim=2&epochs=1&steps_per_epoch=4&backend=cpu`);
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok((await overflow()) <= 1, `the page scrolls sideways by ${await overflow()} px`);
+  // Tab from the top of the page reaches Train (every control before it is focusable in
+  // order); Enter starts the run.
+  let reached = false;
+  for (let i = 0; i < 80 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement?.dataset?.testid === 'train');
+  }
+  assert.ok(reached, 'Train is reachable with Tab');
+  await page.keyboard.press('Enter');
+  await waitForRuns(lab, 1);
+  assert.ok((await overflow()) <= 1, `after a run the page scrolls sideways by ${await overflow()} px`);
+  await page.screenshot({ path: `${OUT}/lab-phone.png`, fullPage: true });
+  await page.close();
+});
