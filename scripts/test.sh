@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up (if needed) and runs every test: native unit and CLI tests (real MNIST training),
-# then the page build and the browser end-to-end tests (CPU and WebGPU in headless Chromium).
+# then the page build and the browser end-to-end tests (CPU and WebGPU in headless Chromium),
+# then a short fuzz run of every parser.
 # The page's tools install and the page builds in the background while the native tests run,
 # so that both CPU cores stay busy on a fresh machine.
 set -euo pipefail
@@ -33,4 +34,7 @@ grep -E "^setup:|success" "$page_log" || true
 
 step "browser end-to-end tests (headless chromium)"
 node --test --test-concurrency=1 tests/e2e/
+
+step "fuzz smoke run (cargo-fuzz on nightly: 20000 executions per parser)"
+scripts/fuzz.sh --smoke
 step "all tests passed"
