@@ -143,10 +143,19 @@ fn fields(config: &ExperimentConfig) -> Map<String, Value> {
 
 /// A parameter's text as the JSON value it spells: a number, a boolean, else a string.
 fn typed(text: &str) -> Value {
-    if let Ok(v @ (Value::Number(_) | Value::Bool(_))) = serde_json::from_str::<Value>(text) {
-        return v;
+    match serde_json::from_str::<Value>(text) {
+        // Floats go through Rust's parser, which rounds correctly: serde_json's default one can
+        // be one ulp off, so a link did not always give back the exact value it was made from
+        // (found by the fuzzer: lr=7.770000000000002e-75 came back as 7.770000000000001e-75).
+        Ok(Value::Number(n)) if n.is_f64() => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::Number(n), Value::Number),
+        Ok(v @ (Value::Number(_) | Value::Bool(_))) => v,
+        _ => Value::String(text.to_string()),
     }
-    Value::String(text.to_string())
 }
 
 /// A JSON value as a parameter's text.
@@ -170,6 +179,17 @@ fn clip(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::config::{DatasetKind, ModelKind};
+
+    #[test]
+    fn floats_come_back_exactly() {
+        let base = ExperimentConfig::default();
+        for lr in [7.770000000000002e-75, 0.1 + 0.2, 1e-300, 3.0000000000000004] {
+            let cfg = ExperimentConfig { lr, ..base.clone() };
+            let back = from_query(&to_query(&cfg, &base, false), &base);
+            assert_eq!(back.config.lr.to_bits(), lr.to_bits(), "{lr:e}");
+            assert!(back.notices.is_empty());
+        }
+    }
 
     #[test]
     fn a_config_survives_the_round_trip() {
