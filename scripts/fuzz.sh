@@ -26,6 +26,16 @@ done
 [[ ${#targets[@]} -gt 0 ]] || targets=(idx npy npz link)
 say() { printf '\033[1mfuzz:\033[0m %s\n' "$*"; }
 
+if ! command -v c++ >/dev/null; then
+  # libfuzzer-sys compiles libFuzzer (C++).
+  if [[ $(id -u) == 0 ]]; then
+    say "installing g++ (apt) for libFuzzer"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >/dev/null
+  else
+    echo "fuzz: a C++ compiler is missing; run: sudo apt-get install g++" >&2
+    exit 1
+  fi
+fi
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   say "installing the nightly toolchain (cargo-fuzz needs it for libFuzzer's instrumentation)"
   rustup toolchain install nightly --profile minimal
