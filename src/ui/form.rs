@@ -97,6 +97,11 @@ fn set_named<T: serde::de::DeserializeOwned>(field: &mut T, name: &str) {
     }
 }
 
+/// The options of an enum field: each value's kebab-case name, shown as it is.
+fn named<T: serde::Serialize>(values: &[T]) -> Vec<(String, String)> {
+    values.iter().map(|v| (name_of(v), name_of(v))).collect()
+}
+
 /// The options of a boolean field.
 fn off_on() -> Vec<(String, String)> {
     vec![("false".into(), "off".into()), ("true".into(), "on".into())]
@@ -127,10 +132,10 @@ pub fn ExperimentForm() -> impl IntoView {
                 options=ModelKind::ALL.iter().map(|m| (m.name(), m.name())).collect()
                 get=|c| c.model.name() set=|c, v| set_named(&mut c.model, v) />
             <EnumSelect label="metric loss" testid="loss"
-                options=[MetricLossKind::Triplet, MetricLossKind::Supcon, MetricLossKind::Center].iter().map(|l| (name_of(l), name_of(l))).collect()
+                options=named(&[MetricLossKind::Triplet, MetricLossKind::Supcon, MetricLossKind::Center])
                 get=|c| name_of(&c.loss) set=|c, v| set_named(&mut c.loss, v) />
             <EnumSelect label="schedule" testid="schedule"
-                options=[Schedule::Joint, Schedule::Alternating, Schedule::JointGamma].iter().map(|l| (name_of(l), name_of(l))).collect()
+                options=named(&[Schedule::Joint, Schedule::Alternating, Schedule::JointGamma])
                 get=|c| name_of(&c.schedule) set=|c, v| set_named(&mut c.schedule, v) />
             <NumberField label="alpha (weight of L_U)" testid="alpha" min="0" step="any"
                 get=|c| c.alpha.to_string() set=|c, t| { c.alpha = parse(t)?; Ok(()) } />
@@ -156,14 +161,14 @@ pub fn ExperimentForm() -> impl IntoView {
                     <NumberField label="gamma (weight of L_S, joint-gamma)" testid="gamma" min="0" step="any"
                         get=|c| c.gamma.to_string() set=|c, t| { c.gamma = parse(t)?; Ok(()) } />
                     <EnumSelect label="triplet miner" testid="miner"
-                        options=[Miner::BatchAll, Miner::BatchHard, Miner::SemiHard].iter().map(|l| (name_of(l), name_of(l))).collect()
+                        options=named(&[Miner::BatchAll, Miner::BatchHard, Miner::SemiHard])
                         get=|c| name_of(&c.miner) set=|c, v| set_named(&mut c.miner, v) />
                     <NumberField label="margin" testid="margin" min="0" step="any"
                         get=|c| c.margin.to_string() set=|c, t| { c.margin = parse(t)?; Ok(()) } />
                     <NumberField label="SupCon temperature" testid="temperature" min="0" step="any"
                         get=|c| c.temperature.to_string() set=|c, t| { c.temperature = parse(t)?; Ok(()) } />
                     <EnumSelect label="distance" testid="distance"
-                        options=[DistanceKind::Euclidean, DistanceKind::SquaredEuclidean].iter().map(|l| (name_of(l), name_of(l))).collect()
+                        options=named(&[DistanceKind::Euclidean, DistanceKind::SquaredEuclidean])
                         get=|c| name_of(&c.distance) set=|c, v| set_named(&mut c.distance, v) />
                     <EnumSelect label="L2-normalise embeddings" testid="normalize"
                         options=off_on()
@@ -174,10 +179,10 @@ pub fn ExperimentForm() -> impl IntoView {
                         options=off_on()
                         get=|c| c.augment.to_string() set=|c, v| c.augment = v == "true" />
                     <EnumSelect label="encoder" testid="encoder"
-                        options=[EncoderKind::Mlp, EncoderKind::Conv].iter().map(|l| (name_of(l), name_of(l))).collect()
+                        options=named(&[EncoderKind::Mlp, EncoderKind::Conv])
                         get=|c| name_of(&c.encoder) set=|c, v| set_named(&mut c.encoder, v) />
                     <EnumSelect label="reconstruction loss" testid="recon"
-                        options=[ReconLoss::Mse, ReconLoss::Bce].iter().map(|l| (name_of(l), name_of(l))).collect()
+                        options=named(&[ReconLoss::Mse, ReconLoss::Bce])
                         get=|c| name_of(&c.recon) set=|c, v| set_named(&mut c.recon, v) />
                     <NumberField label="GMM components (0 = 2^d vertices)" testid="prior_components" min="0" step="1"
                         get=|c| c.prior_components.to_string() set=|c, t| { c.prior_components = parse(t)?; Ok(()) } />
