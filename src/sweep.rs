@@ -198,6 +198,86 @@ impl Grid {
     }
 }
 
+/// Most runs one sweep of the page may queue.
+pub const MAX_SWEEP_RUNS: usize = 60;
+
+/// A sweep queued in the page, and how far it got.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Queue {
+    /// Each run's name (the fields it varies) and config, in order.
+    pub runs: Vec<(String, ExperimentConfig)>,
+    /// Runs started so far.
+    pub started: usize,
+    /// Runs that ended with an error: (name, message).
+    pub failed: Vec<(String, String)>,
+    /// Set by Stop: no further run starts.
+    pub cancelled: bool,
+}
+
+impl Queue {
+    /// Takes the next run, if the sweep goes on.
+    pub fn take_next(&mut self) -> Option<(usize, String, ExperimentConfig)> {
+        if self.cancelled {
+            return None;
+        }
+        let (name, config) = self.runs.get(self.started)?.clone();
+        self.started += 1;
+        Some((self.started, name, config))
+    }
+}
+
+/// Parses `field = v1, v2; field = …` into grid axes (numbers stay numbers, other values are
+/// strings) and expands them over `base`.
+pub fn plan_axes(
+    axes: &str,
+    base: &ExperimentConfig,
+) -> Result<Vec<(String, ExperimentConfig)>, String> {
+    let mut group = std::collections::BTreeMap::new();
+    for part in axes.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (field, values) = part
+            .split_once('=')
+            .ok_or_else(|| format!("\"{part}\": write field = value, value, …"))?;
+        let field = field.trim();
+        if field.is_empty() {
+            return Err(format!("\"{part}\": the field name is missing"));
+        }
+        let values: Vec<Value> = values
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                serde_json::from_str::<serde_json::Number>(v)
+                    .map(Value::Number)
+                    .unwrap_or_else(|_| Value::String(v.to_string()))
+            })
+            .collect();
+        if values.is_empty() {
+            return Err(format!("{field}: no values"));
+        }
+        if group.insert(field.to_string(), values).is_some() {
+            return Err(format!("{field} appears twice"));
+        }
+    }
+    if group.is_empty() {
+        return Err("no axes: write e.g. pl = 0.1, 1, 10; lsdim = 2, 4".into());
+    }
+    let size: usize = group.values().map(Vec::len).product();
+    if size > MAX_SWEEP_RUNS {
+        return Err(format!("{size} runs; a sweep in the page runs at most {MAX_SWEEP_RUNS} (the CLI's `dml-lab sweep` has no limit)"));
+    }
+    let base = match serde_json::to_value(base).map_err(|e| e.to_string())? {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    let grid = Grid {
+        name: "page".into(),
+        base,
+        groups: vec![group],
+    };
+    let runs = grid.expand(&Map::new())?;
+    Ok(runs.into_iter().map(|r| (r.name, r.config)).collect())
+}
+
 /// A value as it reads in a file name: strings without quotes, numbers as written.
 fn plain(value: &Value) -> String {
     match value {
@@ -330,5 +410,29 @@ mod tests {
         for bad in ["0/4", "5/4", "2", "a/b", "1/0"] {
             assert!(parse_shard(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn axes_expand_over_the_form_config() {
+        let base = ExperimentConfig::default();
+        let runs = plan_axes("pl = 0.1, 10; lsdim = 2, 4; model = dml-ae", &base).unwrap();
+        assert_eq!(runs.len(), 4);
+        assert_eq!(runs[0].0, "lsdim-2_model-dml-ae_pl-0.1");
+        assert_eq!(runs[3].1.lsdim, 4);
+        assert_eq!(runs[3].1.pl, 10.0);
+        assert_eq!(runs[3].1.seed, base.seed);
+    }
+
+    #[test]
+    fn bad_axes_say_what_is_wrong() {
+        let base = ExperimentConfig::default();
+        let err = |axes: &str| plan_axes(axes, &base).unwrap_err();
+        assert!(err("").contains("no axes"));
+        assert!(err("pl 0.1").contains("field = value"));
+        assert!(err("pl =").contains("pl: no values"));
+        assert!(err("pl = 1; pl = 2").contains("twice"));
+        assert!(err("colour = red").contains("colour"));
+        assert!(err("lsdim = 0").contains("lsdim"));
+        assert!(err("pl = 1,2,3,4,5,6,7,8; seed = 1,2,3,4,5,6,7,8").contains("at most 60"));
     }
 }
