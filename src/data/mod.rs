@@ -10,6 +10,7 @@ pub mod npy;
 pub mod npz;
 pub mod partial;
 pub mod synthetic;
+pub mod user_idx;
 
 pub use dataset::{DataError, Dataset, ImageSet};
 
