@@ -1,9 +1,9 @@
-//! One binary, two front ends: the leptos lab in the browser, the CLI natively.
+//! The CLI (natively). The browser's lab is the library itself (a cdylib, see src/lib.rs).
 
+/// The page is the library's wasm module (`src/lib.rs`, Trunk's `data-target-name`); this binary
+/// exists on wasm32 only because the package has one.
 #[cfg(target_arch = "wasm32")]
-fn main() {
-    dml_lab::ui::start();
-}
+fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 #[global_allocator]

@@ -119,7 +119,7 @@ async fn read(t: Tensor<2>) -> Result<Vec<f32>, String> {
 
 /// The prior's components in latent space, as (mean, log-variance) pairs: N(0, I) for the
 /// unit prior, the fixed GMM components, or the VampPrior's q(z | u_k).
-async fn prior_components(
+pub async fn prior_components(
     cfg: &ExperimentConfig,
     model: &LabModel,
 ) -> Result<Vec<(Vec<f32>, Vec<f32>)>, String> {

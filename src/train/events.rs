@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 /// One named loss term's value at a step (e.g. `("triplet", 0.41)`).
 pub type Terms = Vec<(String, f64)>;
 
-/// Progress of a run.
-#[derive(Debug, Clone, PartialEq)]
+/// Progress of a run (serialisable: the page's training worker posts it to the page).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TrainEvent {
     /// Training is about to start.
     Started {
@@ -51,6 +51,13 @@ pub enum Flow {
 #[allow(async_fn_in_trait)] // implemented and awaited inside this crate's single-threaded hosts
 pub trait Observer {
     async fn on_event(&mut self, event: &TrainEvent) -> Flow;
+
+    /// Called after each epoch (after its `EpochEnd`) with the model as it stands, for hosts
+    /// that look at it while training goes on (the page draws the latent space). Does nothing
+    /// by default.
+    async fn after_epoch(&mut self, _epoch: usize, _model: &crate::model::LabModel) -> Flow {
+        Flow::Continue
+    }
 }
 
 /// An observer that ignores everything (tests, benchmarks).

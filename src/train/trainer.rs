@@ -215,6 +215,9 @@ pub async fn train(
             stopped = true;
         }
         history.push(record);
+        if !stopped && observer.after_epoch(epoch, &model.valid()).await == Flow::Stop {
+            stopped = true;
+        }
     }
     Ok(Trained {
         model: model.valid(),

@@ -12,15 +12,17 @@ use super::data_panel::{load_url, organamnist, DataPanel};
 use super::form::ExperimentForm;
 use super::host::{fetch_gunzipped, location_search, now_ms, sleep_ms, webgpu_adapter, yield_now};
 use super::runs::RunsPanel;
+use super::scatter::LatentScatter;
 use super::share::{mirror_config_in_address_bar, SharePanel};
 use super::state::{page_defaults, LabState, RunView};
+use super::sweep_panel::SweepPanel;
 use crate::backend::{self, BackendInfo};
 use crate::config::{BackendChoice, DatasetKind, ExperimentConfig};
 use crate::data::{mnist, Dataset};
 use crate::eval::Probes;
 use crate::link::from_query;
 use crate::pipeline::run_experiment;
-use crate::report::plot::{reconstructions_svg, scatter_svg};
+use crate::report::{RunRecord, Scatter};
 use crate::train::events::Terms;
 use crate::train::{Flow, Observer, TrainEvent};
 
@@ -40,13 +42,11 @@ pub fn App() -> impl IntoView {
         if state.running.get_untracked() {
             return;
         }
-        let cfg = state.config.get_untracked();
-        if let Err(e) = cfg.validate() {
-            state.error.set(Some(e.to_string()));
-            return;
-        }
-        leptos::task::spawn_local(run(state, cfg));
+        // A run of its own ends any sweep that is still queued.
+        state.sweep.set(None);
+        start_run(state, state.config.get_untracked());
     };
+    let start_sweep = Callback::new(move |cfg: ExperimentConfig| start_run(state, cfg));
     let train = move |_| start();
     // A shared link: restore the form (bad parameters fall back, with a notice), load its data
     // URL, and start the run when it says so.
@@ -87,10 +87,14 @@ pub fn App() -> impl IntoView {
                         disabled=move || !state.running.get()>
                         {move || if state.paused.get() { "Resume" } else { "Pause" }}
                     </button>
-                    <button data-testid="stop" on:click=move |_| state.stop_requested.set(true)
+                    <button data-testid="stop" on:click=move |_| {
+                            state.stop_requested.set(true);
+                            state.sweep.update(|s| if let Some(s) = s { s.cancelled = true });
+                        }
                         disabled=move || !state.running.get()>"Stop"</button>
                 </div>
                 <SharePanel />
+                <SweepPanel start=start_sweep />
                 <p data-testid="status" class="status" aria-live="polite">{move || state.status.get()}</p>
                 <p data-testid="data-summary" class="muted">{move || state.data_summary.get()}</p>
                 <p data-testid="backend-used" data-kind=move || state.backend_kind.get() class="muted">
@@ -103,10 +107,23 @@ pub fn App() -> impl IntoView {
             <BenchPanel />
             <LossChart />
             <Results />
+            <LatentScatter />
             <RunsPanel />
             <Samples />
         </main>
     }
+}
+
+/// Starts a run of `cfg` unless one is running or the config is invalid (the message shows).
+fn start_run(state: LabState, cfg: ExperimentConfig) {
+    if state.running.get_untracked() {
+        return;
+    }
+    if let Err(e) = cfg.validate() {
+        state.error.set(Some(e.to_string()));
+        return;
+    }
+    leptos::task::spawn_local(run(state, cfg));
 }
 
 /// Loads MNIST from the `mnist/` folder next to the page (gzip IDX files), once.
@@ -145,8 +162,13 @@ async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
 }
 
 /// The device for `choice`: WebGPU when asked for (or for Auto when an adapter exists), else the
-/// wasm CPU backend, with the reason.
-pub(super) async fn pick_device(choice: BackendChoice) -> Result<(Device, BackendInfo), String> {
+/// wasm CPU backend, with the reason. `adapter` is what the page found when it asked for a WebGPU
+/// adapter (the page asks: a worker's `navigator.gpu` is the same browser's, and tests fake the
+/// page's).
+pub(super) async fn pick_device(
+    choice: BackendChoice,
+    adapter: Option<Result<String, String>>,
+) -> Result<(Device, BackendInfo), String> {
     let cpu = |why: String| {
         (
             backend::cpu(),
@@ -169,7 +191,10 @@ pub(super) async fn pick_device(choice: BackendChoice) -> Result<(Device, Backen
         ));
     }
     let attempt = async {
-        let adapter = webgpu_adapter().await?;
+        let adapter = match adapter {
+            Some(found) => found?,
+            None => webgpu_adapter().await?,
+        };
         let device = backend::wgpu()
             .await
             .map_err(|e| format!("WebGPU initialisation failed: {e}"))?;
@@ -191,6 +216,39 @@ pub(super) async fn pick_device(choice: BackendChoice) -> Result<(Device, Backen
     }
 }
 
+/// A finished run as the page shows it, whether it trained in the worker or in the page.
+pub(super) struct Finished {
+    pub record: RunRecord,
+    /// Every test point.
+    pub scatter: Scatter,
+    /// The trained weights as .safetensors, or why there are none.
+    pub weights: Result<Vec<u8>, String>,
+}
+
+/// Trains in the page itself (when no worker can start): the observer yields to the browser.
+async fn run_in_page(
+    cfg: &ExperimentConfig,
+    data: &Dataset,
+    adapter: Option<Result<String, String>>,
+    state: LabState,
+    observer: &mut PageObserver,
+) -> Result<Option<Finished>, String> {
+    let (device, info) = pick_device(cfg.backend, adapter).await?;
+    state.backend_kind.set(Some(info.kind.clone()));
+    state.backend_used.set(Some(info.detail.clone()));
+    let outcome = run_experiment(cfg, data, &device, info, Probes::ALL, observer)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(match outcome {
+        Some(o) => Some(Finished {
+            weights: crate::model::weights::to_safetensors(&o.model, cfg).await,
+            record: o.record,
+            scatter: o.scatter,
+        }),
+        None => None,
+    })
+}
+
 /// Loads data, picks the device, trains, evaluates and shows the result; errors land in the page.
 async fn run(state: LabState, cfg: ExperimentConfig) {
     if super::host::injected_fault().as_deref() == Some("panic") {
@@ -208,37 +266,41 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
                 "OrganAMNIST is not loaded: pick or drop organamnist.npz, or give its URL, in the data panel",
             )?,
         };
+        // Parsing the data and handing it on are each tens of milliseconds: let the page breathe
+        // in between (the longest main-thread task stays under 100 ms).
+        yield_now().await;
+        super::scatter::set_images(&data.test);
+        state.scatter.set(None);
         state.status.set("Starting the backend…".into());
-        let (device, info) = pick_device(cfg.backend).await?;
-        state.backend_kind.set(Some(info.kind.clone()));
-        state.backend_used.set(Some(info.detail.clone()));
+        // The page asks for the adapter (for Auto and WebGPU); the worker makes the device.
+        let adapter = match cfg.backend {
+            BackendChoice::Cpu => None,
+            _ => Some(webgpu_adapter().await),
+        };
         let mut observer = PageObserver::new(state);
-        let outcome = run_experiment(&cfg, &data, &device, info, Probes::ALL, &mut observer)
-            .await
-            .map_err(|e| e.to_string())?;
+        let finished = match super::remote::run(state, &cfg, &data, adapter.clone(), &mut observer).await {
+            Some(result) => result?,
+            None => run_in_page(&cfg, &data, adapter, state, &mut observer).await?,
+        };
         observer.flush();
-        let Some(outcome) = outcome else {
+        let Some(outcome) = finished else {
             return Ok(None);
         };
-        state.status.set("Drawing the scatter…".into());
-        yield_now().await;
-        let svg = scatter_svg(&outcome.scatter, 560, 560)?;
+        super::scatter::show(state, &outcome.scatter, None, &data.class_names, None);
         let r = &outcome.record;
         state.add_run(r.clone());
-        super::runs::keep_model(outcome.model.clone(), r.config.clone());
-        let recon_svg = match r.figures.as_ref().and_then(|f| f.reconstructions.as_ref()) {
-            Some(grid) => Some(reconstructions_svg(grid, 2)?),
-            None => None,
-        };
+        super::runs::keep_weights(outcome.weights, r.config.clone());
+        let recon = r
+            .figures
+            .as_ref()
+            .and_then(|f| f.reconstructions.as_ref())
+            .map(super::image_rows::ImageRows::reconstructions);
         Ok::<_, String>(Some(RunView {
             metrics: r.metrics.clone(),
-            recon_svg,
-            components: outcome.scatter.components.len(),
+            recon,
             ms_per_step: r.timings.seconds_per_step * 1000.0,
             train_seconds: r.timings.train_seconds,
             eval_seconds: r.timings.eval_seconds,
-            points: outcome.scatter.points.len(),
-            scatter_svg: svg,
             class_names: data.class_names.clone(),
             stopped_early: r.stopped_early,
         }))
@@ -257,15 +319,30 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
             .set("Stopped during evaluation; no metrics.".into()),
         Err(e) => {
             state.status.set("Failed.".into());
+            // In a sweep the failure is noted and the next run goes on.
+            state.sweep.update(|s| {
+                if let Some(s) = s.as_mut().filter(|s| s.started > 0) {
+                    let name = s.runs[s.started - 1].0.clone();
+                    s.failed.push((name, e.clone()));
+                }
+            });
             state.error.set(Some(e));
         }
     }
     state.paused.set(false);
     state.running.set(false);
+    let next = state
+        .sweep
+        .try_update(|s| s.as_mut().and_then(|s| s.take_next()))
+        .flatten();
+    if let Some((_, _, cfg)) = next {
+        start_run(state, cfg);
+    }
 }
 
-/// Shows progress in the page and yields to the browser at least every `YIELD_MS`.
-struct PageObserver {
+/// Shows progress in the page; when training runs in the page itself, it also yields to the
+/// browser at least every `YIELD_MS` and handles Pause and Stop.
+pub(super) struct PageObserver {
     state: LabState,
     pending: Vec<(f64, Terms)>,
     last_yield: f64,
@@ -273,6 +350,7 @@ struct PageObserver {
     total_steps: usize,
     steps_per_epoch: usize,
     started: f64,
+    paused_since: f64,
 }
 
 /// Longest stretch of work between two yields to the browser.
@@ -291,10 +369,11 @@ impl PageObserver {
             total_steps: 0,
             steps_per_epoch: 0,
             started: now,
+            paused_since: now,
         }
     }
 
-    fn flush(&mut self) {
+    pub(super) fn flush(&mut self) {
         if !self.pending.is_empty() {
             let new = std::mem::take(&mut self.pending);
             self.state
@@ -305,8 +384,24 @@ impl PageObserver {
     }
 }
 
-impl Observer for PageObserver {
-    async fn on_event(&mut self, event: &TrainEvent) -> Flow {
+impl PageObserver {
+    /// Says in the status line that the run is paused, or takes up again from the pause.
+    pub(super) fn show_pause(&mut self, paused: bool) {
+        if paused {
+            self.paused_since = now_ms();
+            let before = self.state.status.get_untracked();
+            self.state
+                .status
+                .set(format!("Paused ({before}). Press Resume to go on."));
+        } else {
+            // The steps/s and time-left estimates leave the pause out.
+            self.started += now_ms() - self.paused_since;
+            self.state.status.set("Resumed.".into());
+        }
+    }
+
+    /// Shows one training event (status line, loss curve).
+    pub(super) fn show(&mut self, event: &TrainEvent) {
         match event {
             TrainEvent::Started {
                 epochs,
@@ -355,21 +450,22 @@ impl Observer for PageObserver {
                 self.state.status.set(format!("Running the {name} probe…"))
             }
         }
+    }
+}
+
+impl Observer for PageObserver {
+    async fn on_event(&mut self, event: &TrainEvent) -> Flow {
+        self.show(event);
         if now_ms() - self.last_yield > YIELD_MS {
             yield_now().await;
             self.last_yield = now_ms();
         }
         if self.state.paused.get_untracked() {
-            let since = now_ms();
-            let before = self.state.status.get_untracked();
-            self.state
-                .status
-                .set(format!("Paused ({before}). Press Resume to go on."));
+            self.show_pause(true);
             while self.state.paused.get_untracked() && !self.state.stop_requested.get_untracked() {
                 sleep_ms(100).await;
             }
-            // The steps/s and time-left estimates leave the pause out.
-            self.started += now_ms() - since;
+            self.show_pause(false);
             self.last_yield = now_ms();
         }
         if self.state.stop_requested.get_untracked() {

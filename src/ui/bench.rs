@@ -77,7 +77,7 @@ pub fn BenchPanel() -> impl IntoView {
                 status.set("Benchmark: preparing data…".into());
                 yield_now().await;
                 let data = random_mnist_shaped(60_000, 1, 0);
-                let (device, info) = pick_device(choice).await?;
+                let (device, info) = pick_device(choice, None).await?;
                 let spec = BenchSpec {
                     steps,
                     ..Default::default()

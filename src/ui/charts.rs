@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::image_rows::ImageRowsView;
 use super::state::LabState;
 use crate::eval::{Metrics, CLASSIFIER_PROBES};
 use crate::report::plot::{loss_curves_svg, CLASS_COLORS};
@@ -77,13 +78,10 @@ pub fn Results() -> impl IntoView {
                         {format!("{:.1} ms/step · trained {:.1} s · evaluated {:.1} s{}", r.ms_per_step, r.train_seconds, r.eval_seconds,
                             if r.stopped_early { " · stopped early" } else { "" })}
                     </p>
-                    <p class="muted">{format!("{} test images, PCA to 2-D when the latent has more than 2 dimensions", r.points)}</p>
-                    <div class="chart scatter" data-testid="scatter" data-points=r.points data-components=r.components inner_html=r.scatter_svg></div>
-                    {(r.components > 0).then(|| view! { <p class="muted">{format!("Dashed rings: the prior's {} component(s), one standard deviation.", r.components)}</p> })}
-                    {r.recon_svg.clone().map(|svg| view! {
+                    {r.recon.clone().map(|rows| view! {
                         <h3>"Reconstructions"</h3>
                         <p class="muted">"Test images (top) and their reconstructions from the embedding (bottom)."</p>
-                        <div class="chart recon" data-testid="reconstructions" inner_html=svg></div>
+                        <ImageRowsView rows=Signal::derive(move || rows.clone()) testid="reconstructions" scale=2 />
                     })}
                     <ul class="legend" aria-label="classes">
                         {r.class_names.iter().enumerate().map(|(i, name)| {
@@ -108,10 +106,10 @@ pub fn Results() -> impl IntoView {
 pub fn Samples() -> impl IntoView {
     let state = expect_context::<LabState>();
     view! {
-        {move || state.samples.get().map(|(title, svg)| view! {
+        {move || state.samples.get().map(|(title, rows)| view! {
             <details class="panel samples" open data-testid="samples">
                 <summary>{title}</summary>
-                <div class="chart" data-testid="samples-grid" inner_html=svg></div>
+                <ImageRowsView rows=Signal::derive(move || rows.clone()) testid="samples-grid" scale=2 />
             </details>
         })}
     }

@@ -1,5 +1,6 @@
 //! The data panel: OrganAMNIST (or any npz in its layout) from a picked or dropped file, or a
-//! URL. Files are parsed in memory and never sent anywhere.
+//! URL, or the user's own data as four IDX files. Files are parsed in memory and never sent
+//! anywhere.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -10,8 +11,10 @@ use wasm_bindgen::JsCast;
 use super::host::{fetch_bytes, read_file};
 use super::state::LabState;
 use crate::config::DatasetKind;
+use crate::data::idx::MAX_IDX_BYTES;
 use crate::data::medmnist::{organamnist_from_npz, ORGANAMNIST_FILE};
 use crate::data::npz::MAX_NPZ_BYTES;
+use crate::data::user_idx::dataset_from_idx_files;
 use crate::data::Dataset;
 
 thread_local! {
@@ -68,16 +71,57 @@ pub async fn load_url(state: LabState, url: String) {
     }
 }
 
-async fn load_file(state: LabState, file: web_sys::File) {
+/// One file: an npz in the OrganAMNIST layout; several: IDX files (`data::user_idx`).
+async fn load_files(state: LabState, files: Vec<web_sys::File>) {
     state.npz_error.set(None);
-    match read_file(&file, MAX_NPZ_BYTES).await {
-        Ok(bytes) => {
-            if accept(state, &file.name(), &bytes) {
-                state.data_url.set(None);
+    if let [file] = &files[..] {
+        if file.name().to_ascii_lowercase().ends_with(".npz") {
+            match read_file(file, MAX_NPZ_BYTES).await {
+                Ok(bytes) => {
+                    if accept(state, &file.name(), &bytes) {
+                        state.data_url.set(None);
+                    }
+                }
+                Err(e) => state.npz_error.set(Some(e)),
+            }
+            return;
+        }
+    }
+    let mut read = Vec::new();
+    for file in &files {
+        match read_file(file, MAX_IDX_BYTES).await {
+            Ok(bytes) => read.push((file.name(), bytes)),
+            Err(e) => {
+                state.npz_error.set(Some(e));
+                return;
             }
         }
-        Err(e) => state.npz_error.set(Some(e)),
     }
+    let names: Vec<&str> = read.iter().map(|(n, _)| n.as_str()).collect();
+    let source = format!("Your IDX files ({})", names.join(", "));
+    match dataset_from_idx_files("your-idx", &read) {
+        Ok(data) => {
+            let summary = format!(
+                "{source}: {} training / {} test images, {} classes",
+                data.train.len(),
+                data.test.len(),
+                data.num_classes()
+            );
+            state.show_samples(&data);
+            ORGANAMNIST.with(|d| *d.borrow_mut() = Some(Rc::new(data)));
+            state.npz_summary.set(Some(summary));
+            state.data_url.set(None);
+        }
+        Err(e) => state
+            .npz_error
+            .set(Some(format!("{}: {e}", names.join(", ")))),
+    }
+}
+
+/// Every file of a file list.
+fn all_files(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    list.map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+        .unwrap_or_default()
 }
 
 /// Shown while the dataset is OrganAMNIST: file picker, drop zone and URL field.
@@ -87,23 +131,20 @@ pub fn DataPanel() -> impl IntoView {
     let url = RwSignal::new(String::new());
     let is_organ = move || state.config.with(|c| c.dataset == DatasetKind::Organamnist);
     let on_pick = move |ev: web_sys::Event| {
-        let file = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0));
-        if let Some(file) = file {
-            leptos::task::spawn_local(load_file(state, file));
+        let files = all_files(
+            ev.target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|input| input.files()),
+        );
+        if !files.is_empty() {
+            leptos::task::spawn_local(load_files(state, files));
         }
     };
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
-        let file = ev
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0));
-        if let Some(file) = file {
-            leptos::task::spawn_local(load_file(state, file));
+        let files = all_files(ev.data_transfer().and_then(|d| d.files()));
+        if !files.is_empty() {
+            leptos::task::spawn_local(load_files(state, files));
         }
     };
     view! {
@@ -111,11 +152,11 @@ pub fn DataPanel() -> impl IntoView {
             <fieldset class="form data-panel" data-testid="data-panel"
                 on:dragover=|ev: web_sys::DragEvent| ev.prevent_default()
                 on:drop=on_drop>
-                <legend>"OrganAMNIST data"</legend>
-                <p class="muted">{format!("OrganAMNIST is not redistributable here: pick or drop the official {ORGANAMNIST_FILE} (MedMNIST v2, zenodo.org/records/6496656), or any .npz with the same keys (train_/test_ images (n, 28, 28) uint8 and labels (n, 1)). It is read in this page only and never uploaded.")}</p>
+                <legend>"OrganAMNIST or your own data"</legend>
+                <p class="muted">{format!("OrganAMNIST is not redistributable here: pick or drop the official {ORGANAMNIST_FILE} (MedMNIST v2, zenodo.org/records/6496656), or any .npz with the same keys (train_/test_ images (n, 28, 28) uint8 and labels (n, 1)). Or your own data: four IDX files (MNIST's format, raw or .gz: training and test images and labels, any names). Files are read in this page only and never uploaded.")}</p>
                 <label class="field">
                     <span>"file"</span>
-                    <input type="file" accept=".npz" data-testid="npz-file" on:change=on_pick
+                    <input type="file" multiple data-testid="npz-file" on:change=on_pick
                         disabled=move || state.running.get() />
                 </label>
                 <label class="field">

@@ -126,7 +126,7 @@ pub fn ExperimentForm() -> impl IntoView {
         <fieldset class="form">
             <legend>"Experiment"</legend>
             <EnumSelect label="dataset" testid="dataset"
-                options=vec![(name_of(&DatasetKind::Mnist), "MNIST (built in)".into()), (name_of(&DatasetKind::Organamnist), "OrganAMNIST (your .npz)".into())]
+                options=vec![(name_of(&DatasetKind::Mnist), "MNIST (built in)".into()), (name_of(&DatasetKind::Organamnist), "OrganAMNIST / your files".into())]
                 get=|c| name_of(&c.dataset) set=|c, v| set_named(&mut c.dataset, v) />
             <EnumSelect label="model" testid="model"
                 options=ModelKind::ALL.iter().map(|m| (m.name(), m.name())).collect()

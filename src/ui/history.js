@@ -1,6 +1,6 @@
 // The page's run history in IndexedDB (database "dml-lab", store "runs"): finished runs as
-// structured objects (made by serde-wasm-bindgen from the Rust RunRecord), keyed by an
-// auto-increment id. Called from src/ui/history.rs; nothing here leaves the browser.
+// their JSON text (serde_json of the Rust RunRecord; earlier versions stored structured
+// objects, which still load), keyed by an auto-increment id. Called from src/ui/history.rs; nothing here leaves the browser.
 const DB = 'dml-lab';
 const STORE = 'runs';
 

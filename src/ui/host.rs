@@ -14,10 +14,17 @@ fn js_err(context: &str, e: JsValue) -> String {
     format!("{context}: {}", text.unwrap_or_else(|| format!("{e:?}")))
 }
 
-/// Milliseconds since the page started (monotonic).
+/// The global object's `name` (the page's window or the training worker's scope).
+fn global(name: &str) -> Option<JsValue> {
+    Reflect::get(&js_sys::global(), &name.into())
+        .ok()
+        .filter(|v| !v.is_undefined())
+}
+
+/// Milliseconds since the page (or worker) started (monotonic).
 pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
+    global("performance")
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
         .map(|p| p.now())
         .unwrap_or(0.0)
 }
@@ -29,9 +36,10 @@ pub async fn yield_now() {
 
 /// Waits `ms` milliseconds without blocking the page.
 pub async fn sleep_ms(ms: i32) {
+    // The global `setTimeout`: the page's, or the training worker's (which has no window).
     let promise = Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        if let Some(f) = global("setTimeout").and_then(|f| f.dyn_into::<Function>().ok()) {
+            let _ = f.call2(&JsValue::NULL, &resolve, &ms.into());
         }
     });
     let _ = JsFuture::from(promise).await;

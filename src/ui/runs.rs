@@ -9,17 +9,17 @@ use super::host::{download, download_bytes};
 use super::state::LabState;
 use crate::config::name_of;
 use crate::config::ExperimentConfig;
-use crate::model::LabModel;
 use crate::report::table::{cell_text, compare};
 
 thread_local! {
-    /// The last trained model and its config, for "Export weights".
-    static LAST_MODEL: RefCell<Option<(LabModel, ExperimentConfig)>> = const { RefCell::new(None) };
+    /// The last trained model's weights (.safetensors, or why there are none) and its config,
+    /// for "Export weights".
+    static LAST_WEIGHTS: RefCell<Option<(Result<Vec<u8>, String>, ExperimentConfig)>> = const { RefCell::new(None) };
 }
 
-/// Keeps the model of the run that just finished, for exporting its weights.
-pub fn keep_model(model: LabModel, config: ExperimentConfig) {
-    LAST_MODEL.with(|m| *m.borrow_mut() = Some((model, config)));
+/// Keeps the weights of the run that just finished, for exporting them.
+pub fn keep_weights(weights: Result<Vec<u8>, String>, config: ExperimentConfig) {
+    LAST_WEIGHTS.with(|m| *m.borrow_mut() = Some((weights, config)));
 }
 
 /// A file name that says which run it holds.
@@ -60,26 +60,21 @@ pub fn RunsPanel() -> impl IntoView {
     let has_model = RwSignal::new(false);
     Effect::new(move |_| {
         state.runs.track();
-        has_model.set(LAST_MODEL.with(|m| m.borrow().is_some()));
+        has_model.set(LAST_WEIGHTS.with(|m| m.borrow().is_some()));
     });
     let export_weights = move |_| {
-        let Some((model, config)) = LAST_MODEL.with(|m| m.borrow().clone()) else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            let result = crate::model::weights::to_safetensors(&model, &config)
-                .await
-                .and_then(|bytes| {
-                    download_bytes(
-                        &run_file_name(&config, "safetensors"),
-                        "application/octet-stream",
-                        &bytes,
-                    )
-                });
-            if let Err(e) = result {
-                state.error.set(Some(format!("export failed: {e}")));
-            }
+        let result = LAST_WEIGHTS.with(|m| match &*m.borrow() {
+            Some((Ok(bytes), config)) => download_bytes(
+                &run_file_name(config, "safetensors"),
+                "application/octet-stream",
+                bytes,
+            ),
+            Some((Err(e), _)) => Err(e.clone()),
+            None => Ok(()),
         });
+        if let Err(e) = result {
+            state.error.set(Some(format!("export failed: {e}")));
+        }
     };
     view! {
         <section class="panel">

@@ -11,15 +11,11 @@ use crate::report::{Curves, RunRecord};
 pub struct RunView {
     /// Every probe's scores and seconds.
     pub metrics: Metrics,
-    /// Prior components drawn on the scatter.
-    pub components: usize,
     /// Originals over reconstructions, for models with a decoder.
-    pub recon_svg: Option<String>,
+    pub recon: Option<super::image_rows::ImageRows>,
     pub ms_per_step: f64,
     pub train_seconds: f64,
     pub eval_seconds: f64,
-    pub points: usize,
-    pub scatter_svg: String,
     pub class_names: Vec<String>,
     pub stopped_early: bool,
 }
@@ -40,6 +36,10 @@ pub struct LabState {
     /// Loss terms per step of the current run.
     pub curves: RwSignal<Curves>,
     pub result: RwSignal<Option<RunView>>,
+    /// The sweep queued in the page, if any.
+    pub sweep: RwSignal<Option<crate::sweep::Queue>>,
+    /// What the latent scatter shows (it is drawn on its canvas by `scatter`).
+    pub scatter: RwSignal<Option<super::scatter::ScatterCaption>>,
     pub error: RwSignal<Option<String>>,
     /// What the OrganAMNIST file gave (sizes, classes), or a download in progress.
     pub npz_summary: RwSignal<Option<String>>,
@@ -59,8 +59,8 @@ pub struct LabState {
     pub run_keys: RwSignal<Vec<(u64, Option<u32>)>>,
     /// What happened to the run history (restored runs, or why it is unavailable).
     pub history_note: RwSignal<Option<String>>,
-    /// A few images per class of the last dataset loaded: (title, SVG).
-    pub samples: RwSignal<Option<(String, String)>>,
+    /// A few images per class of the last dataset loaded: (title, images).
+    pub samples: RwSignal<Option<(String, super::image_rows::ImageRows)>>,
 }
 
 /// A new id for a run of this page (its position in `runs` changes as runs are deleted).
@@ -91,6 +91,8 @@ impl LabState {
             backend_kind: RwSignal::new(None),
             curves: RwSignal::new(Curves::default()),
             result: RwSignal::new(None),
+            sweep: RwSignal::new(None),
+            scatter: RwSignal::new(None),
             error: RwSignal::new(None),
             npz_summary: RwSignal::new(None),
             npz_error: RwSignal::new(None),
@@ -107,24 +109,16 @@ impl LabState {
     /// Shows a few images of each class of a dataset that has just loaded.
     pub fn show_samples(self, data: &crate::data::Dataset) {
         let per_class = 8;
-        let samples = crate::report::plot::class_samples_svg(&data.train, &data.class_names, per_class, 2)
-            .map(|svg| {
-                let title = format!(
-                    "{}: {} training / {} test images, {} classes ({per_class} training images per class)",
-                    data.name,
-                    data.train.len(),
-                    data.test.len(),
-                    data.num_classes()
-                );
-                (title, svg)
-            });
-        match samples {
-            Ok(s) => self.samples.set(Some(s)),
-            Err(e) => self.samples.set(Some((
-                format!("samples could not be drawn: {e}"),
-                String::new(),
-            ))),
-        }
+        let rows =
+            super::image_rows::ImageRows::class_samples(&data.train, &data.class_names, per_class);
+        let title = format!(
+            "{}: {} training / {} test images, {} classes ({per_class} training images per class)",
+            data.name,
+            data.train.len(),
+            data.test.len(),
+            data.num_classes()
+        );
+        self.samples.set(Some((title, rows)));
     }
 
     /// Adds a finished run to the table and saves it in the history.

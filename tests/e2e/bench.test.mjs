@@ -74,7 +74,7 @@ test('seconds from opening the page to the first latent scatter (1 epoch, CPU)',
   await page.getByTestId('steps').fill('0');
   await page.getByTestId('steps').dispatchEvent('change');
   await page.getByTestId('train').click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=scatter] svg circle').length > 0, null, { timeout: 880_000, polling: 200 });
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=scatter-canvas]')?.dataset.points ?? 0) > 0, null, { timeout: 880_000, polling: 200 });
   const seconds = (Date.now() - t0) / 1000;
   const timing = await page.getByTestId('timing').innerText();
   console.log(`first latent scatter after ${seconds.toFixed(1)} s (${timing})`);

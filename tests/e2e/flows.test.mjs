@@ -110,7 +110,7 @@ test('OrganAMNIST: a picked npz trains, a corrupt one is refused, a URL loads', 
   await waitForRuns(lab, 1);
   const accuracy = Number(await lab.byId('accuracy').innerText());
   assert.ok(accuracy > 0.3, `accuracy ${accuracy} (chance 0.09)`);
-  assert.equal(await lab.page.locator('[data-testid=scatter] svg circle').count(), 550);
+  assert.equal(await lab.page.locator('[data-testid=scatter-canvas]').getAttribute('data-points'), '550');
   await lab.page.screenshot({ path: `${OUT}/lab-organamnist.png`, fullPage: true });
 
   // A corrupt file: a clear message, and the loaded data and results stay.
@@ -139,7 +139,7 @@ test('OrganAMNIST: a picked npz trains, a corrupt one is refused, a URL loads', 
   const shared = new LabPage(page);
   await shared.open(link);
   await waitForRuns(shared, 1);
-  assert.equal(await page.locator('[data-testid=scatter] svg circle').count(), 550);
+  assert.equal(await page.locator('[data-testid=scatter-canvas]').getAttribute('data-points'), '550');
   assert.match(await shared.byId('npz-summary').innerText(), /11 classes/);
   await page.close();
 });
@@ -171,7 +171,9 @@ test('finished runs are kept in IndexedDB across reloads and can be deleted; sam
   await waitForRuns(lab, 1);
   // Once MNIST has loaded, a few images per class are shown, one labelled row per class.
   assert.match(await lab.byId('samples').locator('summary').innerText(), /^mnist: 60000 training \/ 10000 test images, 10 classes/);
-  assert.equal(await lab.page.locator('[data-testid=samples-grid] svg text').count(), 10);
+  const grid = lab.page.locator('[data-testid=samples-grid] canvas');
+  assert.equal(await grid.getAttribute('data-rows'), '10');
+  assert.equal(await grid.getAttribute('data-images'), '80');
   const saved = () =>
     lab.page.evaluate(
       () =>
@@ -225,4 +227,126 @@ test('works on a phone-sized viewport and with the keyboard alone', { timeout: 6
   assert.ok((await overflow()) <= 1, `after a run the page scrolls sideways by ${await overflow()} px`);
   await page.screenshot({ path: `${OUT}/lab-phone.png`, fullPage: true });
   await page.close();
+});
+
+test('the latent scatter refreshes after each epoch, shows image and label on hover, zooms and pans', { timeout: 600_000 }, async () => {
+  const lab = await open('?pl=10&lsdim=4&epochs=2&steps_per_epoch=15&backend=cpu');
+  // Every state the scatter passes through, as the page shows it.
+  await lab.page.evaluate(() => {
+    window.__scatterStates = [];
+    const host = document.querySelector('[data-testid=scatter]');
+    new MutationObserver(() => {
+      const state = `${host.dataset.epoch}:${host.dataset.points}`;
+      if (window.__scatterStates.at(-1) !== state) window.__scatterStates.push(state);
+    }).observe(host, { attributes: true });
+  });
+  await lab.byId('train').click();
+  await waitForRuns(lab, 1);
+  const states = await lab.page.evaluate(() => window.__scatterStates);
+  assert.deepEqual(states.filter((s) => s !== 'final:0'), ['1:2000', '2:2000', 'final:10000'], `scatter states ${states}`);
+  const canvas = lab.byId('scatter-canvas');
+  assert.equal(await canvas.getAttribute('data-points'), '10000');
+  assert.match(await lab.byId('scatter-caption').innerText(), /^All 10000 test images, PCA/);
+
+  // Hover test image 0 (a 7): the tooltip shows its label and image.
+  await canvas.scrollIntoViewIfNeeded();
+  const [x, y] = (await canvas.getAttribute('data-first-point')).split(',').map(Number);
+  const box = await canvas.boundingBox();
+  await lab.page.mouse.move(box.x + x, box.y + y);
+  const tip = lab.byId('scatter-tip');
+  await tip.waitFor();
+  assert.equal(await tip.innerText(), '7 · test image 0');
+  await lab.page.screenshot({ path: `${OUT}/lab-scatter-hover.png`, fullPage: true });
+
+  // Wheel zooms around the cursor, a drag pans, Reset restores; the keyboard zooms too.
+  await lab.page.mouse.wheel(0, -600);
+  await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid=scatter-canvas]').dataset.zoom) > 1.5);
+  const zoomed = await canvas.getAttribute('data-first-point');
+  const [zx, zy] = zoomed.split(',').map(Number);
+  assert.ok(Math.abs(zx - x) < 2 && Math.abs(zy - y) < 2, `the point under the cursor stays put: ${x},${y} → ${zoomed}`);
+  await lab.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await lab.page.mouse.down();
+  await lab.page.mouse.move(box.x + box.width / 2 + 50, box.y + box.height / 2 + 20, { steps: 5 });
+  await lab.page.mouse.up();
+  const [px, py] = (await canvas.getAttribute('data-first-point')).split(',').map(Number);
+  assert.ok(Math.abs(px - zx - 50) < 1 && Math.abs(py - zy - 20) < 1, `a drag pans by its distance: ${zoomed} → ${px},${py}`);
+  await lab.byId('scatter-reset').click();
+  assert.equal(await canvas.getAttribute('data-zoom'), '1.000');
+  assert.equal(await canvas.getAttribute('data-first-point'), `${x.toFixed(1)},${y.toFixed(1)}`);
+  await canvas.focus();
+  await lab.page.keyboard.press('+');
+  assert.equal(await canvas.getAttribute('data-zoom'), '1.250');
+  await lab.page.close();
+});
+
+test('a sweep queued in the page runs every combination and fills the comparison table', { timeout: 900_000 }, async () => {
+  const lab = await open('?pl=10&epochs=1&steps_per_epoch=4&backend=cpu');
+  await lab.byId('sweep').locator('summary').click();
+  // A bad axis says what is wrong and queues nothing.
+  await lab.byId('sweep-axes').fill('colour = red');
+  await lab.byId('sweep-start').click();
+  assert.match(await lab.byId('sweep-error').innerText(), /colour/);
+  await lab.byId('sweep-axes').fill('lsdim = 2, 3; pl = 1, 10');
+  await lab.byId('sweep-start').click();
+  await lab.page.waitForFunction(() => /4 of 4 runs finished \(done\)/.test(document.querySelector('[data-testid=sweep-progress]')?.innerText ?? ''), null, {
+    timeout: 840_000,
+    polling: 500,
+  });
+  assert.equal(await lab.page.getAttribute('[data-testid=comparison]', 'data-runs'), '4');
+  // Rows pl 1 and 10, columns DML × d 2 and d 3: every cell filled.
+  const cells = await lab.page.locator('[data-testid=comparison-cell]').allInnerTexts();
+  assert.equal(cells.length, 4);
+  assert.ok(cells.every((c) => /^0\.\d{4}/.test(c)), `cells ${cells}`);
+  assert.deepEqual(await lab.page.locator('.sweep-list li').evaluateAll((li) => li.map((l) => l.dataset.state)), ['done', 'done', 'done', 'done']);
+  await lab.page.screenshot({ path: `${OUT}/lab-sweep.png`, fullPage: true });
+  await lab.page.close();
+});
+
+/** An IDX file (MNIST's format): magic 0x0000_08_rank, big-endian dims, then the bytes. */
+function idx(dims, data) {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header.writeUInt32BE(0x0800 + dims.length, 0);
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([header, Buffer.from(data)]);
+}
+
+/** Images of 3 classes (class c: a bright 8 × 8 block at a place of its own, plus noise). */
+function blocks(n, seed) {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pixels = new Uint8Array(n * 784);
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % 3;
+    labels[i] = c;
+    for (let p = 0; p < 784; p++) pixels[i * 784 + p] = Math.floor(rand() * 60);
+    for (let r = 0; r < 8; r++) for (let k = 0; k < 8; k++) pixels[i * 784 + (4 + 8 * c + r) * 28 + 4 + 8 * c + k] = 255;
+  }
+  return { images: idx([n, 28, 28], pixels), labels: idx([n], labels) };
+}
+
+test('the user\'s own IDX files load (any order and names), train, and a bad set says what is wrong', { timeout: 600_000 }, async () => {
+  const lab = await open('?dataset=organamnist&pl=10&lsdim=2&epochs=1&steps_per_epoch=20&backend=cpu');
+  const train = blocks(600, 1);
+  const test = blocks(150, 2);
+  const file = (name, buffer) => ({ name, mimeType: 'application/octet-stream', buffer });
+  // Three files: an error, nothing loaded.
+  await lab.byId('npz-file').setInputFiles([file('a', train.images), file('b', train.labels), file('c', test.images)]);
+  await lab.byId('npz-error').waitFor();
+  assert.match(await lab.byId('npz-error').innerText(), /four IDX files/);
+  await lab.byId('npz-file').setInputFiles([
+    file('labels-small.idx', test.labels),
+    file('images-big.idx', train.images),
+    file('images-small.idx', test.images),
+    file('labels-big.idx', train.labels),
+  ]);
+  await lab.page.waitForFunction(() => /3 classes/.test(document.querySelector('[data-testid=npz-summary]')?.innerText ?? ''));
+  assert.match(await lab.byId('npz-summary').innerText(), /^Your IDX files .*: 600 training \/ 150 test images, 3 classes/);
+  await lab.byId('train').click();
+  await waitForRuns(lab, 1);
+  const accuracy = Number(await lab.byId('accuracy').innerText());
+  assert.ok(accuracy > 0.8, `accuracy ${accuracy} on three separable classes`);
+  assert.equal(await lab.byId('scatter-canvas').getAttribute('data-points'), '150');
+  await lab.page.screenshot({ path: `${OUT}/lab-idx-upload.png`, fullPage: true });
+  await lab.page.close();
 });

@@ -30,6 +30,7 @@ test('trains on the CPU backend and shows metrics, loss curve and scatter', { ti
   const r = await lab.train(540_000);
   report('cpu', r);
   assert.equal(r.backendKind, 'cpu');
+  assert.equal(r.workers, 1, 'training runs in a Web Worker');
   assert.ok(r.accuracy > 0.5 && r.accuracy <= 1, `accuracy ${r.accuracy} should be well above chance (0.1)`);
   assert.ok(r.ami > 0.3 && r.ami <= 1, `AMI ${r.ami} should be well above chance (0)`);
   assert.equal(r.scatterPoints, 10000, 'one scatter point per test image');
@@ -68,8 +69,9 @@ test('a MetricVAE run draws its VampPrior components and reconstructions', { tim
   report('metric-vae', r);
   assert.equal(r.components, 100, 'one ring per VampPrior pseudo-input');
   assert.equal(r.reconstructions, 1);
-  const tiles = await lab.page.locator('[data-testid=reconstructions] svg rect').count();
-  assert.ok(tiles > 16, `reconstruction grid has ${tiles} rects`);
+  const grid = lab.page.locator('[data-testid=reconstructions] canvas');
+  assert.equal(await grid.getAttribute('data-rows'), '2');
+  assert.ok(Number(await grid.getAttribute('data-images')) >= 16, `reconstruction grid has ${await grid.getAttribute('data-images')} images`);
   await lab.page.screenshot({ path: `${OUT}/lab-metric-vae.png`, fullPage: true });
   await lab.page.close();
 });

@@ -52,7 +52,8 @@ export class LabPage {
       timing: await this.byId('timing').innerText(),
       backendKind: await this.byId('backend-used').getAttribute('data-kind'),
       backendText: await this.byId('backend-used').innerText(),
-      scatterPoints: await this.page.locator('[data-testid=scatter] svg circle').count(),
+      scatterPoints: Number(await this.page.locator('[data-testid=scatter-canvas]').getAttribute('data-points')),
+      workers: this.page.workers().length,
       lossPoints: Number(await this.byId('loss-chart').getAttribute('data-points')),
       longTasks: await this.page.evaluate(() => window.__longTasks),
       probes: await this.page.$$eval('[data-testid=metrics] tr[data-probe], [data-testid=cluster-metrics] tr[data-probe]', (rows) =>

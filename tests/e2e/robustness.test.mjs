@@ -2,7 +2,9 @@
 // eval; WebGPU faults (no WebGPU, an adapter request that finds nothing or is rejected, the
 // device destroyed mid-run) fall back to the CPU or stop with a message; an infinite loss stops
 // the run with a message and keeps the earlier runs; WebGPU runs repeat within a tolerance.
-// Faults are forced by init scripts that replace the browser's WebGPU entry points.
+// Faults are forced by init scripts that replace the browser's WebGPU entry points (in the page,
+// which asks for the adapter, or in the training worker, which makes the device), or by
+// `window.__dmlLabFault` (a panic in the page or in the worker).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -159,12 +161,21 @@ test('WebGPU: the same config and seed twice give the same metrics within 0.005'
   await lab.page.close();
 });
 
+/** The page's training worker, once it exists. */
+async function trainingWorker(page) {
+  return page.workers()[0] ?? page.waitForEvent('worker', { timeout: 120_000 });
+}
+
 test('WebGPU device destroyed mid-run: the run stops with a message and the page stays usable', { timeout: 600_000 }, async () => {
-  const lab = await open(`?lsdim=2&epochs=1&steps_per_epoch=400&backend=wgpu&run=1`, () => {
+  const lab = await open(`?lsdim=2&epochs=1&steps_per_epoch=400&backend=wgpu&run=1`);
+  // The device lives in the training worker: keep a handle on it there (the worker boots its
+  // wasm before it asks for a device, so this lands first).
+  const worker = await trainingWorker(lab.page);
+  await worker.evaluate(() => {
     const request = GPUAdapter.prototype.requestDevice;
     GPUAdapter.prototype.requestDevice = async function (...args) {
       const device = await request.apply(this, args);
-      window.__gpuDevice = device;
+      self.__gpuDevice = device;
       return device;
     };
   });
@@ -172,7 +183,8 @@ test('WebGPU device destroyed mid-run: the run stops with a message and the page
     timeout: 300_000,
     polling: 100,
   });
-  await lab.page.evaluate(() => window.__gpuDevice.destroy());
+  assert.equal(await worker.evaluate(() => typeof self.__gpuDevice), 'object', 'the patch reached the worker before it made its device');
+  await worker.evaluate(() => self.__gpuDevice.destroy());
   const { error, fatal } = await finished(lab, 1, 120_000);
   console.log(`[device lost] error: ${error} · fatal: ${fatal}`);
   await lab.page.screenshot({ path: `${OUT}/lab-device-lost.png`, fullPage: true });
@@ -181,6 +193,25 @@ test('WebGPU device destroyed mid-run: the run stops with a message and the page
   await lab.configure({ backend: 'cpu', steps: 4 });
   await lab.byId('train').click();
   await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid=comparison]')?.dataset.runs ?? 0) >= 1, null, { timeout: 540_000 });
+  await lab.page.close();
+});
+
+test('a panic in the training worker: a message, the earlier run stays, a new worker trains the next run', { timeout: 600_000 }, async () => {
+  const lab = await open(`?${SMALL}&backend=cpu&run=1`);
+  assert.equal((await finished(lab, 1)).error, null);
+  await lab.page.evaluate(() => {
+    window.__dmlLabFault = 'worker-panic';
+  });
+  await lab.byId('train').click();
+  await lab.byId('error').waitFor({ timeout: 120_000 });
+  assert.match(await lab.byId('error').innerText(), /^internal error in the training worker: .*fault injected by a test.*the worker was restarted/s);
+  assert.equal(await lab.byId('fatal').innerText(), '', 'the page itself did not crash');
+  assert.equal(await lab.page.getAttribute('[data-testid=comparison]', 'data-runs'), '1');
+  await lab.page.evaluate(() => {
+    delete window.__dmlLabFault;
+  });
+  await lab.byId('train').click();
+  await lab.page.waitForFunction(() => document.querySelector('[data-testid=comparison]')?.dataset.runs === '2', null, { timeout: 540_000 });
   await lab.page.close();
 });
 

@@ -1,0 +1,151 @@
+//! The latent scatter panel: a canvas drawn by `scatter.js` (hover shows the image and label,
+//! wheel/drag or keys zoom and pan), refreshed after every epoch while a model trains (the first
+//! test images, from the worker) and with every test image when the run has been evaluated.
+
+use std::cell::RefCell;
+
+use js_sys::{Float32Array, Uint32Array, Uint8Array};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+use super::state::LabState;
+use crate::data::ImageSet;
+use crate::report::plot::CLASS_COLORS;
+use crate::report::Scatter;
+
+#[wasm_bindgen(module = "/src/ui/scatter.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = scatterShow)]
+    #[allow(clippy::too_many_arguments)]
+    fn scatter_show(
+        host: &JsValue,
+        points: Float32Array,
+        labels: Uint8Array,
+        components: Float32Array,
+        colors: js_sys::Array,
+        class_names: js_sys::Array,
+        axes: &str,
+        indices: JsValue,
+        keep_view: bool,
+    );
+    #[wasm_bindgen(js_name = scatterImages)]
+    fn scatter_images(host: &JsValue, pixels: Uint8Array, count: u32, rows: u32, cols: u32);
+}
+
+thread_local! {
+    /// The panel's canvas host, once mounted.
+    static HOST: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+}
+
+/// What the scatter shows now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScatterCaption {
+    /// `Some(epoch)` while training (a snapshot), `None` for the evaluated run.
+    pub epoch: Option<usize>,
+    pub points: usize,
+    pub components: usize,
+    pub axes: String,
+}
+
+/// Draws `scatter` (point `i` is test image `indices[i]`, or image `i`).
+pub fn show(
+    state: LabState,
+    scatter: &Scatter,
+    indices: Option<&[u32]>,
+    class_names: &[String],
+    epoch: Option<usize>,
+) {
+    let Some(host) = HOST.with(|h| h.borrow().clone()) else {
+        return;
+    };
+    let points: Vec<f32> = scatter.points.iter().flatten().copied().collect();
+    let components: Vec<f32> = scatter
+        .components
+        .iter()
+        .flat_map(|c| [c.center[0], c.center[1], c.radius])
+        .collect();
+    let colors = js_sys::Array::new();
+    for (r, g, b) in CLASS_COLORS.iter().cycle().take(class_names.len()) {
+        colors.push(&format!("rgb({r},{g},{b})").into());
+    }
+    let names = js_sys::Array::new();
+    class_names.iter().for_each(|n| {
+        names.push(&n.as_str().into());
+    });
+    let axes = if scatter.axes == "PCA" { "PC" } else { "z" };
+    // A later snapshot of the same run keeps the user's zoom; a new run starts from the whole view.
+    let keep_view = state
+        .scatter
+        .with_untracked(|c| c.as_ref().is_some_and(|c| c.epoch.is_some()));
+    scatter_show(
+        &host,
+        Float32Array::from(&points[..]),
+        Uint8Array::from(&scatter.labels[..]),
+        Float32Array::from(&components[..]),
+        colors,
+        names,
+        axes,
+        indices.map_or(JsValue::NULL, |i| Uint32Array::from(i).into()),
+        keep_view,
+    );
+    state.scatter.set(Some(ScatterCaption {
+        epoch,
+        points: scatter.points.len(),
+        components: scatter.components.len(),
+        axes: scatter.axes.clone(),
+    }));
+}
+
+/// The test images the tooltip shows.
+pub fn set_images(test: &ImageSet) {
+    if let Some(host) = HOST.with(|h| h.borrow().clone()) {
+        scatter_images(
+            &host,
+            Uint8Array::from(&test.pixels[..]),
+            test.len() as u32,
+            test.rows as u32,
+            test.cols as u32,
+        );
+    }
+}
+
+/// The panel; its canvas is made by `scatter.js` on the first `show`.
+#[component]
+pub fn LatentScatter() -> impl IntoView {
+    let state = expect_context::<LabState>();
+    let host = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = host.get() {
+            HOST.with(|h| *h.borrow_mut() = Some(el.into()));
+        }
+    });
+    let caption = move || {
+        state.scatter.get().map(|c| {
+            let what = match c.epoch {
+                Some(e) => format!("After epoch {e}: the first {} test images", c.points),
+                None => format!("All {} test images", c.points),
+            };
+            let projection = if c.axes == "PCA" {
+                "PCA of the latent space"
+            } else {
+                "the 2-D latent space itself"
+            };
+            format!("{what}, {projection}. Hover a point for its image; wheel or +/- zooms, drag or arrow keys pan, double click or 0 resets.")
+        })
+    };
+    view! {
+        <section class="panel">
+            <h2>"Latent space"</h2>
+            <p class="muted" data-testid="scatter-caption">
+                {move || caption().unwrap_or_else(|| "The test embeddings appear here after the first epoch.".into())}
+            </p>
+            <div class="scatter-host" data-testid="scatter" node_ref=host
+                data-points=move || state.scatter.with(|c| c.as_ref().map_or(0, |c| c.points))
+                data-components=move || state.scatter.with(|c| c.as_ref().map_or(0, |c| c.components))
+                data-epoch=move || state.scatter.with(|c| c.as_ref().and_then(|c| c.epoch).map(|e| e.to_string()).unwrap_or_else(|| "final".into()))></div>
+            {move || state.scatter.with(|c| c.as_ref().is_some_and(|c| c.components > 0)).then(|| view! {
+                <p class="muted">{move || format!("Dashed rings: the prior's {} component(s), one standard deviation.", state.scatter.with(|c| c.as_ref().map_or(0, |c| c.components)))}</p>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,72 @@
+// The training worker, both ends in one file.
+//
+// In the page (src/ui/remote.rs): `trainerStart` starts a module worker from this very file and
+// hands it the URLs of the app's JS glue and wasm (Trunk's preload links), so the worker loads
+// the same wasm module as the page; `trainerPost` sends it a message, `trainerEnd` terminates it.
+//
+// In the worker: the first message boots the wasm (its `main` sees no window and mounts
+// nothing); every later message goes to the Rust `trainer_receive` (src/ui/worker.rs), which
+// answers with `postMessage`. Messages are `{ json, bytes?, data? }`.
+
+let worker = null;
+
+/** The app's glue script and wasm file, as Trunk links them from index.html. */
+function appFiles() {
+  const links = [...document.querySelectorAll('link[rel=modulepreload]')].map((l) => l.href);
+  const glue = links.find((href) => href.endsWith('.js') && !href.includes('/snippets/'));
+  const wasm = document.querySelector('link[rel=preload][type="application/wasm"]')?.href;
+  return glue && wasm ? { glue, wasm } : null;
+}
+
+/** Starts the worker (once); `onMessage` gets each of its messages. False when it cannot run. */
+export function trainerStart(onMessage) {
+  if (worker) return true;
+  const files = appFiles();
+  if (!files || typeof Worker === 'undefined') return false;
+  try {
+    worker = new Worker(new URL(import.meta.url), { type: 'module', name: 'dml-lab trainer' });
+  } catch {
+    return false;
+  }
+  worker.onmessage = (e) => onMessage(e.data);
+  worker.onerror = (e) => {
+    e.preventDefault();
+    onMessage({ json: JSON.stringify({ Crashed: `the training worker failed: ${e.message || 'unknown error'}` }) });
+  };
+  worker.postMessage({ boot: files });
+  return true;
+}
+
+export function trainerPost(message, transfer) {
+  worker?.postMessage(message, transfer);
+}
+
+/** Terminates the worker (after a crash: its wasm instance cannot go on). */
+export function trainerEnd() {
+  if (worker) worker.onmessage = worker.onerror = null;
+  worker?.terminate();
+  worker = null;
+}
+
+// The worker's side.
+if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
+  let receive = null;
+  const early = [];
+  self.onmessage = async (e) => {
+    if (e.data?.boot) {
+      try {
+        const glue = await import(e.data.boot.glue);
+        await glue.default({ module_or_path: e.data.boot.wasm });
+        receive = glue.trainer_receive;
+      } catch (err) {
+        self.postMessage({ json: JSON.stringify({ BootFailed: String(err?.message ?? err) }) });
+        return;
+      }
+      self.postMessage({ json: JSON.stringify('Ready') });
+      early.splice(0).forEach((m) => receive(m));
+      return;
+    }
+    if (receive) receive(e.data);
+    else early.push(e.data);
+  };
+}

@@ -1,0 +1,337 @@
+//! The training worker's side (the same wasm module as the page, booted by `worker.js` in a
+//! dedicated Web Worker): it keeps the dataset the page sent, trains and evaluates with the
+//! pipeline the CLI uses, and posts every training event, then the record, the full scatter and
+//! the weights. The page's main thread only draws, so it never freezes while a model trains.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Reflect, Uint8Array};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::host::{now_ms, sleep_ms, yield_now};
+use crate::backend::BackendInfo;
+use crate::config::ExperimentConfig;
+use crate::data::{Dataset, ImageSet};
+use burn::prelude::Device;
+
+use crate::eval::embed::embed_images;
+use crate::eval::Probes;
+use crate::model::LabModel;
+use crate::pipeline::{prior_components, run_experiment};
+use crate::report::{RunRecord, Scatter};
+use crate::train::{Flow, Observer, Silent, TrainEvent};
+
+/// What the page asks of the worker.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) enum ToWorker {
+    /// The dataset to train on follows in the message's `data` field.
+    Data,
+    /// Train and evaluate. `adapter` is what the page found when it asked for a WebGPU adapter
+    /// (the adapter's name, or why there is none); `fault` is a test's injected fault.
+    Run {
+        config: ExperimentConfig,
+        adapter: Option<Result<String, String>>,
+        fault: Option<String>,
+    },
+    Pause(bool),
+    Stop,
+}
+
+/// What the worker tells the page.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) enum FromWorker {
+    /// The wasm module is up.
+    Ready,
+    /// The worker could not load the app (the page then trains on its main thread).
+    BootFailed(String),
+    Backend(BackendInfo),
+    Event(TrainEvent),
+    /// The latent space after an epoch: the first test images (point `i` is test image `i`).
+    EpochScatter {
+        epoch: usize,
+        scatter: Scatter,
+    },
+    /// Training holds after a Pause (every event before this one has been posted).
+    Paused,
+    /// The run finished; the weights (.safetensors) follow in `bytes`, or `weights_error` says
+    /// why there are none.
+    Finished {
+        record: Box<RunRecord>,
+        scatter: Scatter,
+        weights_error: Option<String>,
+    },
+    /// Stopped during evaluation: no metrics.
+    Abandoned,
+    Failed(String),
+    /// A panic or an uncaught error: the worker's wasm instance cannot go on.
+    Crashed(String),
+}
+
+thread_local! {
+    static DATA: RefCell<Option<Rc<Dataset>>> = const { RefCell::new(None) };
+    static PAUSED: Cell<bool> = const { Cell::new(false) };
+    static STOP: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Called by `worker.js` for each message from the page.
+pub fn receive(message: JsValue) {
+    let json = Reflect::get(&message, &"json".into())
+        .ok()
+        .and_then(|j| j.as_string())
+        .unwrap_or_default();
+    let command = match serde_json::from_str::<ToWorker>(&json) {
+        Ok(c) => c,
+        Err(e) => {
+            post(
+                &FromWorker::Failed(format!("the worker got a message it does not know: {e}")),
+                None,
+            );
+            return;
+        }
+    };
+    match command {
+        ToWorker::Data => {
+            let data = Reflect::get(&message, &"data".into()).unwrap_or(JsValue::UNDEFINED);
+            match dataset_from_js(&data) {
+                Ok(d) => DATA.with(|slot| *slot.borrow_mut() = Some(Rc::new(d))),
+                Err(e) => post(
+                    &FromWorker::Failed(format!("the dataset did not reach the worker: {e}")),
+                    None,
+                ),
+            }
+        }
+        ToWorker::Run {
+            config,
+            adapter,
+            fault,
+        } => {
+            PAUSED.set(false);
+            STOP.set(false);
+            if fault.as_deref() == Some("worker-panic") {
+                panic!("fault injected by a test (window.__dmlLabFault = \"worker-panic\")");
+            }
+            wasm_bindgen_futures::spawn_local(run(config, adapter));
+        }
+        ToWorker::Pause(p) => PAUSED.set(p),
+        ToWorker::Stop => STOP.set(true),
+    }
+}
+
+/// The worker's panic hook: tell the page, which ends this worker and starts a new one.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        post(
+            &FromWorker::Crashed(format!("internal error in the training worker: {info}")),
+            None,
+        );
+    }));
+}
+
+async fn run(config: ExperimentConfig, adapter: Option<Result<String, String>>) {
+    let message = match train(&config, adapter).await {
+        Ok(message) => message,
+        Err(e) => (FromWorker::Failed(e), None),
+    };
+    post(&message.0, message.1.map(|b| Uint8Array::from(&b[..])));
+}
+
+async fn train(
+    config: &ExperimentConfig,
+    adapter: Option<Result<String, String>>,
+) -> Result<(FromWorker, Option<Vec<u8>>), String> {
+    let data = DATA
+        .with(|d| d.borrow().clone())
+        .ok_or("the worker has no dataset")?;
+    let (device, info) = super::app::pick_device(config.backend, adapter).await?;
+    post(&FromWorker::Backend(info.clone()), None);
+    let chunk = if info.kind == "cpu" { 256 } else { 2048 };
+    let mut observer = WorkerObserver {
+        last_yield: now_ms(),
+        data: data.clone(),
+        device: device.clone(),
+        config: config.clone(),
+        chunk,
+    };
+    let outcome = run_experiment(config, &data, &device, info, Probes::ALL, &mut observer)
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(outcome) = outcome else {
+        return Ok((FromWorker::Abandoned, None));
+    };
+    let weights = crate::model::weights::to_safetensors(&outcome.model, config).await;
+    let (bytes, weights_error) = match weights {
+        Ok(b) => (Some(b), None),
+        Err(e) => (None, Some(e)),
+    };
+    Ok((
+        FromWorker::Finished {
+            record: Box::new(outcome.record),
+            scatter: outcome.scatter,
+            weights_error,
+        },
+        bytes,
+    ))
+}
+
+/// Posts every event to the page; yields to the worker's event loop often enough that a Pause
+/// or Stop from the page arrives within a step.
+struct WorkerObserver {
+    last_yield: f64,
+    data: Rc<Dataset>,
+    device: Device,
+    config: ExperimentConfig,
+    chunk: usize,
+}
+
+/// Longest stretch of work between two looks at the worker's message queue.
+const YIELD_MS: f64 = 50.0;
+
+/// Test images in the scatter drawn after each epoch (the evaluated run draws all of them).
+const EPOCH_SCATTER_POINTS: usize = 2000;
+
+impl WorkerObserver {
+    /// The first test images embedded by `model`, projected like the final scatter.
+    async fn snapshot(&self, model: &LabModel) -> Result<Scatter, String> {
+        let test = &self.data.test;
+        let idx: Vec<usize> = (0..EPOCH_SCATTER_POINTS.min(test.len())).collect();
+        let embeddings = embed_images(model, test, &idx, self.chunk, &self.device, &mut Silent)
+            .await?
+            .unwrap_or_default();
+        let components = prior_components(&self.config, model).await?;
+        let labels = &test.labels[..idx.len()];
+        Ok(Scatter::project(
+            &embeddings,
+            self.config.lsdim,
+            labels,
+            &components,
+        ))
+    }
+
+    /// Holds while the page has paused the run; `Stop` when it asked to stop.
+    async fn flow(&mut self) -> Flow {
+        if now_ms() - self.last_yield > YIELD_MS {
+            yield_now().await;
+            self.last_yield = now_ms();
+        }
+        if PAUSED.get() && !STOP.get() {
+            post(&FromWorker::Paused, None);
+            while PAUSED.get() && !STOP.get() {
+                sleep_ms(50).await;
+            }
+        }
+        if STOP.replace(false) {
+            return Flow::Stop;
+        }
+        Flow::Continue
+    }
+}
+
+impl Observer for WorkerObserver {
+    async fn on_event(&mut self, event: &TrainEvent) -> Flow {
+        post(&FromWorker::Event(event.clone()), None);
+        self.flow().await
+    }
+
+    async fn after_epoch(&mut self, epoch: usize, model: &LabModel) -> Flow {
+        match self.snapshot(model).await {
+            Ok(scatter) => post(&FromWorker::EpochScatter { epoch, scatter }, None),
+            // The run goes on; the page keeps the last scatter it had.
+            Err(e) => log(&format!("no latent scatter after epoch {epoch}: {e}")),
+        }
+        self.flow().await
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn log(message: &str);
+}
+
+/// `postMessage({ json, bytes })` to the page (the bytes' buffer is transferred, not copied).
+fn post(message: &FromWorker, bytes: Option<Uint8Array>) {
+    let json = serde_json::to_string(message).unwrap_or_else(|e| {
+        serde_json::to_string(&FromWorker::Failed(format!(
+            "a worker message could not be encoded: {e}"
+        )))
+        .unwrap_or_default()
+    });
+    let object = Object::new();
+    let _ = Reflect::set(&object, &"json".into(), &json.into());
+    let transfer = js_sys::Array::new();
+    if let Some(b) = bytes {
+        transfer.push(&b.buffer());
+        let _ = Reflect::set(&object, &"bytes".into(), &b);
+    }
+    let global = js_sys::global();
+    if let Ok(post) =
+        Reflect::get(&global, &"postMessage".into()).and_then(|f| f.dyn_into::<Function>())
+    {
+        let _ = post.call2(&global, &object, &transfer);
+    }
+}
+
+/// The dataset as a plain object of typed arrays (structured-cloned to the worker).
+pub(super) fn dataset_to_js(data: &Dataset) -> (JsValue, js_sys::Array) {
+    let transfer = js_sys::Array::new();
+    let set = |s: &ImageSet| {
+        let o = Object::new();
+        let pixels = Uint8Array::from(&s.pixels[..]);
+        let labels = Uint8Array::from(&s.labels[..]);
+        transfer.push(&pixels.buffer());
+        transfer.push(&labels.buffer());
+        let _ = Reflect::set(&o, &"pixels".into(), &pixels);
+        let _ = Reflect::set(&o, &"labels".into(), &labels);
+        let _ = Reflect::set(&o, &"rows".into(), &(s.rows as u32).into());
+        let _ = Reflect::set(&o, &"cols".into(), &(s.cols as u32).into());
+        o
+    };
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"name".into(), &data.name.as_str().into());
+    let names = js_sys::Array::new();
+    data.class_names.iter().for_each(|n| {
+        names.push(&n.as_str().into());
+    });
+    let _ = Reflect::set(&o, &"classNames".into(), &names);
+    let _ = Reflect::set(&o, &"train".into(), &set(&data.train));
+    let _ = Reflect::set(&o, &"test".into(), &set(&data.test));
+    (o.into(), transfer)
+}
+
+fn dataset_from_js(o: &JsValue) -> Result<Dataset, String> {
+    let get =
+        |o: &JsValue, key: &str| Reflect::get(o, &key.into()).map_err(|_| format!("no {key}"));
+    let bytes = |o: &JsValue, key: &str| -> Result<Vec<u8>, String> {
+        Ok(get(o, key)?
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| format!("{key} is not a byte array"))?
+            .to_vec())
+    };
+    let number = |o: &JsValue, key: &str| -> Result<usize, String> {
+        get(o, key)?
+            .as_f64()
+            .map(|n| n as usize)
+            .ok_or(format!("{key} is not a number"))
+    };
+    let set = |key: &str| -> Result<ImageSet, String> {
+        let s = get(o, key)?;
+        Ok(ImageSet {
+            pixels: bytes(&s, "pixels")?,
+            labels: bytes(&s, "labels")?,
+            rows: number(&s, "rows")?,
+            cols: number(&s, "cols")?,
+        })
+    };
+    let names: js_sys::Array = get(o, "classNames")?
+        .dyn_into()
+        .map_err(|_| "classNames is not an array")?;
+    Ok(Dataset {
+        name: get(o, "name")?.as_string().ok_or("name is not a string")?,
+        class_names: names.iter().filter_map(|n| n.as_string()).collect(),
+        train: set("train")?,
+        test: set("test")?,
+    })
+}
