@@ -38,9 +38,7 @@ pub async fn run_experiment(
 ) -> Result<Option<Outcome>, TrainError> {
     let trained = train(cfg, data, device, observer).await?;
     let eval_start = Instant::now();
-    // Small passes on the CPU keep each one short (the page yields between them); a GPU
-    // prefers few large dispatches.
-    let chunk = if backend.kind == "cpu" { 256 } else { 2048 };
+    let chunk = embed_chunk(&backend);
     let Some(embeddings) = embed_all(&trained.model, &data.test, chunk, device, observer)
         .await
         .map_err(TrainError::Device)?
@@ -107,6 +105,16 @@ pub async fn run_experiment(
         scatter,
         model: trained.model,
     }))
+}
+
+/// Images per embedding pass: small passes on the CPU keep each one short (the page yields
+/// between them); a GPU prefers few large dispatches.
+pub fn embed_chunk(backend: &BackendInfo) -> usize {
+    if backend.kind == "cpu" {
+        256
+    } else {
+        2048
+    }
 }
 
 async fn read(t: Tensor<2>) -> Result<Vec<f32>, String> {

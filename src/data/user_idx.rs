@@ -98,16 +98,14 @@ pub fn dataset_from_idx_files(
         )));
     }
     let classes = max_label + 1;
-    let set = |split: &str, img: &(&str, IdxArray), lab: &(&str, IdxArray)| {
-        ImageSet::new(
-            split,
-            img.1.data.clone(),
-            lab.1.data.clone(),
-            img.1.dims[1],
-            img.1.dims[2],
-            classes,
-        )
+    // Owned from here: the pixels move into the sets instead of being copied.
+    let set = |split: &str, img: (&str, IdxArray), lab: (&str, IdxArray)| {
+        let (rows, cols) = (img.1.dims[1], img.1.dims[2]);
+        ImageSet::new(split, img.1.data, lab.1.data, rows, cols, classes)
     };
+    // Both vectors hold exactly two entries, (train, test) (checked and sorted above).
+    let (train_images, test_images) = (images.remove(0), images.remove(0));
+    let (train_labels, test_labels) = (labels.remove(0), labels.remove(0));
     Ok(Dataset {
         name: name.into(),
         class_names: (0..classes).map(|c| c.to_string()).collect(),

@@ -10,7 +10,9 @@ use super::bench::BenchPanel;
 use super::charts::{LossChart, Results, Samples};
 use super::data_panel::{load_url, organamnist, DataPanel};
 use super::form::ExperimentForm;
-use super::host::{fetch_gunzipped, location_search, now_ms, sleep_ms, webgpu_adapter, yield_now};
+use super::host::{
+    fetch_gunzipped, location_search, now_ms, sleep_ms, webgpu_adapter, yield_now, Pacer,
+};
 use super::runs::RunsPanel;
 use super::scatter::LatentScatter;
 use super::share::{mirror_config_in_address_bar, SharePanel};
@@ -225,6 +227,28 @@ pub(super) struct Finished {
     pub weights: Result<Vec<u8>, String>,
 }
 
+/// Trains and evaluates on `device`, then writes the weights: what the worker does, and the page
+/// itself when no worker can start.
+pub(super) async fn train_to_finish(
+    cfg: &ExperimentConfig,
+    data: &Dataset,
+    device: &Device,
+    info: BackendInfo,
+    observer: &mut impl Observer,
+) -> Result<Option<Finished>, String> {
+    let outcome = run_experiment(cfg, data, device, info, Probes::ALL, observer)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(match outcome {
+        Some(o) => Some(Finished {
+            weights: crate::model::weights::to_safetensors(&o.model, cfg).await,
+            record: o.record,
+            scatter: o.scatter,
+        }),
+        None => None,
+    })
+}
+
 /// Trains in the page itself (when no worker can start): the observer yields to the browser.
 async fn run_in_page(
     cfg: &ExperimentConfig,
@@ -236,17 +260,7 @@ async fn run_in_page(
     let (device, info) = pick_device(cfg.backend, adapter).await?;
     state.backend_kind.set(Some(info.kind.clone()));
     state.backend_used.set(Some(info.detail.clone()));
-    let outcome = run_experiment(cfg, data, &device, info, Probes::ALL, observer)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(match outcome {
-        Some(o) => Some(Finished {
-            weights: crate::model::weights::to_safetensors(&o.model, cfg).await,
-            record: o.record,
-            scatter: o.scatter,
-        }),
-        None => None,
-    })
+    train_to_finish(cfg, data, &device, info, observer).await
 }
 
 /// Loads data, picks the device, trains, evaluates and shows the result; errors land in the page.
@@ -345,7 +359,7 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
 pub(super) struct PageObserver {
     state: LabState,
     pending: Vec<(f64, Terms)>,
-    last_yield: f64,
+    pacer: Pacer,
     last_draw: f64,
     total_steps: usize,
     steps_per_epoch: usize,
@@ -364,7 +378,7 @@ impl PageObserver {
         Self {
             state,
             pending: Vec::new(),
-            last_yield: now,
+            pacer: Pacer::new(YIELD_MS),
             last_draw: now,
             total_steps: 0,
             steps_per_epoch: 0,
@@ -456,17 +470,14 @@ impl PageObserver {
 impl Observer for PageObserver {
     async fn on_event(&mut self, event: &TrainEvent) -> Flow {
         self.show(event);
-        if now_ms() - self.last_yield > YIELD_MS {
-            yield_now().await;
-            self.last_yield = now_ms();
-        }
+        self.pacer.breathe().await;
         if self.state.paused.get_untracked() {
             self.show_pause(true);
             while self.state.paused.get_untracked() && !self.state.stop_requested.get_untracked() {
                 sleep_ms(100).await;
             }
             self.show_pause(false);
-            self.last_yield = now_ms();
+            self.pacer.restart();
         }
         if self.state.stop_requested.get_untracked() {
             self.state.stop_requested.set(false);

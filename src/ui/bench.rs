@@ -8,7 +8,7 @@ use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use super::app::pick_device;
-use super::host::{now_ms, yield_now};
+use super::host::{yield_now, Pacer};
 use crate::config::BackendChoice;
 use crate::data::synthetic::random_mnist_shaped;
 use crate::train::bench::{bench_model, BenchSpec, BenchTiming, BENCH_MODELS};
@@ -53,14 +53,11 @@ fn wasm_memory_bytes() -> f64 {
 }
 
 /// Yields to the browser at most every 30 ms of work, so the page stays responsive.
-struct Yielding(f64);
+struct Yielding(Pacer);
 
 impl Observer for Yielding {
     async fn on_event(&mut self, _event: &TrainEvent) -> Flow {
-        if now_ms() - self.0 > 30.0 {
-            yield_now().await;
-            self.0 = now_ms();
-        }
+        self.0.breathe().await;
         Flow::Continue
     }
 }
@@ -84,9 +81,15 @@ pub fn BenchPanel() -> impl IntoView {
                 };
                 for model in BENCH_MODELS {
                     status.set(format!("Benchmark: {} on {}…", model.name(), info.detail));
-                    let timing = bench_model(model, &spec, &data, &device, &mut Yielding(now_ms()))
-                        .await
-                        .map_err(|e| format!("{}: {e}", model.name()))?;
+                    let timing = bench_model(
+                        model,
+                        &spec,
+                        &data,
+                        &device,
+                        &mut Yielding(Pacer::new(30.0)),
+                    )
+                    .await
+                    .map_err(|e| format!("{}: {e}", model.name()))?;
                     let line = PageBenchLine {
                         backend: info.detail.clone(),
                         timing,

@@ -34,6 +34,35 @@ pub async fn yield_now() {
     sleep_ms(0).await;
 }
 
+/// Lets the event loop in (the page's, or the worker's message queue) after at most `every_ms`
+/// of work: training observers call `breathe` after each event.
+pub struct Pacer {
+    every_ms: f64,
+    last: f64,
+}
+
+impl Pacer {
+    pub fn new(every_ms: f64) -> Self {
+        Self {
+            every_ms,
+            last: now_ms(),
+        }
+    }
+
+    /// Yields when `every_ms` have passed since the last yield (or `restart`).
+    pub async fn breathe(&mut self) {
+        if now_ms() - self.last > self.every_ms {
+            yield_now().await;
+            self.restart();
+        }
+    }
+
+    /// Counts the next stretch of work from now (after a wait that let the event loop in).
+    pub fn restart(&mut self) {
+        self.last = now_ms();
+    }
+}
+
 /// Waits `ms` milliseconds without blocking the page.
 pub async fn sleep_ms(ms: i32) {
     // The global `setTimeout`: the page's, or the training worker's (which has no window).

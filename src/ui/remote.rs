@@ -90,6 +90,14 @@ fn start() -> Option<Inbox> {
     Some(inbox)
 }
 
+/// Ends a worker that could not boot; this page trains in itself from now on (`None`).
+fn cannot_boot<T>(why: &str) -> Option<T> {
+    end();
+    UNAVAILABLE
+        .with(|u| *u.borrow_mut() = Some(format!("the training worker did not start ({why})")));
+    None
+}
+
 /// Ends the worker (after a crash); the next run starts a fresh one.
 fn end() {
     trainer_end();
@@ -165,20 +173,9 @@ pub async fn run(
         };
         match message {
             FromWorker::Ready => READY.set(true),
-            FromWorker::BootFailed(why) => {
-                end();
-                UNAVAILABLE.with(|u| {
-                    *u.borrow_mut() = Some(format!("the training worker did not start ({why})"))
-                });
-                return None;
-            }
-            FromWorker::Crashed(why) if !READY.get() => {
-                end();
-                UNAVAILABLE.with(|u| {
-                    *u.borrow_mut() = Some(format!("the training worker did not start ({why})"))
-                });
-                return None;
-            }
+            FromWorker::BootFailed(why) => return cannot_boot(&why),
+            // A crash before the worker said Ready: it cannot boot in this browser either.
+            FromWorker::Crashed(why) if !READY.get() => return cannot_boot(&why),
             FromWorker::Backend(info) => {
                 state.backend_kind.set(Some(info.kind.clone()));
                 state.backend_used.set(Some(info.detail.clone()));

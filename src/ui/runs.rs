@@ -11,10 +11,13 @@ use crate::config::name_of;
 use crate::config::ExperimentConfig;
 use crate::report::table::{cell_text, compare};
 
+/// A run's weights (.safetensors, or why there are none) and its config.
+type KeptWeights = (Result<Vec<u8>, String>, ExperimentConfig);
+
 thread_local! {
     /// The last trained model's weights (.safetensors, or why there are none) and its config,
     /// for "Export weights".
-    static LAST_WEIGHTS: RefCell<Option<(Result<Vec<u8>, String>, ExperimentConfig)>> = const { RefCell::new(None) };
+    static LAST_WEIGHTS: RefCell<Option<KeptWeights>> = const { RefCell::new(None) };
 }
 
 /// Keeps the weights of the run that just finished, for exporting them.

@@ -10,16 +10,15 @@ use js_sys::{Function, Object, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::host::{now_ms, sleep_ms, yield_now};
+use super::host::{sleep_ms, Pacer};
 use crate::backend::BackendInfo;
 use crate::config::ExperimentConfig;
 use crate::data::{Dataset, ImageSet};
 use burn::prelude::Device;
 
 use crate::eval::embed::embed_images;
-use crate::eval::Probes;
 use crate::model::LabModel;
-use crate::pipeline::{prior_components, run_experiment};
+use crate::pipeline::{embed_chunk, prior_components};
 use crate::report::{RunRecord, Scatter};
 use crate::train::{Flow, Observer, Silent, TrainEvent};
 
@@ -147,29 +146,26 @@ async fn train(
         .ok_or("the worker has no dataset")?;
     let (device, info) = super::app::pick_device(config.backend, adapter).await?;
     post(&FromWorker::Backend(info.clone()), None);
-    let chunk = if info.kind == "cpu" { 256 } else { 2048 };
+    let chunk = embed_chunk(&info);
     let mut observer = WorkerObserver {
-        last_yield: now_ms(),
+        pacer: Pacer::new(YIELD_MS),
         data: data.clone(),
         device: device.clone(),
         config: config.clone(),
         chunk,
     };
-    let outcome = run_experiment(config, &data, &device, info, Probes::ALL, &mut observer)
-        .await
-        .map_err(|e| e.to_string())?;
-    let Some(outcome) = outcome else {
+    let finished = super::app::train_to_finish(config, &data, &device, info, &mut observer).await?;
+    let Some(finished) = finished else {
         return Ok((FromWorker::Abandoned, None));
     };
-    let weights = crate::model::weights::to_safetensors(&outcome.model, config).await;
-    let (bytes, weights_error) = match weights {
+    let (bytes, weights_error) = match finished.weights {
         Ok(b) => (Some(b), None),
         Err(e) => (None, Some(e)),
     };
     Ok((
         FromWorker::Finished {
-            record: Box::new(outcome.record),
-            scatter: outcome.scatter,
+            record: Box::new(finished.record),
+            scatter: finished.scatter,
             weights_error,
         },
         bytes,
@@ -179,7 +175,7 @@ async fn train(
 /// Posts every event to the page; yields to the worker's event loop often enough that a Pause
 /// or Stop from the page arrives within a step.
 struct WorkerObserver {
-    last_yield: f64,
+    pacer: Pacer,
     data: Rc<Dataset>,
     device: Device,
     config: ExperimentConfig,
@@ -212,10 +208,7 @@ impl WorkerObserver {
 
     /// Holds while the page has paused the run; `Stop` when it asked to stop.
     async fn flow(&mut self) -> Flow {
-        if now_ms() - self.last_yield > YIELD_MS {
-            yield_now().await;
-            self.last_yield = now_ms();
-        }
+        self.pacer.breathe().await;
         if PAUSED.get() && !STOP.get() {
             post(&FromWorker::Paused, None);
             while PAUSED.get() && !STOP.get() {
