@@ -9,7 +9,7 @@ source scripts/env.sh
 PYTHON="${PYTHON:-python3}"
 out="${BENCH_OUT:-$DML_LAB_CACHE/bench}"
 mkdir -p "$out"
-cargo build --release --quiet --features flex
+cargo build --release --quiet
 bin="$CARGO_TARGET_DIR/release/dml-lab"
 "$PYTHON" bench/torch_bench.py "$@" >"$out/pytorch-cpu.jsonl"
 "$bin" bench --backend ndarray "$@" >"$out/ndarray.jsonl"

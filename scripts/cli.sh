@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --no-browser >&2
 source scripts/env.sh
-exec cargo run --quiet --bin dml-lab -- "$@"
+# The release profile: the tests build the same one, so burn is compiled once.
+exec cargo run --release --quiet --bin dml-lab -- "$@"

@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-bin="${DML_LAB_BIN:-$CARGO_TARGET_DIR/debug/dml-lab}"
-[ -x "$bin" ] || cargo build --quiet --bin dml-lab
+bin="${DML_LAB_BIN:-$CARGO_TARGET_DIR/release/dml-lab}"
+[ -x "$bin" ] || cargo build --release --quiet --bin dml-lab
 
 table() { # grid → the report's Markdown table (stdout), plus run count and summed run time
   local grid=$1 dir="runs/$1"

@@ -22,7 +22,9 @@ set +m
 trap 'kill -- -$page_group 2>/dev/null || true' EXIT
 
 step "native tests (unit + CLI)"
-cargo test --locked
+# The release profile (what scripts/cli.sh runs too): burn is compiled once, and training in
+# the tests runs at full speed.
+cargo test --release --locked
 
 step "waiting for the page build (log: $page_log)"
 if ! wait "$page_group"; then

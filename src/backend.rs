@@ -30,7 +30,7 @@ pub async fn wgpu() -> Result<Device, String> {
 }
 
 /// burn-flex, burn's newer pure-Rust CPU backend (gemm matmul); `dml-lab bench --backend flex`.
-#[cfg(feature = "flex")]
+#[cfg(not(target_arch = "wasm32"))]
 pub fn flex() -> Device {
     Device::flex()
 }

@@ -1,7 +1,7 @@
 //! `dml-lab bench`: one JSON line per model with steps/s, images/s and peak memory.
 
 mod common;
-use common::dml_lab;
+use common::{dml_lab, text};
 
 #[test]
 fn bench_prints_one_json_line_per_model() {
@@ -49,9 +49,17 @@ fn bench_refuses_unknown_models_and_backends_it_was_built_without() {
     let out = dml_lab(&["bench", "--models", "resnet"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("resnet"));
-    if !cfg!(feature = "wgpu") {
-        let out = dml_lab(&["bench", "--backend", "wgpu"]);
-        assert!(!out.status.success());
-        assert!(String::from_utf8_lossy(&out.stderr).contains("--features wgpu"));
-    }
+}
+
+/// The default build has native wgpu (Mesa's lavapipe on machines without a GPU).
+#[test]
+fn bench_times_wgpu_in_the_default_build() {
+    let out = dml_lab(&[
+        "bench", "--backend", "wgpu", "--models", "dml", "--steps", "2", "--batch-size", "32",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(line["backend"], "wgpu");
+    assert!(line["steps_per_s"].as_f64().unwrap() > 0.0, "{line}");
 }

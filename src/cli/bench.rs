@@ -95,12 +95,7 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
 fn device_for(choice: BenchBackend) -> Result<(burn::prelude::Device, String), String> {
     match choice {
         BenchBackend::Ndarray => Ok((backend::cpu(), "ndarray".into())),
-        #[cfg(feature = "flex")]
         BenchBackend::Flex => Ok((backend::flex(), "flex".into())),
-        #[cfg(not(feature = "flex"))]
-        BenchBackend::Flex => {
-            Err("this build has no flex backend; rebuild with `--features flex`".into())
-        }
         #[cfg(feature = "wgpu")]
         BenchBackend::Wgpu => pollster::block_on(backend::wgpu())
             .map(|d| (d, "wgpu".into()))
