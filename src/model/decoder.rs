@@ -1,4 +1,4 @@
-//! Decoders mirroring the encoders: latent `[batch, d]` → pixel logits `[batch, 784]`.
+//! Decoders mirroring the encoders: latent `[batch, d]` → pixel logits `[batch, rows·cols]`.
 
 use burn::nn::conv::{ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::Linear;
@@ -6,17 +6,19 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 
 use super::encoder::linear_stack;
+use crate::data::ImageShape;
+use super::init::HostRng;
 
-/// MLP decoder d → 256 → 512 → 784 (ReLU), returning logits.
+/// MLP decoder d → 256 → 512 → pixels (ReLU), returning logits.
 #[derive(Module, Debug)]
 pub struct MlpDecoder {
     layers: Vec<Linear>,
 }
 
 impl MlpDecoder {
-    pub fn new(lsdim: usize, device: &Device) -> Self {
+    pub fn new(lsdim: usize, pixels: usize, rng: &mut HostRng) -> Self {
         Self {
-            layers: linear_stack(lsdim, &[256, 512, 784], device).0,
+            layers: linear_stack(lsdim, &[256, 512, pixels], rng).0,
         }
     }
 
@@ -33,37 +35,51 @@ impl MlpDecoder {
     }
 }
 
-/// Convolutional decoder: d → 256 → 64×7×7 → transposed convs (64→32→1, stride 2).
+/// Convolutional decoder: d → 256 → 64×⌈rows/4⌉×⌈cols/4⌉ → transposed convs (64→32→1,
+/// stride 2, each doubling a side) → cropped to rows × cols (no crop on 28×28).
 #[derive(Module, Debug)]
 pub struct ConvDecoder {
     hidden: Vec<Linear>,
     deconv1: ConvTranspose2d,
     deconv2: ConvTranspose2d,
+    rows: usize,
+    cols: usize,
 }
 
 impl ConvDecoder {
-    pub fn new(lsdim: usize, device: &Device) -> Self {
-        let deconv = |c_in, c_out| {
-            ConvTranspose2dConfig::new([c_in, c_out], [4, 4])
-                .with_stride([2, 2])
-                .with_padding([1, 1])
-                .init(device)
+    pub fn new(lsdim: usize, shape: ImageShape, rng: &mut HostRng) -> Self {
+        let (h, w) = (shape.rows.div_ceil(4), shape.cols.div_ceil(4));
+        let deconv = |rng: &mut HostRng, c_in, c_out| {
+            rng.conv_transpose2d(
+                ConvTranspose2dConfig::new([c_in, c_out], [4, 4])
+                    .with_stride([2, 2])
+                    .with_padding([1, 1]),
+            )
         };
         Self {
-            hidden: linear_stack(lsdim, &[256, 64 * 7 * 7], device).0,
-            deconv1: deconv(64, 32),
-            deconv2: deconv(32, 1),
+            hidden: linear_stack(lsdim, &[256, 64 * h * w], rng).0,
+            deconv1: deconv(rng, 64, 32),
+            deconv2: deconv(rng, 32, 1),
+            rows: shape.rows,
+            cols: shape.cols,
         }
     }
 
     pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
         let [batch, _] = z.dims();
+        let (h, w) = (self.rows.div_ceil(4), self.cols.div_ceil(4));
         let x = self
             .hidden
             .iter()
             .fold(z, |x, layer| relu(layer.forward(x)));
-        let x = relu(self.deconv1.forward(x.reshape([batch, 64, 7, 7]))); // [batch, 32, 14, 14]
-        self.deconv2.forward(x).reshape([batch, 784]) // [batch, 1, 28, 28] → logits
+        let x = relu(self.deconv1.forward(x.reshape([batch, 64, h, w]))); // [batch, 32, 2h, 2w]
+        let x = self.deconv2.forward(x); // [batch, 1, 4h, 4w] logits
+        let x = if 4 * h == self.rows && 4 * w == self.cols {
+            x
+        } else {
+            x.slice([0..batch, 0..1, 0..self.rows, 0..self.cols])
+        };
+        x.reshape([batch, self.rows * self.cols])
     }
 }
 
@@ -75,7 +91,7 @@ pub enum Decoder {
 }
 
 impl Decoder {
-    /// Pixel logits `[batch, 784]` (`sigmoid` gives intensities in [0, 1]).
+    /// Pixel logits `[batch, rows·cols]` (`sigmoid` gives intensities in [0, 1]).
     pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
         match self {
             Decoder::Mlp(d) => d.forward(z),

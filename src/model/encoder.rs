@@ -1,53 +1,44 @@
-//! Encoders: images `[batch, 784]` → features `[batch, out]` (a point, or a Gaussian's
-//! mean and log-variance side by side).
+//! Encoders: images `[batch, rows·cols]` → features `[batch, out]` (a point, or a Gaussian's
+//! mean and log-variance side by side). Both take images of any size the readers accept.
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{Linear, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-/// Shape of an MLP encoder.
-#[derive(Config, Debug)]
-pub struct MlpEncoderConfig {
-    /// Pixels per image.
-    #[config(default = 784)]
-    pub input: usize,
-    /// Hidden layer widths, in order.
-    #[config(default = "vec![512, 256]")]
-    pub hidden: Vec<usize>,
-    /// Output size (lsdim, or 2·lsdim for a Gaussian).
-    pub output: usize,
+use super::init::HostRng;
+use crate::data::ImageShape;
+
+/// Rows and columns after the conv encoder's two stride-2 convolutions (kernel 4, padding 1:
+/// each halves a side, rounding down).
+pub fn conv_features(shape: ImageShape) -> (usize, usize) {
+    (shape.rows / 4, shape.cols / 4)
 }
 
-/// MLP with ReLU between layers: 784 → 512 → 256 → output.
+/// Hidden widths of the MLP encoder (the paper's 784 → 512 → 256 → d).
+pub const MLP_HIDDEN: [usize; 2] = [512, 256];
+
+/// Smallest side the conv encoder takes: two halvings must leave at least one pixel.
+pub const CONV_MIN_SIDE: usize = 4;
+
+/// MLP with ReLU between layers: pixels → 512 → 256 → output.
 #[derive(Module, Debug)]
 pub struct MlpEncoder {
     hidden: Vec<Linear>,
     output: Linear,
 }
 
-impl MlpEncoderConfig {
-    /// Builds the encoder with burn's default (Kaiming-uniform) initialisation on `device`.
-    pub fn init(&self, device: &Device) -> MlpEncoder {
-        let (hidden, width) = linear_stack(self.input, &self.hidden, device);
-        MlpEncoder {
-            hidden,
-            output: LinearConfig::new(width, self.output).init(device),
-        }
-    }
-}
-
 /// Linear layers of the given widths from `input`; returns them and the last width.
 pub(crate) fn linear_stack(
     input: usize,
     widths: &[usize],
-    device: &Device,
+    rng: &mut HostRng,
 ) -> (Vec<Linear>, usize) {
     let mut width = input;
     let layers = widths
         .iter()
         .map(|&h| {
-            let layer = LinearConfig::new(width, h).init(device);
+            let layer = rng.linear(width, h);
             width = h;
             layer
         })
@@ -56,6 +47,15 @@ pub(crate) fn linear_stack(
 }
 
 impl MlpEncoder {
+    /// `pixels → hidden… → output`, initialised from `rng`.
+    pub fn new(pixels: usize, hidden: &[usize], output: usize, rng: &mut HostRng) -> Self {
+        let (hidden, width) = linear_stack(pixels, hidden, rng);
+        Self {
+            hidden,
+            output: rng.linear(width, output),
+        }
+    }
+
     /// `[batch, input]` → `[batch, output]`.
     pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         let x = self
@@ -66,39 +66,48 @@ impl MlpEncoder {
     }
 }
 
-/// Small convolutional encoder for 28×28 images: conv(1→32, 4×4, stride 2) → conv(32→64,
-/// 4×4, stride 2) → 256 → output.
+/// Small convolutional encoder: conv(1→32, 4×4, stride 2) → conv(32→64, 4×4, stride 2) →
+/// 256 → output. On 28×28 images the feature map is 64×7×7.
 #[derive(Module, Debug)]
 pub struct ConvEncoder {
     conv1: Conv2d,
     conv2: Conv2d,
     hidden: Linear,
     output: Linear,
+    rows: usize,
+    cols: usize,
 }
 
 impl ConvEncoder {
-    pub fn new(output: usize, device: &Device) -> Self {
-        let conv = |c_in, c_out| {
-            Conv2dConfig::new([c_in, c_out], [4, 4])
-                .with_stride([2, 2])
-                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-                .init(device)
+    /// For images of `shape` (each side at least [`CONV_MIN_SIDE`]; the config check says so
+    /// before training).
+    pub fn new(shape: ImageShape, output: usize, rng: &mut HostRng) -> Self {
+        let conv = |rng: &mut HostRng, c_in, c_out| {
+            rng.conv2d(
+                Conv2dConfig::new([c_in, c_out], [4, 4])
+                    .with_stride([2, 2])
+                    .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)),
+            )
         };
+        let (h, w) = conv_features(shape);
         Self {
-            conv1: conv(1, 32),
-            conv2: conv(32, 64),
-            hidden: LinearConfig::new(64 * 7 * 7, 256).init(device),
-            output: LinearConfig::new(256, output).init(device),
+            conv1: conv(rng, 1, 32),
+            conv2: conv(rng, 32, 64),
+            hidden: rng.linear(64 * h * w, 256),
+            output: rng.linear(256, output),
+            rows: shape.rows,
+            cols: shape.cols,
         }
     }
 
-    /// `[batch, 784]` → `[batch, output]`.
+    /// `[batch, rows·cols]` → `[batch, output]`.
     pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         let [batch, _] = images.dims();
-        let x = images.reshape([batch, 1, 28, 28]);
-        let x = relu(self.conv1.forward(x)); // [batch, 32, 14, 14]
-        let x = relu(self.conv2.forward(x)); // [batch, 64, 7, 7]
-        let x = relu(self.hidden.forward(x.reshape([batch, 64 * 7 * 7])));
+        let x = images.reshape([batch, 1, self.rows, self.cols]);
+        let x = relu(self.conv1.forward(x)); // [batch, 32, rows/2, cols/2]
+        let x = relu(self.conv2.forward(x)); // [batch, 64, rows/4, cols/4]
+        let [_, c, h, w] = x.dims();
+        let x = relu(self.hidden.forward(x.reshape([batch, c * h * w])));
         self.output.forward(x)
     }
 }

@@ -5,8 +5,10 @@ use burn::module::Param;
 use burn::prelude::*;
 
 use super::decoder::{ConvDecoder, Decoder, MlpDecoder};
-use super::encoder::{ConvEncoder, Encoder, MlpEncoderConfig};
+use super::encoder::{ConvEncoder, Encoder, MlpEncoder, MLP_HIDDEN};
+use super::init::HostRng;
 use crate::config::{EncoderKind, ExperimentConfig, MetricLossKind};
+use crate::data::ImageShape;
 
 /// The trainable parts of a model.
 #[derive(Module, Debug)]
@@ -30,14 +32,15 @@ pub struct Encoded {
 }
 
 impl LabModel {
-    /// Builds the model `cfg.model` for images of `pixels` pixels and `classes` classes.
+    /// Builds the model `cfg.model` for images of `shape` and `classes` classes, every
+    /// parameter drawn from `rng` (so a seed gives the same model on every device).
     /// `pseudo_init` (`[K, pixels]`, e.g. K training images) starts the VampPrior's pseudo-inputs.
     pub fn new(
         cfg: &ExperimentConfig,
-        pixels: usize,
+        shape: ImageShape,
         classes: usize,
         pseudo_init: Option<Tensor<2>>,
-        device: &Device,
+        rng: &mut HostRng,
     ) -> Self {
         let variational = cfg.model.is_variational();
         let out = if variational {
@@ -46,35 +49,20 @@ impl LabModel {
             cfg.lsdim
         };
         let encoder = match cfg.encoder {
-            EncoderKind::Mlp => {
-                Encoder::Mlp(MlpEncoderConfig::new(out).with_input(pixels).init(device))
-            }
-            EncoderKind::Conv => Encoder::Conv(ConvEncoder::new(out, device)),
+            EncoderKind::Mlp => Encoder::Mlp(MlpEncoder::new(shape.pixels(), &MLP_HIDDEN, out, rng)),
+            EncoderKind::Conv => Encoder::Conv(ConvEncoder::new(shape, out, rng)),
         };
         let decoder = cfg.model.has_decoder().then(|| match cfg.encoder {
-            EncoderKind::Mlp => Decoder::Mlp(MlpDecoder::new(cfg.lsdim, device)),
-            EncoderKind::Conv => Decoder::Conv(ConvDecoder::new(cfg.lsdim, device)),
+            EncoderKind::Mlp => Decoder::Mlp(MlpDecoder::new(cfg.lsdim, shape.pixels(), rng)),
+            EncoderKind::Conv => Decoder::Conv(ConvDecoder::new(cfg.lsdim, shape, rng)),
         });
-        let pseudo_inputs = if cfg.model.has_vamp_prior() {
-            let init = pseudo_init.unwrap_or_else(|| {
-                Tensor::random(
-                    [cfg.vamp_components, pixels],
-                    burn::tensor::Distribution::Uniform(0.0, 1.0),
-                    device,
-                )
-            });
-            Some(Param::from_tensor(init))
-        } else {
-            None
-        };
-        let centers =
-            (cfg.model.has_metric_loss() && cfg.loss == MetricLossKind::Center).then(|| {
-                Param::from_tensor(Tensor::random(
-                    [classes, cfg.lsdim],
-                    burn::tensor::Distribution::Normal(0.0, 1.0),
-                    device,
-                ))
-            });
+        let pseudo_inputs = cfg.model.has_vamp_prior().then(|| {
+            Param::from_tensor(pseudo_init.unwrap_or_else(|| {
+                rng.uniform([cfg.vamp_components, shape.pixels()], 0.0, 1.0)
+            }))
+        });
+        let centers = (cfg.model.has_metric_loss() && cfg.loss == MetricLossKind::Center)
+            .then(|| rng.normal_param([classes, cfg.lsdim]));
         Self {
             encoder,
             decoder,
@@ -131,6 +119,8 @@ mod tests {
     use crate::config::ModelKind;
     use crate::losses::kl::mixture_log_density;
 
+    const MNIST: ImageShape = ImageShape { rows: 28, cols: 28 };
+
     #[test]
     fn the_vamp_prior_has_k_components_and_its_pseudo_inputs_get_gradients() {
         let device = crate::backend::cpu().autodiff();
@@ -140,7 +130,7 @@ mod tests {
             vamp_components: 7,
             ..Default::default()
         };
-        let model = LabModel::new(&cfg, 784, 10, None, &device);
+        let model = LabModel::new(&cfg, MNIST, 10, None, &mut HostRng::new(0, &device));
         let (means, logvars) = model.vamp_components().unwrap();
         assert_eq!((means.dims(), logvars.dims()), ([7, 3], [7, 3]));
         let z = Tensor::<2>::random(
@@ -170,7 +160,7 @@ mod tests {
                 vamp_components: 4,
                 ..Default::default()
             };
-            let m = LabModel::new(&cfg, 784, 10, None, &device);
+            let m = LabModel::new(&cfg, MNIST, 10, None, &mut HostRng::new(0, &device));
             let x = Tensor::<2>::zeros([3, 784], &device);
             let enc = m.encode(x.clone());
             assert_eq!(enc.mean.dims(), [3, 2], "{model:?}");
@@ -192,7 +182,7 @@ mod tests {
             lsdim: 5,
             ..Default::default()
         };
-        let m = LabModel::new(&conv, 784, 10, None, &device);
+        let m = LabModel::new(&conv, MNIST, 10, None, &mut HostRng::new(0, &device));
         let z = m.embed(Tensor::<2>::zeros([2, 784], &device));
         assert_eq!(z.dims(), [2, 5]);
         assert_eq!(m.decode(z).unwrap().dims(), [2, 784]);
@@ -202,11 +192,43 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            LabModel::new(&center, 784, 10, None, &device)
+            LabModel::new(&center, MNIST, 10, None, &mut HostRng::new(0, &device))
                 .centers()
                 .unwrap()
                 .dims(),
             [10, 3]
         );
+    }
+
+    /// Every model with either encoder takes images of any size down to 4×4, square or not,
+    /// and reconstructs them at that size.
+    #[test]
+    fn every_model_and_encoder_takes_any_image_size() {
+        let device = crate::backend::cpu();
+        let shapes = [(4, 4), (5, 11), (9, 13), (28, 28), (30, 17)];
+        for (rows, cols) in shapes {
+            let shape = ImageShape { rows, cols };
+            for encoder in [EncoderKind::Mlp, EncoderKind::Conv] {
+                for model in ModelKind::ALL {
+                    let cfg = ExperimentConfig {
+                        model,
+                        encoder,
+                        lsdim: 2,
+                        vamp_components: 3,
+                        ..Default::default()
+                    };
+                    let m = LabModel::new(&cfg, shape, 10, None, &mut HostRng::new(0, &device));
+                    let x = Tensor::<2>::zeros([2, rows * cols], &device);
+                    let z = m.embed(x);
+                    assert_eq!(z.dims(), [2, 2], "{model:?} {encoder:?} {rows}x{cols}");
+                    if let Some(r) = m.decode(z) {
+                        assert_eq!(r.dims(), [2, rows * cols], "{model:?} {encoder:?} {rows}x{cols}");
+                    }
+                    if let Some((means, _)) = m.vamp_components() {
+                        assert_eq!(means.dims(), [3, 2]);
+                    }
+                }
+            }
+        }
     }
 }

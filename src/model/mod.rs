@@ -2,8 +2,10 @@
 
 pub mod decoder;
 pub mod encoder;
+pub mod init;
 pub mod lab_model;
 pub mod prior;
 pub mod weights;
 
+pub use init::HostRng;
 pub use lab_model::{Encoded, LabModel};

@@ -102,7 +102,8 @@ mod tests {
             lsdim: 3,
             ..Default::default()
         };
-        let model = LabModel::new(&cfg, 16, 4, None, &device);
+        let shape = crate::data::ImageShape { rows: 4, cols: 4 };
+        let model = LabModel::new(&cfg, shape, 4, None, &mut crate::model::HostRng::new(0, &device));
         let bytes = pollster::block_on(to_safetensors(&model, &cfg)).unwrap();
         let (map, data_len) = header(&bytes);
         let meta = &map["__metadata__"];

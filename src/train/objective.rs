@@ -6,7 +6,6 @@
 //! ELBO (reconstruction + KL) / D.
 
 use burn::prelude::*;
-use burn::tensor::Distribution;
 
 use super::schedule::Weights;
 use crate::config::{ExperimentConfig, ModelKind, ReconLoss};
@@ -14,7 +13,7 @@ use crate::losses::kl::{gaussian_log_density, mixture_log_density, unit_gaussian
 use crate::losses::reconstruction::reconstruction_per_image;
 use crate::losses::MetricLoss;
 use crate::model::prior::{gmm_means, GMM_LOGVAR};
-use crate::model::{Encoded, LabModel};
+use crate::model::{Encoded, HostRng, LabModel};
 
 /// A step's total loss and its named, unweighted terms.
 pub struct StepLoss {
@@ -54,13 +53,14 @@ impl Objective {
     }
 
     /// The loss of one step. `labelled` is used when `w.supervised > 0`, `unlabelled` when
-    /// `w.unsupervised > 0`; at least one must be given.
+    /// `w.unsupervised > 0`; at least one must be given. `noise` draws the VAE's ε.
     pub fn forward(
         &self,
         model: &LabModel,
         labelled: Option<(Tensor<2>, &[u8])>,
         unlabelled: Option<Tensor<2>>,
         w: Weights,
+        noise: &mut HostRng,
     ) -> StepLoss {
         let mut terms = Vec::new();
         let mut total: Option<Tensor<1>> = None;
@@ -80,7 +80,7 @@ impl Objective {
             terms.extend(out.terms);
         }
         if let Some(images) = unlabelled {
-            let (lu, parts) = self.unsupervised(model, images);
+            let (lu, parts) = self.unsupervised(model, images, noise);
             add(lu, w.unsupervised);
             terms.extend(parts);
         }
@@ -95,6 +95,7 @@ impl Objective {
         &self,
         model: &LabModel,
         images: Tensor<2>,
+        noise: &mut HostRng,
     ) -> (Tensor<1>, Vec<(&'static str, Tensor<1>)>) {
         let enc = model.encode(images.clone());
         let per_pixel = |t: Tensor<1>| t.mean().div_scalar(self.pixels);
@@ -114,13 +115,13 @@ impl Objective {
             }
             ModelKind::DmlGmmPrior => {
                 let (means, logvars) = self.gmm.clone().expect("GMM prior built for this model");
-                let (z, log_q) = sample(&enc);
+                let (z, log_q) = sample(&enc, noise);
                 let kl = per_pixel(log_q - mixture_log_density(z, means, logvars));
                 (kl.clone(), vec![("kl", kl)])
             }
             ModelKind::MetricVae | ModelKind::Vae => {
                 let (means, logvars) = model.vamp_components().expect("VampPrior pseudo-inputs");
-                let (z, log_q) = sample(&enc);
+                let (z, log_q) = sample(&enc, noise);
                 let kl = per_pixel(log_q - mixture_log_density(z.clone(), means, logvars));
                 let r = reconstruct(z);
                 (
@@ -138,14 +139,10 @@ impl Objective {
 
 /// A reparameterised sample `z = mean + ε·σ` of q(z|x) and its log-density `[batch]` (the
 /// single-sample Monte-Carlo estimate of KL(q‖p) is `log q(z) − log p(z)`; the thesis prints it
-/// with the sign reversed).
-fn sample(enc: &Encoded) -> (Tensor<2>, Tensor<1>) {
+/// with the sign reversed). ε ~ N(0, I) comes from the host's seeded `noise`.
+fn sample(enc: &Encoded, noise: &mut HostRng) -> (Tensor<2>, Tensor<1>) {
     let logvar = enc.logvar.clone().expect("variational encoder");
-    let eps = Tensor::<2>::random(
-        enc.mean.dims(),
-        Distribution::Normal(0.0, 1.0),
-        &enc.mean.device(),
-    );
+    let eps = noise.normal::<2>(enc.mean.dims());
     let z = enc.mean.clone() + eps * logvar.clone().mul_scalar(0.5).exp();
     let log_q = gaussian_log_density(z.clone(), enc.mean.clone(), logvar);
     (z, log_q)

@@ -23,7 +23,7 @@ use crate::config::{ConfigError, ExperimentConfig};
 use crate::data::batch::{augmented_images_tensor, images_tensor, labels_of};
 use crate::data::partial::select_labelled;
 use crate::data::Dataset;
-use crate::model::LabModel;
+use crate::model::{HostRng, LabModel};
 
 /// Why a run could not finish.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -58,6 +58,11 @@ pub struct Trained {
     pub curves: Curves,
 }
 
+/// Mixed into the seed for the initial parameters' random stream.
+const INIT_STREAM: u64 = 0x1a17_0000_0000_0001;
+/// Mixed into the seed for the VAE's ε.
+const NOISE_STREAM: u64 = 0x0e95_0000_0000_0002;
+
 /// Most steps kept in [`Trained::curves`] (a run record carries them).
 pub const RECORDED_CURVE_POINTS: usize = 1000;
 
@@ -79,7 +84,6 @@ pub async fn train(
 ) -> Result<Trained, TrainError> {
     cfg.validate()?;
     let start = Instant::now();
-    device.seed(cfg.seed);
     let device = device.clone().autodiff();
     let n = data.train.len();
     let pseudo_init = cfg.model.has_vamp_prior().then(|| {
@@ -88,13 +92,16 @@ pub async fn train(
         let idx = sample(&mut StdRng::seed_from_u64(cfg.seed ^ 0x7a3b), n, k).into_vec();
         images_tensor(&data.train, &idx, &device)
     });
+    // Every random number of the run comes from the host (the same model and draws on every
+    // backend): the initial parameters from one stream, the VAE's ε from another.
     let mut model = LabModel::new(
         cfg,
-        data.train.dim(),
+        data.train.shape(),
         data.num_classes(),
         pseudo_init,
-        &device,
+        &mut HostRng::new(cfg.seed ^ INIT_STREAM, &device),
     );
+    let mut noise = HostRng::new(cfg.seed ^ NOISE_STREAM, &device);
     let objective = Objective::new(cfg, data.train.dim(), &device);
     let clipping =
         (cfg.grad_clip > 0.0).then(|| GradientClippingConfig::Norm(cfg.grad_clip as f32));
@@ -157,7 +164,7 @@ pub async fn train(
                     &device,
                 )
             });
-            let loss = objective.forward(&model, labelled_batch, unlabelled, w);
+            let loss = objective.forward(&model, labelled_batch, unlabelled, w, &mut noise);
             let grads = GradientsParams::from_grads(loss.total.backward(), &model);
             model = optim.step(cfg.lr, model, grads);
 
