@@ -5,13 +5,36 @@
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// Which kind of device a run trained on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendKind {
+    /// A CPU backend (ndarray or flex; wasm in the browser).
+    Cpu,
+    /// burn's wgpu backend (WebGPU in the browser; Vulkan/Metal/DX12 natively).
+    Wgpu,
+}
+
 /// What actually ran, for the run record and the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BackendInfo {
-    /// "cpu" or "wgpu".
-    pub kind: String,
+    pub kind: BackendKind,
     /// Human-readable detail: the adapter, or why the CPU was used.
     pub detail: String,
+    /// What Auto measured on each backend, when Auto chose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto: Option<crate::train::speed::AutoChoice>,
+}
+
+impl BackendInfo {
+    /// A run on `kind`, described by `detail`.
+    pub fn new(kind: BackendKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+            auto: None,
+        }
+    }
 }
 
 /// burn's ndarray backend: pure Rust, runs natively and in wasm.
@@ -20,13 +43,33 @@ pub fn cpu() -> Device {
     Device::ndarray()
 }
 
-/// burn's wgpu backend, initialised asynchronously (required in the browser).
+/// burn's wgpu backend, initialised asynchronously (required in the browser). burn initialises
+/// it once per process; later calls give the same device.
 #[cfg(any(target_arch = "wasm32", feature = "wgpu"))]
 pub async fn wgpu() -> Result<Device, String> {
-    Device::wgpu_options()
+    use std::sync::Mutex;
+    static DEVICE: Mutex<Option<Device>> = Mutex::new(None);
+    if let Some(device) = DEVICE.lock().ok().and_then(|d| d.clone()) {
+        return Ok(device);
+    }
+    let device = Device::wgpu_options()
         .init_async()
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    if let Ok(mut slot) = DEVICE.lock() {
+        *slot = Some(device.clone());
+    }
+    Ok(device)
+}
+
+/// The name of the adapter behind a wgpu device, as the driver gives it (natively; the page
+/// asks the browser instead).
+#[cfg(all(not(target_arch = "wasm32"), feature = "wgpu"))]
+pub fn adapter_name(device: &Device) -> String {
+    device
+        .identity()
+        .map(|i| i.name)
+        .unwrap_or_else(|| "unnamed adapter".into())
 }
 
 /// burn-flex, burn's newer pure-Rust CPU backend (gemm matmul); `dml-lab bench --backend flex`.

@@ -110,7 +110,7 @@ pub async fn run_experiment(
 /// Images per embedding pass: small passes on the CPU keep each one short (the page yields
 /// between them); a GPU prefers few large dispatches.
 pub fn embed_chunk(backend: &BackendInfo) -> usize {
-    if backend.kind == "cpu" {
+    if backend.kind == crate::backend::BackendKind::Cpu {
         256
     } else {
         2048

@@ -1,12 +1,10 @@
 //! Same config and seed → the same numbers, bit for bit, on the CPU (ndarray).
 //!
-//! Its own test binary: burn seeds a device-wide random generator (`Device::seed`) that model
-//! and probe initialisation draw from, so runs training in other threads of the same test
-//! binary (the unit tests run in parallel) would draw from it in between; cargo runs test
-//! binaries one after another, and this one holds a single test. (In the page and the CLI one
-//! run trains at a time.)
+//! Every random number of a run (initial weights, the VAE's ε, batches, augmentation, the
+//! probes' folds and the MLP probe's initialisation) comes from seeded generators on the host,
+//! not from burn's device-wide random stream, which other threads may draw from.
 
-use dml_lab::backend::{self, BackendInfo};
+use dml_lab::backend::{self, BackendInfo, BackendKind};
 use dml_lab::config::{ExperimentConfig, ModelKind};
 use dml_lab::data::{mnist, Dataset};
 use dml_lab::eval::Probes;
@@ -15,10 +13,7 @@ use dml_lab::report::RunRecord;
 use dml_lab::train::Silent;
 
 fn run(cfg: &ExperimentConfig, data: &Dataset) -> RunRecord {
-    let info = BackendInfo {
-        kind: "cpu".into(),
-        detail: "test".into(),
-    };
+    let info = BackendInfo::new(BackendKind::Cpu, "test");
     let outcome = pollster::block_on(run_experiment(
         cfg,
         data,

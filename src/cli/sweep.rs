@@ -111,8 +111,9 @@ pub fn run(args: SweepArgs) -> Result<(), String> {
             .find(|(k, _)| *k == kind)
             .expect("loaded above")
             .1;
+        // One device for the sweep, chosen for its first run (Auto measures that run's shape).
         if device.is_none() {
-            device = Some(pick_device(planned.config.backend)?);
+            device = Some(pick_device(&planned.config, data)?);
         }
         let (device, info) = device.clone().expect("picked above");
         let outcome = pollster::block_on(run_experiment(

@@ -6,7 +6,9 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::plots::write_plots;
-use crate::backend::{self, BackendInfo};
+use crate::backend::{self, BackendInfo, BackendKind};
+#[cfg(feature = "wgpu")]
+use crate::train::speed::{is_software_adapter, measure_speed, AutoChoice, SpeedBudget};
 use crate::config::{
     parse_name, BackendChoice, DatasetKind, DistanceKind, EncoderKind, ExperimentConfig,
     MetricLossKind, Miner, ModelKind, ReconLoss, Schedule,
@@ -179,7 +181,7 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
     let cfg = args.config()?;
     let probes = Probes::parse(&args.probes)?;
     let data: Dataset = load_native(cfg.dataset, args.data.as_deref())?;
-    let (device, info) = pick_device(cfg.backend)?;
+    let (device, info) = pick_device(&cfg, &data)?;
     if !args.quiet {
         eprintln!(
             "{}: {} train / {} test images; model {}, pl {}%, lsdim {}, {} epochs, {:?} schedule; backend {} ({})",
@@ -191,7 +193,7 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
             cfg.lsdim,
             cfg.epochs,
             cfg.schedule,
-            info.kind,
+            crate::config::name_of(&info.kind),
             info.detail
         );
     }
@@ -233,39 +235,63 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// The device for `cfg.backend`: the CPU, wgpu, or for Auto the faster of the two on this
+/// experiment, measured (a few real steps each, `train::speed`).
 pub(super) fn pick_device(
-    choice: BackendChoice,
+    cfg: &ExperimentConfig,
+    data: &Dataset,
 ) -> Result<(burn::prelude::Device, BackendInfo), String> {
-    let cpu = || {
-        (
-            backend::cpu(),
-            BackendInfo {
-                kind: "cpu".into(),
-                detail: "ndarray".into(),
-            },
-        )
-    };
-    match choice {
+    let cpu = || (backend::cpu(), BackendInfo::new(BackendKind::Cpu, "ndarray"));
+    match cfg.backend {
         BackendChoice::Cpu => Ok(cpu()),
         #[cfg(feature = "wgpu")]
-        BackendChoice::Wgpu | BackendChoice::Auto => match pollster::block_on(backend::wgpu()) {
-            Ok(device) => Ok((
-                device,
-                BackendInfo {
-                    kind: "wgpu".into(),
-                    detail: "native wgpu".into(),
-                },
-            )),
-            Err(e) if choice == BackendChoice::Auto => {
-                let (device, mut info) = cpu();
-                info.detail = format!("ndarray (wgpu unavailable: {e})");
-                Ok((device, info))
-            }
-            Err(e) => Err(format!("wgpu: {e}")),
-        },
+        BackendChoice::Wgpu => {
+            let device = pollster::block_on(backend::wgpu()).map_err(|e| format!("wgpu: {e}"))?;
+            let name = backend::adapter_name(&device);
+            Ok((device, BackendInfo::new(BackendKind::Wgpu, format!("native wgpu: {name}"))))
+        }
+        #[cfg(feature = "wgpu")]
+        BackendChoice::Auto => {
+            let gpu = match pollster::block_on(backend::wgpu()) {
+                Ok(device) => device,
+                Err(e) => {
+                    let (device, mut info) = cpu();
+                    info.detail = format!("ndarray (wgpu unavailable: {e})");
+                    return Ok((device, info));
+                }
+            };
+            let name = backend::adapter_name(&gpu);
+            let software = is_software_adapter(&name, false);
+            let gpu_budget = if software {
+                SpeedBudget::QUICK
+            } else {
+                SpeedBudget::HARDWARE_GPU
+            };
+            // No timer natively: a wgpu readback blocks, so the budget is checked between steps.
+            let no_timer = |_| std::future::pending::<()>();
+            let (cpu_device, _) = cpu();
+            let cpu_speed = pollster::block_on(measure_speed(
+                cfg,
+                data,
+                &cpu_device,
+                SpeedBudget::QUICK,
+                no_timer,
+            ));
+            let gpu_speed = pollster::block_on(measure_speed(cfg, data, &gpu, gpu_budget, no_timer));
+            let choice = AutoChoice::decide(name, software, gpu_speed, cpu_speed);
+            let detail = choice.reason("wgpu", "CPU (ndarray)");
+            let (device, kind) = if choice.use_wgpu {
+                (gpu, BackendKind::Wgpu)
+            } else {
+                (cpu_device, BackendKind::Cpu)
+            };
+            let mut info = BackendInfo::new(kind, detail);
+            info.auto = Some(choice);
+            Ok((device, info))
+        }
         #[cfg(not(feature = "wgpu"))]
         BackendChoice::Wgpu => {
-            Err("this build has no wgpu backend; rebuild with `--features wgpu`".into())
+            Err("this build has no wgpu backend; rebuild with the `wgpu` cargo feature".into())
         }
         #[cfg(not(feature = "wgpu"))]
         BackendChoice::Auto => {

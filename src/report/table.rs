@@ -350,10 +350,7 @@ mod tests {
                 retrieval: None,
                 seconds: Default::default(),
             },
-            backend: BackendInfo {
-                kind: "cpu".into(),
-                detail: "ndarray".into(),
-            },
+            backend: BackendInfo::new(crate::backend::BackendKind::Cpu, "ndarray"),
             labelled: 6,
             timings: Timings {
                 train_seconds: 1.0,

@@ -58,7 +58,31 @@ pub trait Observer {
     async fn after_epoch(&mut self, _epoch: usize, _model: &crate::model::LabModel) -> Flow {
         Flow::Continue
     }
+
+    /// Called after each readback of step losses (every step on the CPU, up to
+    /// [`Self::max_pending_steps`] steps on a GPU) with the model being trained (`valid()`
+    /// gives a copy without autodiff), for hosts that draw it while training goes on. Does
+    /// nothing by default.
+    async fn during_training(
+        &mut self,
+        _global_step: usize,
+        _model: &crate::model::LabModel,
+    ) -> Flow {
+        Flow::Continue
+    }
+
+    /// Most steps whose losses may wait on the device before the trainer reads them back (and
+    /// reports them). A GPU queues this many steps without a stall; an observer that times
+    /// single steps asks for 1.
+    fn max_pending_steps(&self) -> usize {
+        MAX_PENDING_STEPS
+    }
 }
+
+/// The default of [`Observer::max_pending_steps`]: on a GPU the steps are queued without
+/// waiting, and a readback every step would stall the queue; on the CPU each step takes longer
+/// than the trainer's read interval (25 ms), so every step is read (and reported) at once.
+pub const MAX_PENDING_STEPS: usize = 16;
 
 /// An observer that ignores everything (tests, benchmarks).
 pub struct Silent;

@@ -7,6 +7,7 @@ pub mod events;
 pub mod objective;
 pub mod sampler;
 pub mod schedule;
+pub mod speed;
 pub mod trainer;
 
 pub use curves::Curves;

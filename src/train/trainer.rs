@@ -176,7 +176,7 @@ pub async fn train(
                 names: loss.terms.iter().map(|(name, _)| *name).collect(),
                 values: Tensor::cat(parts, 0),
             });
-            let due = pending.len() >= MAX_PENDING_STEPS
+            let due = pending.len() >= observer.max_pending_steps()
                 || last_read.elapsed() >= READ_INTERVAL
                 || step == steps;
             if !due {
@@ -202,6 +202,9 @@ pub async fn train(
                 if observer.on_event(&event).await == Flow::Stop {
                     stopped = true;
                 }
+            }
+            if !stopped && observer.during_training(global_step, &model).await == Flow::Stop {
+                stopped = true;
             }
             if stopped {
                 break;
@@ -236,11 +239,6 @@ pub async fn train(
         labelled_indices,
     })
 }
-
-/// Most steps whose losses wait on the device before they are read back. On a GPU the steps
-/// are queued without waiting, and a readback every step would stall the queue; on the CPU each
-/// step takes longer than [`READ_INTERVAL`], so every step is read (and reported) at once.
-const MAX_PENDING_STEPS: usize = 16;
 
 /// Longest time between readbacks, so that the observer (progress, pause, stop) hears of steps
 /// promptly whatever the device.
