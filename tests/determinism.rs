@@ -61,7 +61,7 @@ fn same_numbers_twice(model: ModelKind) {
     };
     let first = numbers(&run(&cfg, &data));
     let again = numbers(&run(&cfg, &data));
-    assert_eq!(first, again);
+    assert_eq!(first, again, "{model:?}");
     let other_seed = numbers(&run(&ExperimentConfig { seed: 8, ..cfg }, &data));
-    assert_ne!(first.0, other_seed.0);
+    assert_ne!(first.0, other_seed.0, "{model:?}");
 }

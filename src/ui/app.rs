@@ -11,14 +11,16 @@ use super::charts::{LossChart, Results, Samples};
 use super::data_panel::{load_url, organamnist, DataPanel};
 use super::form::ExperimentForm;
 use super::host::{
-    fetch_gunzipped, location_search, now_ms, sleep_ms, webgpu_adapter, yield_now, Pacer,
+    fetch_gunzipped, location_search, now_ms, sleep_ms, yield_now, Pacer,
 };
 use super::runs::RunsPanel;
 use super::scatter::LatentScatter;
 use super::share::{mirror_config_in_address_bar, SharePanel};
 use super::state::{page_defaults, LabState, RunView};
 use super::sweep_panel::SweepPanel;
-use crate::backend::{self, BackendInfo};
+use super::device::AdapterAnswer;
+use crate::backend::BackendInfo;
+use crate::train::speed::AutoChoice;
 use crate::config::{BackendChoice, DatasetKind, ExperimentConfig};
 use crate::data::{mnist, Dataset};
 use crate::eval::Probes;
@@ -31,8 +33,6 @@ use crate::train::{Flow, Observer, TrainEvent};
 thread_local! {
     /// MNIST, parsed once per page load.
     static MNIST: RefCell<Option<Rc<Dataset>>> = const { RefCell::new(None) };
-    /// burn's wgpu runtime can be initialised once per page; later runs reuse the device.
-    static WGPU: RefCell<Option<(Device, String)>> = const { RefCell::new(None) };
 }
 
 /// The whole page.
@@ -99,7 +99,7 @@ pub fn App() -> impl IntoView {
                 <SweepPanel start=start_sweep />
                 <p data-testid="status" class="status" aria-live="polite">{move || state.status.get()}</p>
                 <p data-testid="data-summary" class="muted">{move || state.data_summary.get()}</p>
-                <p data-testid="backend-used" data-kind=move || state.backend_kind.get() class="muted">
+                <p data-testid="backend-used" data-kind=move || state.backend_kind.get().map(|k| crate::config::name_of(&k)) class="muted">
                     {move || state.backend_used.get().map(|b| format!("Backend: {b}"))}
                 </p>
                 <Show when=move || state.error.get().is_some()>
@@ -163,61 +163,6 @@ async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
     Ok(data)
 }
 
-/// The device for `choice`: WebGPU when asked for (or for Auto when an adapter exists), else the
-/// wasm CPU backend, with the reason. `adapter` is what the page found when it asked for a WebGPU
-/// adapter (the page asks: a worker's `navigator.gpu` is the same browser's, and tests fake the
-/// page's).
-pub(super) async fn pick_device(
-    choice: BackendChoice,
-    adapter: Option<Result<String, String>>,
-) -> Result<(Device, BackendInfo), String> {
-    let cpu = |why: String| {
-        (
-            backend::cpu(),
-            BackendInfo {
-                kind: "cpu".into(),
-                detail: why,
-            },
-        )
-    };
-    if choice == BackendChoice::Cpu {
-        return Ok(cpu("CPU (wasm, ndarray): chosen in the form".into()));
-    }
-    if let Some((device, adapter)) = WGPU.with(|w| w.borrow().clone()) {
-        return Ok((
-            device,
-            BackendInfo {
-                kind: "wgpu".into(),
-                detail: format!("WebGPU: {adapter}"),
-            },
-        ));
-    }
-    let attempt = async {
-        let adapter = match adapter {
-            Some(found) => found?,
-            None => webgpu_adapter().await?,
-        };
-        let device = backend::wgpu()
-            .await
-            .map_err(|e| format!("WebGPU initialisation failed: {e}"))?;
-        Ok::<_, String>((device, adapter))
-    };
-    match attempt.await {
-        Ok((device, adapter)) => {
-            WGPU.with(|w| *w.borrow_mut() = Some((device.clone(), adapter.clone())));
-            Ok((
-                device,
-                BackendInfo {
-                    kind: "wgpu".into(),
-                    detail: format!("WebGPU: {adapter}"),
-                },
-            ))
-        }
-        Err(why) if choice == BackendChoice::Auto => Ok(cpu(format!("CPU (wasm, ndarray): {why}"))),
-        Err(why) => Err(why),
-    }
-}
-
 /// A finished run as the page shows it, whether it trained in the worker or in the page.
 pub(super) struct Finished {
     pub record: RunRecord,
@@ -253,14 +198,32 @@ pub(super) async fn train_to_finish(
 async fn run_in_page(
     cfg: &ExperimentConfig,
     data: &Dataset,
-    adapter: Option<Result<String, String>>,
+    adapter: Option<AdapterAnswer>,
+    remembered: Option<AutoChoice>,
     state: LabState,
     observer: &mut PageObserver,
 ) -> Result<Option<Finished>, String> {
-    let (device, info) = pick_device(cfg.backend, adapter).await?;
-    state.backend_kind.set(Some(info.kind.clone()));
-    state.backend_used.set(Some(info.detail.clone()));
+    let (device, info) = super::device::pick_device(cfg, data, adapter.clone(), remembered, |s| {
+        state.status.set(s)
+    })
+    .await?;
+    show_backend(state, &info, adapter.as_ref(), cfg, data);
     train_to_finish(cfg, data, &device, info, observer).await
+}
+
+/// Shows which backend trains, and keeps Auto's measured choice for the next run of this shape.
+pub(super) fn show_backend(
+    state: LabState,
+    info: &BackendInfo,
+    adapter: Option<&AdapterAnswer>,
+    cfg: &ExperimentConfig,
+    data: &Dataset,
+) {
+    state.backend_kind.set(Some(info.kind));
+    state.backend_used.set(Some(info.detail.clone()));
+    if let (Some(choice), Some(Ok(adapter))) = (&info.auto, adapter) {
+        super::device::remember(adapter, cfg, data, choice);
+    }
 }
 
 /// Loads data, picks the device, trains, evaluates and shows the result; errors land in the page.
@@ -269,6 +232,9 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
         panic!("fault injected by a test (window.__dmlLabFault = \"panic\")");
     }
     state.running.set(true);
+    state.run_started_ms.set(now_ms());
+    state.first_scatter_ms.set(None);
+    state.done_ms.set(None);
     state.stop_requested.set(false);
     state.paused.set(false);
     state.error.set(None);
@@ -286,15 +252,31 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
         super::scatter::set_images(&data.test);
         state.scatter.set(None);
         state.status.set("Starting the backend…".into());
-        // The page asks for the adapter (for Auto and WebGPU); the worker makes the device.
+        // The page asks for the adapter (for Auto and WebGPU) and looks up Auto's remembered
+        // choice; the worker makes the device (and measures, for Auto).
         let adapter = match cfg.backend {
             BackendChoice::Cpu => None,
-            _ => Some(webgpu_adapter().await),
+            _ => Some(super::device::find_adapter().await),
+        };
+        let remembered = match (&adapter, cfg.backend) {
+            (Some(Ok(a)), BackendChoice::Auto) => super::device::remembered(a, &cfg, &data),
+            _ => None,
         };
         let mut observer = PageObserver::new(state);
-        let finished = match super::remote::run(state, &cfg, &data, adapter.clone(), &mut observer).await {
+        let finished = match super::remote::run(
+            state,
+            &cfg,
+            &data,
+            adapter.clone(),
+            remembered.clone(),
+            &mut observer,
+        )
+        .await
+        {
             Some(result) => result?,
-            None => run_in_page(&cfg, &data, adapter, state, &mut observer).await?,
+            None => {
+                run_in_page(&cfg, &data, adapter, remembered, state, &mut observer).await?
+            }
         };
         observer.flush();
         let Some(outcome) = finished else {
@@ -322,6 +304,9 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
     .await;
     match outcome {
         Ok(Some(view)) => {
+            state
+                .done_ms
+                .set(Some(now_ms() - state.run_started_ms.get_untracked()));
             state.status.set(format!(
                 "Done: kNN accuracy {:.4}, AMI {:.4}.",
                 view.metrics.knn.accuracy, view.metrics.knn.ami

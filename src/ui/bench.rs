@@ -1,28 +1,39 @@
 //! The page's benchmark: `?bench=cpu` or `?bench=webgpu` (optionally `&bench_steps=N`) times
 //! the same training steps as `dml-lab bench` in this browser, on random MNIST-shaped images,
 //! and writes one JSON object per model into the page (`data-testid="bench-results"`), where
-//! the end-to-end harness reads them.
+//! the end-to-end harness reads them. `?bench=agreement` trains a few steps of a model of each
+//! kind of objective on the CPU and on WebGPU from the same seed and writes both runs' loss
+//! terms, which the harness compares.
 
 use leptos::prelude::*;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
-use super::app::pick_device;
 use super::host::{yield_now, Pacer};
-use crate::config::BackendChoice;
+use crate::config::{BackendChoice, ExperimentConfig, ModelKind};
 use crate::data::synthetic::random_mnist_shaped;
 use crate::train::bench::{bench_model, BenchSpec, BenchTiming, BENCH_MODELS};
 use crate::train::{Flow, Observer, TrainEvent};
 
-/// What the query string asks for: the backend and the timed steps per model.
-pub(super) fn requested() -> Option<(BackendChoice, usize)> {
+/// What a benchmark page does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum BenchMode {
+    /// Time every model family on this backend.
+    Speed(BackendChoice),
+    /// Compare the CPU's and WebGPU's loss terms, step by step.
+    Agreement,
+}
+
+/// What the query string asks for: the mode and the steps per model.
+pub(super) fn requested() -> Option<(BenchMode, usize)> {
     let search = web_sys::window()?.location().search().ok()?;
     let mut backend = None;
     let mut steps = BenchSpec::default().steps;
     for pair in search.trim_start_matches('?').split('&') {
         match pair.split_once('=') {
-            Some(("bench", "cpu")) => backend = Some(BackendChoice::Cpu),
-            Some(("bench", "webgpu")) => backend = Some(BackendChoice::Wgpu),
+            Some(("bench", "cpu")) => backend = Some(BenchMode::Speed(BackendChoice::Cpu)),
+            Some(("bench", "webgpu")) => backend = Some(BenchMode::Speed(BackendChoice::Wgpu)),
+            Some(("bench", "agreement")) => backend = Some(BenchMode::Agreement),
             Some(("bench_steps", n)) => {
                 steps = n.parse().ok().filter(|&n| (1..=1000).contains(&n))?
             }
@@ -62,45 +73,135 @@ impl Observer for Yielding {
     }
 }
 
+/// Times every model family on `choice` (`adapter`: what the page found for WebGPU), reporting
+/// progress to `status` and each result line (JSON) to `line`. The page's benchmark panel runs
+/// it on the main thread; the training worker runs it for a `Bench` message (the Dawn runner).
+pub(super) async fn run_bench(
+    choice: BackendChoice,
+    steps: usize,
+    adapter: Option<super::device::AdapterAnswer>,
+    mut status: impl FnMut(String),
+    mut line: impl FnMut(String),
+) -> Result<(), String> {
+    status("Benchmark: preparing data…".into());
+    yield_now().await;
+    let data = random_mnist_shaped(60_000, 1, 0);
+    let cfg = ExperimentConfig {
+        backend: choice,
+        ..Default::default()
+    };
+    let (device, info) =
+        super::device::pick_device(&cfg, &data, adapter, None, &mut status).await?;
+    let spec = BenchSpec {
+        steps,
+        ..Default::default()
+    };
+    for model in BENCH_MODELS {
+        status(format!("Benchmark: {} on {}…", model.name(), info.detail));
+        let timing = bench_model(model, &spec, &data, &device, &mut Yielding(Pacer::new(30.0)))
+            .await
+            .map_err(|e| format!("{}: {e}", model.name()))?;
+        let result = PageBenchLine {
+            backend: info.detail.clone(),
+            timing,
+            wasm_memory_mib: wasm_memory_bytes() / (1024.0 * 1024.0),
+        };
+        line(serde_json::to_string(&result).map_err(|e| e.to_string())?);
+    }
+    Ok(())
+}
+
+/// Records every step's total and terms (and yields to the browser).
+struct StepTerms {
+    pacer: Pacer,
+    names: Vec<String>,
+    steps: Vec<Vec<f64>>,
+}
+
+impl Observer for StepTerms {
+    async fn on_event(&mut self, event: &TrainEvent) -> Flow {
+        if let TrainEvent::Step { loss, terms, .. } = event {
+            self.names = std::iter::once("total".to_string())
+                .chain(terms.iter().map(|(n, _)| n.clone()))
+                .collect();
+            self.steps
+                .push(std::iter::once(*loss).chain(terms.iter().map(|(_, v)| *v)).collect());
+        }
+        self.pacer.breathe().await;
+        Flow::Continue
+    }
+}
+
+/// Trains `steps` steps of DML, DML-AE and MetricVAE from one seed on the CPU and on WebGPU and
+/// reports both runs' loss terms per step (one JSON line per model).
+pub(super) async fn run_agreement(
+    steps: usize,
+    adapter: Option<super::device::AdapterAnswer>,
+    mut status: impl FnMut(String),
+    mut line: impl FnMut(String),
+) -> Result<(), String> {
+    let data = random_mnist_shaped(2000, 10, 0);
+    let gpu_cfg = ExperimentConfig {
+        backend: BackendChoice::Wgpu,
+        ..Default::default()
+    };
+    let (gpu, info) =
+        super::device::pick_device(&gpu_cfg, &data, adapter, None, &mut status).await?;
+    for model in [ModelKind::Dml, ModelKind::DmlAe, ModelKind::MetricVae] {
+        let cfg = ExperimentConfig {
+            model,
+            pl: 100.0,
+            lsdim: 4,
+            epochs: 1,
+            steps_per_epoch: steps,
+            batch_size: 32,
+            vamp_components: 10,
+            seed: 5,
+            ..Default::default()
+        };
+        let mut runs = Vec::new();
+        for (name, device) in [("CPU", crate::backend::cpu()), ("WebGPU", gpu.clone())] {
+            status(format!("Agreement: {} on the {name}…", model.name()));
+            let mut rec = StepTerms {
+                pacer: Pacer::new(30.0),
+                names: Vec::new(),
+                steps: Vec::new(),
+            };
+            crate::train::train(&cfg, &data, &device, &mut rec)
+                .await
+                .map_err(|e| format!("{} on the {name}: {e}", model.name()))?;
+            runs.push(rec);
+        }
+        let json = serde_json::json!({
+            "model": model.name(),
+            "names": runs[0].names,
+            "cpu": runs[0].steps,
+            "wgpu": runs[1].steps,
+            "adapter": info.detail,
+        });
+        line(json.to_string());
+    }
+    Ok(())
+}
+
 /// Shown only when the query string asks for a benchmark; runs it once on mount.
 #[component]
 pub fn BenchPanel() -> impl IntoView {
     let lines = RwSignal::new(Vec::<String>::new());
     let status = RwSignal::new(String::new());
     let wanted = requested();
-    if let Some((choice, steps)) = wanted {
+    if let Some((mode, steps)) = wanted {
         leptos::task::spawn_local(async move {
-            let result = async {
-                status.set("Benchmark: preparing data…".into());
-                yield_now().await;
-                let data = random_mnist_shaped(60_000, 1, 0);
-                let (device, info) = pick_device(choice, None).await?;
-                let spec = BenchSpec {
-                    steps,
-                    ..Default::default()
-                };
-                for model in BENCH_MODELS {
-                    status.set(format!("Benchmark: {} on {}…", model.name(), info.detail));
-                    let timing = bench_model(
-                        model,
-                        &spec,
-                        &data,
-                        &device,
-                        &mut Yielding(Pacer::new(30.0)),
-                    )
-                    .await
-                    .map_err(|e| format!("{}: {e}", model.name()))?;
-                    let line = PageBenchLine {
-                        backend: info.detail.clone(),
-                        timing,
-                        wasm_memory_mib: wasm_memory_bytes() / (1024.0 * 1024.0),
-                    };
-                    let json = serde_json::to_string(&line).map_err(|e| e.to_string())?;
-                    lines.update(|l| l.push(json));
-                }
-                Ok::<_, String>(())
-            }
-            .await;
+            let adapter = match mode {
+                BenchMode::Speed(BackendChoice::Cpu) => None,
+                _ => Some(super::device::find_adapter().await),
+            };
+            let show = |s| status.set(s);
+            let add = |l| lines.update(|all: &mut Vec<String>| all.push(l));
+            let result = match mode {
+                BenchMode::Speed(choice) => run_bench(choice, steps, adapter, show, add).await,
+                BenchMode::Agreement => run_agreement(steps, adapter, show, add).await,
+            };
             status.set(match result {
                 Ok(()) => "Benchmark done.".into(),
                 Err(e) => format!("Benchmark failed: {e}"),

@@ -74,7 +74,8 @@ pub fn Results() -> impl IntoView {
                             })}
                         </tbody>
                     </table>
-                    <p class="muted" data-testid="timing">
+                    <p class="muted" data-testid="timing"
+                        data-done-ms=move || state.done_ms.get().map(|ms| format!("{ms:.0}")).unwrap_or_default()>
                         {format!("{:.1} ms/step · trained {:.1} s · evaluated {:.1} s{}", r.ms_per_step, r.train_seconds, r.eval_seconds,
                             if r.stopped_early { " · stopped early" } else { "" })}
                     </p>

@@ -5,7 +5,8 @@ use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-fn js_err(context: &str, e: JsValue) -> String {
+/// A JavaScript error as text, after `context`.
+pub(super) fn js_err(context: &str, e: JsValue) -> String {
     let text = e.as_string().or_else(|| {
         Reflect::get(&e, &"message".into())
             .ok()
@@ -125,44 +126,6 @@ async fn read_body(url: &str, response: &web_sys::Response) -> Result<Vec<u8>, S
     let buffer = response.array_buffer().map_err(|e| js_err(url, e))?;
     let buffer = JsFuture::from(buffer).await.map_err(|e| js_err(url, e))?;
     Ok(Uint8Array::new(&buffer).to_vec())
-}
-
-/// Describes the WebGPU adapter the browser offers, or says why there is none.
-pub async fn webgpu_adapter() -> Result<String, String> {
-    let navigator = web_sys::window().ok_or("no window")?.navigator();
-    let gpu = Reflect::get(&navigator, &"gpu".into()).map_err(|e| js_err("navigator.gpu", e))?;
-    if gpu.is_undefined() || gpu.is_null() {
-        return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
-    }
-    let request: Function = Reflect::get(&gpu, &"requestAdapter".into())
-        .and_then(|f| f.dyn_into())
-        .map_err(|e| js_err("navigator.gpu.requestAdapter", e))?;
-    let promise: Promise = request
-        .call0(&gpu)
-        .and_then(|p| p.dyn_into())
-        .map_err(|e| js_err("navigator.gpu.requestAdapter", e))?;
-    let adapter = JsFuture::from(promise)
-        .await
-        .map_err(|e| js_err("navigator.gpu.requestAdapter", e))?;
-    if adapter.is_null() || adapter.is_undefined() {
-        return Err("WebGPU offers no adapter".into());
-    }
-    let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
-    let field = |name: &str| {
-        Reflect::get(&info, &name.into())
-            .ok()
-            .and_then(|v| v.as_string())
-            .filter(|s| !s.is_empty())
-    };
-    let parts: Vec<String> = ["vendor", "architecture", "description"]
-        .iter()
-        .filter_map(|f| field(f))
-        .collect();
-    Ok(if parts.is_empty() {
-        "unnamed adapter".into()
-    } else {
-        parts.join(" ")
-    })
 }
 
 /// Writes a message into the page's fatal-error banner (used by the panic hook).

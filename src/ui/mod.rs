@@ -8,6 +8,7 @@ mod app;
 mod bench;
 mod charts;
 mod data_panel;
+mod device;
 mod form;
 mod history;
 mod host;

@@ -12,6 +12,8 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use super::app::{Finished, PageObserver};
+use super::device::AdapterAnswer;
+use crate::train::speed::AutoChoice;
 use super::host::sleep_ms;
 use super::state::LabState;
 use super::worker::{dataset_to_js, FromWorker, ToWorker};
@@ -125,7 +127,8 @@ pub async fn run(
     state: LabState,
     cfg: &ExperimentConfig,
     data: &Rc<Dataset>,
-    adapter: Option<Result<String, String>>,
+    adapter: Option<AdapterAnswer>,
+    remembered: Option<AutoChoice>,
     observer: &mut PageObserver,
 ) -> Option<Result<Option<Finished>, String>> {
     let inbox = start()?;
@@ -144,7 +147,8 @@ pub async fn run(
     send(
         &ToWorker::Run {
             config: cfg.clone(),
-            adapter,
+            adapter: adapter.clone(),
+            remembered,
             fault: super::host::injected_fault().filter(|f| f.starts_with("worker-")),
         },
         None,
@@ -176,14 +180,22 @@ pub async fn run(
             FromWorker::BootFailed(why) => return cannot_boot(&why),
             // A crash before the worker said Ready: it cannot boot in this browser either.
             FromWorker::Crashed(why) if !READY.get() => return cannot_boot(&why),
+            FromWorker::Status(text) => state.status.set(text),
             FromWorker::Backend(info) => {
-                state.backend_kind.set(Some(info.kind.clone()));
-                state.backend_used.set(Some(info.detail.clone()));
+                super::app::show_backend(state, &info, adapter.as_ref(), cfg, data)
             }
             FromWorker::Event(event) => observer.show(&event),
-            FromWorker::EpochScatter { epoch, scatter } => {
-                super::scatter::show(state, &scatter, None, &data.class_names, Some(epoch))
-            }
+            FromWorker::LiveScatter {
+                epoch,
+                step,
+                scatter,
+            } => super::scatter::show(
+                state,
+                &scatter,
+                None,
+                &data.class_names,
+                Some((epoch, step)),
+            ),
             FromWorker::Paused => {
                 if paused && !holding {
                     holding = true;
@@ -204,6 +216,8 @@ pub async fn run(
                 })))
             }
             FromWorker::Abandoned => return Some(Ok(None)),
+            // Only the Dawn runner asks for a benchmark.
+            FromWorker::BenchLine(_) | FromWorker::BenchDone(_) => {}
             FromWorker::Failed(e) => return Some(Err(e)),
             FromWorker::Crashed(e) => {
                 end();

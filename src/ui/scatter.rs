@@ -1,6 +1,7 @@
 //! The latent scatter panel: a canvas drawn by `scatter.js` (hover shows the image and label,
-//! wheel/drag or keys zoom and pan), refreshed after every epoch while a model trains (the first
-//! test images, from the worker) and with every test image when the run has been evaluated.
+//! wheel/drag or keys zoom and pan), refreshed every couple of seconds while a model trains (the
+//! first test images, from the worker) and with every test image when the run has been
+//! evaluated.
 
 use std::cell::RefCell;
 
@@ -40,8 +41,8 @@ thread_local! {
 /// What the scatter shows now.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScatterCaption {
-    /// `Some(epoch)` while training (a snapshot), `None` for the evaluated run.
-    pub epoch: Option<usize>,
+    /// `Some((epoch, step))` while training (a snapshot), `None` for the evaluated run.
+    pub training: Option<(usize, usize)>,
     pub points: usize,
     pub components: usize,
     pub axes: String,
@@ -53,7 +54,7 @@ pub fn show(
     scatter: &Scatter,
     indices: Option<&[u32]>,
     class_names: &[String],
-    epoch: Option<usize>,
+    training: Option<(usize, usize)>,
 ) {
     let Some(host) = HOST.with(|h| h.borrow().clone()) else {
         return;
@@ -76,7 +77,7 @@ pub fn show(
     // A later snapshot of the same run keeps the user's zoom; a new run starts from the whole view.
     let keep_view = state
         .scatter
-        .with_untracked(|c| c.as_ref().is_some_and(|c| c.epoch.is_some()));
+        .with_untracked(|c| c.as_ref().is_some_and(|c| c.training.is_some()));
     scatter_show(
         &host,
         Float32Array::from(&points[..]),
@@ -88,8 +89,12 @@ pub fn show(
         indices.map_or(JsValue::NULL, |i| Uint32Array::from(i).into()),
         keep_view,
     );
+    if state.first_scatter_ms.get_untracked().is_none() {
+        let since = super::host::now_ms() - state.run_started_ms.get_untracked();
+        state.first_scatter_ms.set(Some(since));
+    }
     state.scatter.set(Some(ScatterCaption {
-        epoch,
+        training,
         points: scatter.points.len(),
         components: scatter.components.len(),
         axes: scatter.axes.clone(),
@@ -121,8 +126,8 @@ pub fn LatentScatter() -> impl IntoView {
     });
     let caption = move || {
         state.scatter.get().map(|c| {
-            let what = match c.epoch {
-                Some(e) => format!("After epoch {e}: the first {} test images", c.points),
+            let what = match c.training {
+                Some((e, s)) => format!("Training, epoch {e}, step {s}: the first {} test images", c.points),
                 None => format!("All {} test images", c.points),
             };
             let projection = if c.axes == "PCA" {
@@ -137,12 +142,14 @@ pub fn LatentScatter() -> impl IntoView {
         <section class="panel">
             <h2>"Latent space"</h2>
             <p class="muted" data-testid="scatter-caption">
-                {move || caption().unwrap_or_else(|| "The test embeddings appear here after the first epoch.".into())}
+                {move || caption().unwrap_or_else(|| "The test embeddings appear here once training starts.".into())}
             </p>
             <div class="scatter-host" data-testid="scatter" node_ref=host
                 data-points=move || state.scatter.with(|c| c.as_ref().map_or(0, |c| c.points))
                 data-components=move || state.scatter.with(|c| c.as_ref().map_or(0, |c| c.components))
-                data-epoch=move || state.scatter.with(|c| c.as_ref().and_then(|c| c.epoch).map(|e| e.to_string()).unwrap_or_else(|| "final".into()))></div>
+                data-epoch=move || state.scatter.with(|c| c.as_ref().and_then(|c| c.training).map(|(e, _)| e.to_string()).unwrap_or_else(|| "final".into()))
+                data-first-ms=move || state.first_scatter_ms.get().map(|ms| format!("{ms:.0}")).unwrap_or_default()
+                data-step=move || state.scatter.with(|c| c.as_ref().and_then(|c| c.training).map(|(_, s)| s.to_string()).unwrap_or_default())></div>
             {move || state.scatter.with(|c| c.as_ref().is_some_and(|c| c.components > 0)).then(|| view! {
                 <p class="muted">{move || format!("Dashed rings: the prior's {} component(s), one standard deviation.", state.scatter.with(|c| c.as_ref().map_or(0, |c| c.components)))}</p>
             })}

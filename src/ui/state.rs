@@ -32,7 +32,7 @@ pub struct LabState {
     pub data_summary: RwSignal<Option<String>>,
     /// What ran: "WebGPU — adapter" or "CPU (wasm) — why".
     pub backend_used: RwSignal<Option<String>>,
-    pub backend_kind: RwSignal<Option<String>>,
+    pub backend_kind: RwSignal<Option<crate::backend::BackendKind>>,
     /// Loss terms per step of the current run.
     pub curves: RwSignal<Curves>,
     pub result: RwSignal<Option<RunView>>,
@@ -61,6 +61,12 @@ pub struct LabState {
     pub history_note: RwSignal<Option<String>>,
     /// A few images per class of the last dataset loaded: (title, images).
     pub samples: RwSignal<Option<(String, super::image_rows::ImageRows)>>,
+    /// The page's clock (ms) when Train started the current run.
+    pub run_started_ms: RwSignal<f64>,
+    /// Milliseconds from Train to the run's first latent scatter.
+    pub first_scatter_ms: RwSignal<Option<f64>>,
+    /// Milliseconds from Train to the run's last probe.
+    pub done_ms: RwSignal<Option<f64>>,
 }
 
 /// A new id for a run of this page (its position in `runs` changes as runs are deleted).
@@ -103,6 +109,9 @@ impl LabState {
             run_keys: RwSignal::new(Vec::new()),
             history_note: RwSignal::new(None),
             samples: RwSignal::new(None),
+            run_started_ms: RwSignal::new(0.0),
+            first_scatter_ms: RwSignal::new(None),
+            done_ms: RwSignal::new(None),
         }
     }
 

@@ -10,10 +10,13 @@ use js_sys::{Function, Object, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::host::{sleep_ms, Pacer};
+use super::device::AdapterAnswer;
+use super::host::{now_ms, sleep_ms, Pacer};
 use crate::backend::BackendInfo;
+use crate::train::speed::AutoChoice;
 use crate::config::ExperimentConfig;
 use crate::data::{Dataset, ImageSet};
+use burn::module::Module;
 use burn::prelude::Device;
 
 use crate::eval::embed::embed_images;
@@ -28,11 +31,19 @@ pub(super) enum ToWorker {
     /// The dataset to train on follows in the message's `data` field.
     Data,
     /// Train and evaluate. `adapter` is what the page found when it asked for a WebGPU adapter
-    /// (the adapter's name, or why there is none); `fault` is a test's injected fault.
+    /// (or why there is none); `remembered` is Auto's earlier choice for this shape in this
+    /// browser; `fault` is a test's injected fault.
     Run {
         config: ExperimentConfig,
-        adapter: Option<Result<String, String>>,
+        adapter: Option<AdapterAnswer>,
+        remembered: Option<AutoChoice>,
         fault: Option<String>,
+    },
+    /// Time every model family on `backend` (the page's benchmark, for the Dawn runner).
+    Bench {
+        backend: crate::config::BackendChoice,
+        steps: usize,
+        adapter: Option<AdapterAnswer>,
     },
     Pause(bool),
     Stop,
@@ -45,11 +56,15 @@ pub(super) enum FromWorker {
     Ready,
     /// The worker could not load the app (the page then trains on its main thread).
     BootFailed(String),
+    /// What the worker is doing before training starts (Auto's measurement).
+    Status(String),
     Backend(BackendInfo),
     Event(TrainEvent),
-    /// The latent space after an epoch: the first test images (point `i` is test image `i`).
-    EpochScatter {
+    /// The latent space while training: the first test images (point `i` is test image `i`),
+    /// after `step` optimiser steps of `epoch`.
+    LiveScatter {
         epoch: usize,
+        step: usize,
         scatter: Scatter,
     },
     /// Training holds after a Pause (every event before this one has been posted).
@@ -61,6 +76,10 @@ pub(super) enum FromWorker {
         scatter: Scatter,
         weights_error: Option<String>,
     },
+    /// One benchmark result (JSON, as `dml-lab bench` prints it).
+    BenchLine(String),
+    /// The benchmark finished (`Err`: why it stopped).
+    BenchDone(Result<(), String>),
     /// Stopped during evaluation: no metrics.
     Abandoned,
     Failed(String),
@@ -104,6 +123,7 @@ pub fn receive(message: JsValue) {
         ToWorker::Run {
             config,
             adapter,
+            remembered,
             fault,
         } => {
             PAUSED.set(false);
@@ -111,8 +131,23 @@ pub fn receive(message: JsValue) {
             if fault.as_deref() == Some("worker-panic") {
                 panic!("fault injected by a test (window.__dmlLabFault = \"worker-panic\")");
             }
-            wasm_bindgen_futures::spawn_local(run(config, adapter));
+            wasm_bindgen_futures::spawn_local(run(config, adapter, remembered));
         }
+        ToWorker::Bench {
+            backend,
+            steps,
+            adapter,
+        } => wasm_bindgen_futures::spawn_local(async move {
+            let result = super::bench::run_bench(
+                backend,
+                steps,
+                adapter,
+                |s| post(&FromWorker::Status(s), None),
+                |line| post(&FromWorker::BenchLine(line), None),
+            )
+            .await;
+            post(&FromWorker::BenchDone(result), None);
+        }),
         ToWorker::Pause(p) => PAUSED.set(p),
         ToWorker::Stop => STOP.set(true),
     }
@@ -129,8 +164,12 @@ pub fn install_panic_hook() {
     }));
 }
 
-async fn run(config: ExperimentConfig, adapter: Option<Result<String, String>>) {
-    let message = match train(&config, adapter).await {
+async fn run(
+    config: ExperimentConfig,
+    adapter: Option<AdapterAnswer>,
+    remembered: Option<AutoChoice>,
+) {
+    let message = match train(&config, adapter, remembered).await {
         Ok(message) => message,
         Err(e) => (FromWorker::Failed(e), None),
     };
@@ -139,12 +178,16 @@ async fn run(config: ExperimentConfig, adapter: Option<Result<String, String>>) 
 
 async fn train(
     config: &ExperimentConfig,
-    adapter: Option<Result<String, String>>,
+    adapter: Option<AdapterAnswer>,
+    remembered: Option<AutoChoice>,
 ) -> Result<(FromWorker, Option<Vec<u8>>), String> {
     let data = DATA
         .with(|d| d.borrow().clone())
         .ok_or("the worker has no dataset")?;
-    let (device, info) = super::app::pick_device(config.backend, adapter).await?;
+    let (device, info) = super::device::pick_device(config, &data, adapter, remembered, |s| {
+        post(&FromWorker::Status(s), None)
+    })
+    .await?;
     post(&FromWorker::Backend(info.clone()), None);
     let chunk = embed_chunk(&info);
     let mut observer = WorkerObserver {
@@ -153,6 +196,9 @@ async fn train(
         device: device.clone(),
         config: config.clone(),
         chunk,
+        last_scatter: None,
+        epoch: 1,
+        step_in_epoch: 0,
     };
     let finished = super::app::train_to_finish(config, &data, &device, info, &mut observer).await?;
     let Some(finished) = finished else {
@@ -180,19 +226,27 @@ struct WorkerObserver {
     device: Device,
     config: ExperimentConfig,
     chunk: usize,
+    /// When the last live scatter was posted (ms), if one was.
+    last_scatter: Option<f64>,
+    /// Where training is, for the live scatter's caption.
+    epoch: usize,
+    step_in_epoch: usize,
 }
 
 /// Longest stretch of work between two looks at the worker's message queue.
 const YIELD_MS: f64 = 50.0;
 
-/// Test images in the scatter drawn after each epoch (the evaluated run draws all of them).
-const EPOCH_SCATTER_POINTS: usize = 2000;
+/// Test images in the live scatter (the evaluated run draws all of them).
+const LIVE_SCATTER_POINTS: usize = 1000;
+
+/// Time between two live scatters while training; the first follows the first step.
+const LIVE_SCATTER_MS: f64 = 2000.0;
 
 impl WorkerObserver {
     /// The first test images embedded by `model`, projected like the final scatter.
     async fn snapshot(&self, model: &LabModel) -> Result<Scatter, String> {
         let test = &self.data.test;
-        let idx: Vec<usize> = (0..EPOCH_SCATTER_POINTS.min(test.len())).collect();
+        let idx: Vec<usize> = (0..LIVE_SCATTER_POINTS.min(test.len())).collect();
         let embeddings = embed_images(model, test, &idx, self.chunk, &self.device, &mut Silent)
             .await?
             .unwrap_or_default();
@@ -222,18 +276,46 @@ impl WorkerObserver {
     }
 }
 
+impl WorkerObserver {
+    /// Posts the latent space as `model` has it now.
+    async fn post_scatter(&mut self, model: &LabModel) {
+        self.last_scatter = Some(now_ms());
+        match self.snapshot(model).await {
+            Ok(scatter) => post(
+                &FromWorker::LiveScatter {
+                    epoch: self.epoch,
+                    step: self.step_in_epoch,
+                    scatter,
+                },
+                None,
+            ),
+            // The run goes on; the page keeps the last scatter it had.
+            Err(e) => log(&format!("no latent scatter at epoch {}: {e}", self.epoch)),
+        }
+    }
+}
+
 impl Observer for WorkerObserver {
     async fn on_event(&mut self, event: &TrainEvent) -> Flow {
+        if let TrainEvent::Step { epoch, step, .. } = event {
+            (self.epoch, self.step_in_epoch) = (*epoch, *step);
+        }
         post(&FromWorker::Event(event.clone()), None);
         self.flow().await
     }
 
-    async fn after_epoch(&mut self, epoch: usize, model: &LabModel) -> Flow {
-        match self.snapshot(model).await {
-            Ok(scatter) => post(&FromWorker::EpochScatter { epoch, scatter }, None),
-            // The run goes on; the page keeps the last scatter it had.
-            Err(e) => log(&format!("no latent scatter after epoch {epoch}: {e}")),
+    async fn during_training(&mut self, _global_step: usize, model: &LabModel) -> Flow {
+        let due = self
+            .last_scatter
+            .is_none_or(|last| now_ms() - last >= LIVE_SCATTER_MS);
+        if due {
+            self.post_scatter(&model.valid()).await;
         }
+        self.flow().await
+    }
+
+    async fn after_epoch(&mut self, _epoch: usize, model: &LabModel) -> Flow {
+        self.post_scatter(model).await;
         self.flow().await
     }
 }

@@ -37,7 +37,7 @@ async function downloaded(lab, testid) {
 
 /** A small OrganAMNIST-format npz written by the CLI (`dml-lab make-npz`). */
 function makeNpz() {
-  const bin = process.env.DML_LAB_BIN ?? join(process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'dml-lab');
+  const bin = process.env.DML_LAB_BIN ?? join(process.env.CARGO_TARGET_DIR ?? 'target', 'release', 'dml-lab');
   const file = join(mkdtempSync(join(tmpdir(), 'dml-lab-')), 'organamnist.npz');
   execFileSync(bin, ['make-npz', '--out', file, '--train', '1100', '--val', '110', '--test', '550']);
   return file;
@@ -229,21 +229,26 @@ test('works on a phone-sized viewport and with the keyboard alone', { timeout: 6
   await page.close();
 });
 
-test('the latent scatter refreshes after each epoch, shows image and label on hover, zooms and pans', { timeout: 600_000 }, async () => {
+test('the latent scatter refreshes while training, shows image and label on hover, zooms and pans', { timeout: 600_000 }, async () => {
   const lab = await open('?pl=10&lsdim=4&epochs=2&steps_per_epoch=15&backend=cpu');
   // Every state the scatter passes through, as the page shows it.
   await lab.page.evaluate(() => {
     window.__scatterStates = [];
     const host = document.querySelector('[data-testid=scatter]');
     new MutationObserver(() => {
-      const state = `${host.dataset.epoch}:${host.dataset.points}`;
+      const state = `${host.dataset.epoch}:${host.dataset.step}:${host.dataset.points}`;
       if (window.__scatterStates.at(-1) !== state) window.__scatterStates.push(state);
     }).observe(host, { attributes: true });
   });
   await lab.byId('train').click();
   await waitForRuns(lab, 1);
   const states = await lab.page.evaluate(() => window.__scatterStates);
-  assert.deepEqual(states.filter((s) => s !== 'final:0'), ['1:2000', '2:2000', 'final:10000'], `scatter states ${states}`);
+  // The first scatter follows the first step, then one every ~2 s and one at each epoch's end
+  // (1000 test images while training), then all 10000 once evaluated.
+  const seen = states.filter((s) => s !== 'final::0');
+  assert.equal(seen[0], '1:1:1000', `scatter states ${states}`);
+  assert.deepEqual(seen.slice(-2), ['2:15:1000', 'final::10000'], `scatter states ${states}`);
+  assert.ok(seen.slice(0, -1).every((s) => s.endsWith(':1000')), `scatter states ${states}`);
   const canvas = lab.byId('scatter-canvas');
   assert.equal(await canvas.getAttribute('data-points'), '10000');
   assert.match(await lab.byId('scatter-caption').innerText(), /^All 10000 test images, PCA/);

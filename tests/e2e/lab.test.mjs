@@ -1,6 +1,7 @@
 // Browser end-to-end tests: the built page (dist/) in headless Debian Chromium, driven by
 // playwright-core. Run by scripts/test.sh after `trunk build`; screenshots go to test-results/.
 import { test } from 'node:test';
+import { writeFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { OUT, servedPageInChromium } from './harness.mjs';
 import { LabPage } from './lab_page.mjs';
@@ -89,5 +90,45 @@ test('trains on WebGPU (SwiftShader here) and says so', { timeout: 600_000 }, as
   assert.ok(Number.isFinite(r.ami) && r.ami > 0.05, `AMI ${r.ami}`);
   assert.equal(r.scatterPoints, 10000);
   await lab.page.screenshot({ path: `${OUT}/lab-webgpu.png`, fullPage: true });
+  await lab.page.close();
+});
+
+// What a newcomer gets: the form's defaults with Auto. Auto times a few real steps on the CPU
+// (wasm) and on WebGPU, names SwiftShader as a software adapter, trains on the faster (the CPU,
+// here), and the latent space appears while training. The page's own figures (Train → first
+// scatter, Train → all probes) are checked against the test's clock and written to
+// test-results/first-scatter.json; a second run of the same shape reuses Auto's measurement.
+test('Auto with the defaults measures both backends and shows the latent space while training', { timeout: 600_000 }, async () => {
+  const lab = await newLab();
+  const hasAdapter = await lab.page.evaluate(async () => !!(navigator.gpu && (await navigator.gpu.requestAdapter())));
+  assert.ok(hasAdapter, 'Chromium with --enable-unsafe-webgpu should offer a WebGPU adapter');
+  const clicked = Date.now();
+  await lab.byId('train').click();
+  await lab.page.waitForFunction(() => {
+    const s = document.querySelector('[data-testid=scatter]');
+    return s && s.dataset.epoch !== 'final' && Number(s.dataset.points) > 0;
+  }, null, { timeout: 300_000, polling: 100 });
+  const seenMs = Date.now() - clicked;
+  const live = await lab.byId('scatter').evaluate((s) => ({ ...s.dataset }));
+  await lab.page.waitForFunction(() => document.querySelector('[data-testid=accuracy]') || document.querySelector('[data-testid=error]'), null, { timeout: 540_000, polling: 500 });
+  assert.equal(await lab.byId('error').count(), 0, 'no error');
+  const backendText = await lab.byId('backend-used').innerText();
+  console.log(`auto: ${backendText}`);
+  assert.equal(await lab.byId('backend-used').getAttribute('data-kind'), 'cpu');
+  assert.match(backendText, /WebGPU \(.*, a software adapter\) .+, CPU \(wasm, ndarray\) [\d.]+ steps\/s: training on the CPU/);
+  const firstMs = Number(await lab.byId('scatter').getAttribute('data-first-ms'));
+  const doneMs = Number(await lab.byId('timing').getAttribute('data-done-ms'));
+  console.log(`page figures: first latent scatter ${firstMs.toFixed(0)} ms after Train (test saw it at ${seenMs} ms), all probes ${doneMs.toFixed(0)} ms; live scatter: ${JSON.stringify(live)}`);
+  assert.ok(firstMs > 0 && firstMs < doneMs, `first scatter ${firstMs} ms, done ${doneMs} ms`);
+  assert.ok(firstMs <= seenMs + 250, `the page's figure (${firstMs} ms) cannot be later than the test saw the scatter (${seenMs} ms)`);
+  assert.ok(Number(live.step) >= 1, 'the first scatter comes from within the first epoch');
+  writeFileSync(`${OUT}/first-scatter.json`, JSON.stringify({ first_scatter_ms: firstMs, all_probes_ms: doneMs, seen_by_test_ms: seenMs, backend: backendText }) + '\n');
+  await lab.page.screenshot({ path: `${OUT}/lab-auto.png`, fullPage: true });
+
+  // The same shape again: Auto reuses what it measured in this browser.
+  await lab.configure({ steps: 10 });
+  await lab.train(300_000);
+  const again = await lab.byId('backend-used').innerText();
+  assert.match(again, /measured earlier in this browser/, again);
   await lab.page.close();
 });
