@@ -5,9 +5,7 @@
 //! out-of-range or unknown parameter falls back to its default and yields a notice for the page
 //! to show; nothing in a query string can fail the page.
 
-use serde_json::{Map, Value};
-
-use crate::config::ExperimentConfig;
+use crate::config::{field, ExperimentConfig};
 
 /// The query parameter that starts the run as soon as the page opens (`run=1`).
 pub const AUTOSTART: &str = "run";
@@ -31,12 +29,9 @@ pub struct Restored {
 /// The query string (without `?`) for a config: the fields that differ from `base`;
 /// `autostart` adds `run=1`.
 pub fn to_query(config: &ExperimentConfig, base: &ExperimentConfig, autostart: bool) -> String {
-    let defaults = fields(base);
     let mut out = form_urlencoded::Serializer::new(String::new());
-    for (key, value) in fields(config) {
-        if defaults.get(&key) != Some(&value) {
-            out.append_pair(&key, &plain(&value));
-        }
+    for (key, text) in config.differences(base) {
+        out.append_pair(key, &text);
     }
     if autostart {
         out.append_pair(AUTOSTART, "1");
@@ -64,7 +59,7 @@ pub fn from_query(query: &str, base: &ExperimentConfig) -> Restored {
             notices,
         };
     }
-    let known = fields(&config);
+    let default_text = |key: &str| base.value_of(key).unwrap_or_default();
     for (key, text) in form_urlencoded::parse(query.as_bytes()) {
         let key = key.as_ref();
         if key == AUTOSTART {
@@ -78,14 +73,12 @@ pub fn from_query(query: &str, base: &ExperimentConfig) -> Restored {
         if PAGE_PARAMS.contains(&key) {
             continue;
         }
-        if !known.contains_key(key) {
+        if field(key).is_none() {
             notices.push(format!("unknown parameter {:?} ignored", clip(key)));
             continue;
         }
-        let mut candidate = fields(&config);
-        candidate.insert(key.to_string(), typed(&text));
-        let parsed = serde_json::from_value::<ExperimentConfig>(Value::Object(candidate))
-            .map_err(|e| e.to_string())
+        let parsed = config
+            .with_text(key, &text)
             .and_then(|c| single_field_ok(&c, key).map(|()| c));
         match parsed {
             Ok(c) => config = c,
@@ -93,21 +86,16 @@ pub fn from_query(query: &str, base: &ExperimentConfig) -> Restored {
                 "{key}={:?} is not valid ({}); using the default {}",
                 clip(&text),
                 clip(&why),
-                plain(&known[key])
+                default_text(key)
             )),
         }
     }
     // Fields valid alone may still clash (e.g. m_per_class above batch_size): reset the one
     // validation names until the config is valid.
+    let defaults = base.to_map();
     while let Err(e) = config.validate() {
-        let default = fields(base);
-        let mut now = fields(&config);
-        notices.push(format!(
-            "{e}; using the default {}",
-            plain(&default[e.field])
-        ));
-        now.insert(e.field.to_string(), default[e.field].clone());
-        config = match serde_json::from_value(Value::Object(now)) {
+        notices.push(format!("{e}; using the default {}", default_text(e.field)));
+        config = match config.with_value(e.field, defaults[e.field].clone()) {
             Ok(c) if c != config => c,
             // Only when `base` itself is invalid: give up on the link.
             _ => base.clone(),
@@ -130,39 +118,6 @@ fn single_field_ok(config: &ExperimentConfig, field: &str) -> Result<(), String>
     match config.validate() {
         Err(e) if e.field == field => Err(e.message),
         _ => Ok(()),
-    }
-}
-
-/// The config's fields as JSON values.
-fn fields(config: &ExperimentConfig) -> Map<String, Value> {
-    match serde_json::to_value(config) {
-        Ok(Value::Object(map)) => map,
-        _ => unreachable!("ExperimentConfig serializes to an object"),
-    }
-}
-
-/// A parameter's text as the JSON value it spells: a number, a boolean, else a string.
-fn typed(text: &str) -> Value {
-    match serde_json::from_str::<Value>(text) {
-        // Floats go through Rust's parser, which rounds correctly: serde_json's default one can
-        // be one ulp off, so a link did not always give back the exact value it was made from
-        // (found by the fuzzer: lr=7.770000000000002e-75 came back as 7.770000000000001e-75).
-        Ok(Value::Number(n)) if n.is_f64() => text
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map_or(Value::Number(n), Value::Number),
-        Ok(v @ (Value::Number(_) | Value::Bool(_))) => v,
-        _ => Value::String(text.to_string()),
-    }
-}
-
-/// A JSON value as a parameter's text.
-fn plain(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 
@@ -260,7 +215,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("model=\"resnet\" is not valid (unknown variant `resnet`"),
+            text.contains("model=\"resnet\" is not valid (expected one of dml, dml-ae"),
             "{text}"
         );
         assert!(text.contains("unknown parameter \"foo\" ignored"), "{text}");

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::config::ExperimentConfig;
+use crate::config::{field, parse_value, value_text, ExperimentConfig};
 
 /// A grid of experiments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -181,7 +181,7 @@ impl Grid {
                 let mut name_parts = Vec::new();
                 for (field, value) in combo {
                     fields.insert(field.clone(), value.clone());
-                    name_parts.push(format!("{field}-{}", plain(value)));
+                    name_parts.push(format!("{field}-{}", value_text(value)));
                 }
                 let config: ExperimentConfig = serde_json::from_value(Value::Object(fields))
                     .map_err(|e| format!("grid {}: {e}", self.name))?;
@@ -226,36 +226,33 @@ impl Queue {
     }
 }
 
-/// Parses `field = v1, v2; field = …` into grid axes (numbers stay numbers, other values are
-/// strings) and expands them over `base`.
+/// Parses `field = v1, v2; field = …` into grid axes (each value read as its field reads text:
+/// a name, a number, a flag) and expands them over `base`.
 pub fn plan_axes(
     axes: &str,
     base: &ExperimentConfig,
 ) -> Result<Vec<(String, ExperimentConfig)>, String> {
     let mut group = std::collections::BTreeMap::new();
     for part in axes.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        let (field, values) = part
+        let (name, values) = part
             .split_once('=')
             .ok_or_else(|| format!("\"{part}\": write field = value, value, …"))?;
-        let field = field.trim();
-        if field.is_empty() {
+        let name = name.trim();
+        if name.is_empty() {
             return Err(format!("\"{part}\": the field name is missing"));
         }
+        let f = field(name).ok_or_else(|| format!("{name}: no such field"))?;
         let values: Vec<Value> = values
             .split(',')
             .map(str::trim)
             .filter(|v| !v.is_empty())
-            .map(|v| {
-                serde_json::from_str::<serde_json::Number>(v)
-                    .map(Value::Number)
-                    .unwrap_or_else(|_| Value::String(v.to_string()))
-            })
-            .collect();
+            .map(|v| parse_value(f, v).map_err(|e| format!("{name} = {v}: {e}")))
+            .collect::<Result<_, _>>()?;
         if values.is_empty() {
-            return Err(format!("{field}: no values"));
+            return Err(format!("{name}: no values"));
         }
-        if group.insert(field.to_string(), values).is_some() {
-            return Err(format!("{field} appears twice"));
+        if group.insert(name.to_string(), values).is_some() {
+            return Err(format!("{name} appears twice"));
         }
     }
     if group.is_empty() {
@@ -265,25 +262,13 @@ pub fn plan_axes(
     if size > MAX_SWEEP_RUNS {
         return Err(format!("{size} runs; a sweep in the page runs at most {MAX_SWEEP_RUNS} (the CLI's `dml-lab sweep` has no limit)"));
     }
-    let base = match serde_json::to_value(base).map_err(|e| e.to_string())? {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
     let grid = Grid {
         name: "page".into(),
-        base,
+        base: base.to_map(),
         groups: vec![group],
     };
     let runs = grid.expand(&Map::new())?;
     Ok(runs.into_iter().map(|r| (r.name, r.config)).collect())
-}
-
-/// A value as it reads in a file name: strings without quotes, numbers as written.
-fn plain(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// Parses `i/n` (1 ≤ i ≤ n).
@@ -345,7 +330,7 @@ mod tests {
         assert!(t4.iter().all(|r| r.config.model == ModelKind::MetricVae
             && r.config.schedule == Schedule::JointGamma
             && r.config.pl == 100.0));
-        assert_eq!(t4[0].name, "gamma-0.0_lsdim-2");
+        assert_eq!(t4[0].name, "gamma-0_lsdim-2");
         assert!(Grid::named("paper-table9").is_none());
     }
 
@@ -410,6 +395,27 @@ mod tests {
         for bad in ["0/4", "5/4", "2", "a/b", "1/0"] {
             assert!(parse_shard(bad).is_err(), "{bad}");
         }
+    }
+
+    /// The page's sweep read axis values as numbers or strings whatever the field: `augment =
+    /// true, false` became the strings "true" and "false" and the sweep failed, and floats could
+    /// come back one ulp off (the link bug fixed in 765e374). Axis values now go through the
+    /// field's own parser.
+    #[test]
+    fn axis_values_are_read_by_their_field() {
+        let runs = plan_axes(
+            "augment = true, false; lr = 7.770000000000002e-75",
+            &ExperimentConfig::default(),
+        )
+        .unwrap();
+        let augment: Vec<bool> = runs.iter().map(|(_, c)| c.augment).collect();
+        assert_eq!(augment, [true, false]);
+        assert!(runs
+            .iter()
+            .all(|(_, c)| c.lr.to_bits() == 7.770000000000002e-75f64.to_bits()));
+        assert_eq!(runs[0].0, "augment-true_lr-7.770000000000002e-75");
+        let bad = plan_axes("model = resnet", &ExperimentConfig::default()).unwrap_err();
+        assert!(bad.starts_with("model = resnet: expected one of dml"), "{bad}");
     }
 
     #[test]

@@ -201,7 +201,7 @@ fn help_documents_every_flag() {
 
 #[test]
 fn bad_input_gives_a_clear_error_and_exit_code_1() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["train", "--probes", "knn,svm"], "unknown probe 'svm'"),
         (&["train", "--pl", "0"], "pl: must be in (0, 100], got 0"),
         (
@@ -216,7 +216,8 @@ fn bad_input_gives_a_clear_error_and_exit_code_1() {
             &["train", "--config", "/nonexistent.json"],
             "/nonexistent.json",
         ),
-        (&["train", "--model", "vea"], "unknown variant `vea`"),
+        (&["train", "--model", "vea"], "invalid value 'vea' for '--model <NAME>'"),
+        (&["train", "--lsdim", "four"], "--lsdim four: expected a whole number"),
     ];
     for (args, expected) in cases {
         let out = dml_lab(args);

@@ -1,6 +1,7 @@
 //! The command line (native only): `dml-lab <command>`, one module per subcommand.
 
 mod bench;
+mod config_flags;
 mod make_npz;
 mod memory;
 mod plots;

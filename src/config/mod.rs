@@ -1,0 +1,280 @@
+//! The experiment: one serde struct that the CLI flags, the run JSON and the page all share,
+//! its enumerations (`choices`) and the one description of its fields (`fields`): names,
+//! labels, explanations, which models use them, their rules, and the text form of values that
+//! links, sweeps, reports, the form and the CLI use.
+
+mod choices;
+mod fields;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+pub use choices::{
+    name_of, parse_name, BackendChoice, Choice, ChoiceOption, DatasetKind, DistanceKind, EncoderKind,
+    MetricLossKind, Miner, ModelKind, ReconLoss, Schedule,
+};
+pub use fields::{field, parse_value, value_text, Field, FieldKind, FIELDS};
+
+/// Everything that defines a run; the same config and seed give the same numbers on the CPU.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExperimentConfig {
+    pub dataset: DatasetKind,
+    pub model: ModelKind,
+    /// Percentage of training images that keep their label, in (0, 100].
+    pub pl: f64,
+    /// Dimension of the embedding (latent) space.
+    pub lsdim: usize,
+    pub epochs: usize,
+    pub seed: u64,
+    /// Images per batch (the labelled and the unlabelled batch each; the labelled one is capped
+    /// by the number of labelled images).
+    pub batch_size: usize,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Optimiser steps per epoch; 0 means one full pass over the training images.
+    pub steps_per_epoch: usize,
+    pub backend: BackendChoice,
+    /// Supervised metric loss.
+    pub loss: MetricLossKind,
+    /// Triplet miner.
+    pub miner: Miner,
+    /// Triplet margin; also the minimum distance between centres for the center loss.
+    pub margin: f64,
+    /// Supervised-contrastive temperature.
+    pub temperature: f64,
+    /// Distance for triplet and center losses.
+    pub distance: DistanceKind,
+    /// L2-normalise embeddings before the triplet or center loss.
+    pub normalize: bool,
+    /// Labelled images per class in each labelled batch (0 = a plain random batch).
+    pub m_per_class: usize,
+    /// Randomly rotate, scale and shift the labelled images of each batch.
+    pub augment: bool,
+    /// Weight of L_U against L_S, in [0, 1] (schedules alternating and joint).
+    pub alpha: f64,
+    /// Weight of L_S in L = L_U + γ·L_S (schedule joint-gamma).
+    pub gamma: f64,
+    pub schedule: Schedule,
+    pub encoder: EncoderKind,
+    pub recon: ReconLoss,
+    /// Components of the GMM prior: 0 = the paper's 2^lsdim hypercube vertices, K > 0 = K
+    /// components spread as far apart as possible.
+    pub prior_components: usize,
+    /// Pseudo-inputs of the VampPrior.
+    pub vamp_components: usize,
+    /// Clip each parameter's gradient to this L2 norm before the Adam step; 0 = no clipping.
+    pub grad_clip: f64,
+}
+
+impl Default for ExperimentConfig {
+    fn default() -> Self {
+        Self {
+            dataset: DatasetKind::Mnist,
+            model: ModelKind::Dml,
+            pl: 10.0,
+            lsdim: 10,
+            epochs: 3,
+            seed: 0,
+            batch_size: 256,
+            lr: 1e-3,
+            steps_per_epoch: 0,
+            backend: BackendChoice::Auto,
+            loss: MetricLossKind::Triplet,
+            miner: Miner::BatchAll,
+            margin: 1.0,
+            temperature: 0.1,
+            distance: DistanceKind::Euclidean,
+            normalize: false,
+            m_per_class: 0,
+            augment: false,
+            alpha: 0.5,
+            gamma: 1.0,
+            schedule: Schedule::Joint,
+            encoder: EncoderKind::Mlp,
+            recon: ReconLoss::Mse,
+            prior_components: 0,
+            vamp_components: 100,
+            grad_clip: 0.0,
+        }
+    }
+}
+
+/// A config field with a value it cannot take.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[error("{field}: {message}")]
+pub struct ConfigError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl ExperimentConfig {
+    /// Largest embedding size accepted.
+    pub const MAX_LSDIM: usize = 512;
+    /// Largest number of epochs accepted.
+    pub const MAX_EPOCHS: usize = 10_000;
+    /// Largest batch accepted.
+    pub const MAX_BATCH: usize = 8192;
+    /// Largest lsdim for the paper's 2^lsdim GMM components.
+    pub const MAX_HYPERCUBE_LSDIM: usize = 10;
+    /// Largest number of prior components / pseudo-inputs.
+    pub const MAX_COMPONENTS: usize = 4096;
+
+    /// Checks every field's rule (`fields::FIELDS`), in field order; the first problem found is
+    /// returned with the field's name.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for f in FIELDS {
+            (f.check)(self).map_err(|message| ConfigError {
+                field: f.name,
+                message,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Parses and validates a JSON config; unknown fields are errors, missing ones take defaults.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let cfg: Self = serde_json::from_str(text).map_err(|e| format!("config JSON: {e}"))?;
+        cfg.validate().map_err(|e| e.to_string())?;
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_json() {
+        let cfg = ExperimentConfig {
+            model: ModelKind::MetricVae,
+            pl: 0.1,
+            lsdim: 4,
+            seed: 9,
+            backend: BackendChoice::Cpu,
+            loss: MetricLossKind::Supcon,
+            schedule: Schedule::JointGamma,
+            ..Default::default()
+        };
+        let text = serde_json::to_string(&cfg).unwrap();
+        assert!(text.contains("\"model\":\"metric-vae\""), "{text}");
+        assert!(text.contains("\"schedule\":\"joint-gamma\""), "{text}");
+        assert_eq!(ExperimentConfig::from_json(&text).unwrap(), cfg);
+        assert_eq!(ModelKind::DmlGmmPrior.name(), "dml-gmm-prior");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let bad = |c: ExperimentConfig| c.validate().unwrap_err().to_string();
+        let d = ExperimentConfig::default;
+        assert_eq!(
+            bad(ExperimentConfig { pl: 0.0, ..d() }),
+            "pl: must be in (0, 100], got 0"
+        );
+        assert_eq!(
+            bad(ExperimentConfig {
+                pl: f64::NAN,
+                ..d()
+            }),
+            "pl: must be in (0, 100], got NaN"
+        );
+        assert_eq!(
+            bad(ExperimentConfig { lsdim: 0, ..d() }),
+            "lsdim: must be in 1..=512, got 0"
+        );
+        assert_eq!(
+            bad(ExperimentConfig { lr: -1.0, ..d() }),
+            "lr: must be a positive number below 10, got -1"
+        );
+        assert_eq!(
+            bad(ExperimentConfig { alpha: 1.5, ..d() }),
+            "alpha: must be in [0, 1], got 1.5"
+        );
+        assert_eq!(
+            bad(ExperimentConfig { model: ModelKind::DmlGmmPrior, lsdim: 11, ..d() }),
+            "prior_components: gmm-prior with 2^d components needs lsdim <= 10, got lsdim 11; set prior_components to K > 0"
+        );
+        assert!(ExperimentConfig {
+            model: ModelKind::DmlGmmPrior,
+            lsdim: 11,
+            prior_components: 10,
+            ..d()
+        }
+        .validate()
+        .is_ok());
+        assert_eq!(
+            bad(ExperimentConfig {
+                m_per_class: 1,
+                ..d()
+            }),
+            "m_per_class: must be 0 (random batches) or in 2..=batch_size (256), got 1"
+        );
+        assert!(ExperimentConfig::from_json("{\"modle\": \"dml\"}")
+            .unwrap_err()
+            .contains("unknown field `modle`"));
+        assert!(ExperimentConfig::from_json("{\"model\": \"vea\"}")
+            .unwrap_err()
+            .contains("unknown variant `vea`"));
+        assert!(ExperimentConfig::from_json("{\"pl\": 0}")
+            .unwrap_err()
+            .contains("pl: must be in (0, 100]"));
+    }
+
+    #[test]
+    fn the_field_table_describes_every_field_once_in_order() {
+        let map = ExperimentConfig::default().to_map();
+        let names: Vec<&str> = FIELDS.iter().map(|f| f.name).collect();
+        let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, keys, "FIELDS and the struct's fields");
+        for f in FIELDS {
+            assert!(!f.label.is_empty() && !f.help.is_empty(), "{}", f.name);
+            // Every field's default reads back from its own text.
+            let d = ExperimentConfig::default();
+            let text = d.value_of(f.name).unwrap();
+            assert_eq!(d.with_text(f.name, &text).unwrap(), d, "{}", f.name);
+        }
+    }
+
+    #[test]
+    fn text_is_read_by_the_kind_of_field() {
+        let d = ExperimentConfig::default();
+        assert!(d.with_text("augment", "true").unwrap().augment);
+        assert!(!d.with_text("augment", "off").unwrap().augment);
+        assert_eq!(d.with_text("model", "dml-ae").unwrap().model, ModelKind::DmlAe);
+        assert_eq!(
+            d.with_text("model", "resnet").unwrap_err(),
+            "expected one of dml, dml-ae, dml-unit-prior, dml-gmm-prior, metric-vae, ae, vae"
+        );
+        assert_eq!(d.with_text("lsdim", "4.5").unwrap_err(), "expected a whole number");
+        assert_eq!(d.with_text("lr", "NaN").unwrap_err(), "expected a finite number");
+        assert_eq!(d.with_text("lr", "1e999").unwrap_err(), "expected a finite number");
+        let lr: f64 = 7.770000000000002e-75;
+        let back = d.with_text("lr", &lr.to_string()).unwrap().lr;
+        assert_eq!(back.to_bits(), lr.to_bits(), "correctly rounded");
+        assert!(d.with_text("colour", "red").is_err());
+    }
+
+    #[test]
+    fn fields_a_model_ignores_are_left_out_of_its_description() {
+        let dml = ExperimentConfig::default();
+        let used: Vec<&str> = dml.used_fields().iter().map(|(n, _)| *n).collect();
+        assert!(used.contains(&"margin") && used.contains(&"lsdim"));
+        for ignored in ["alpha", "gamma", "schedule", "recon", "prior_components", "vamp_components"] {
+            assert!(!used.contains(&ignored), "dml does not use {ignored}");
+        }
+        let vae = ExperimentConfig {
+            model: ModelKind::Vae,
+            ..Default::default()
+        };
+        let used: Vec<&str> = vae.used_fields().iter().map(|(n, _)| *n).collect();
+        assert!(used.contains(&"recon") && used.contains(&"vamp_components"));
+        assert!(!used.contains(&"margin") && !used.contains(&"alpha"));
+        assert_eq!(
+            ExperimentConfig { lsdim: 4, ..Default::default() }.differences(&dml),
+            vec![("lsdim", "4".to_string())]
+        );
+    }
+}
