@@ -24,7 +24,7 @@ trap 'kill -- -$page_group 2>/dev/null || true' EXIT
 step "native tests (unit + CLI)"
 # The release profile (what scripts/cli.sh runs too): burn is compiled once, and training in
 # the tests runs at full speed.
-cargo test --release --locked
+cargo test --release --locked --workspace
 
 step "waiting for the page build (log: $page_log)"
 if ! wait "$page_group"; then

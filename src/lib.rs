@@ -6,17 +6,16 @@
 //! and compiles for both targets; the front ends are `cli` (native) and `ui` (wasm32).
 
 pub mod backend;
-pub mod config;
 pub mod data;
 pub mod eval;
-pub mod fuzz_targets;
-pub mod link;
 pub mod losses;
 pub mod model;
 pub mod pipeline;
 pub mod report;
-pub mod sweep;
 pub mod train;
+
+/// The experiment's description, links and sweeps live in `dml-lab-core` (no burn).
+pub use dml_lab_core::{config, link, sweep};
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -1,4 +1,4 @@
 #![no_main]
-//! Fuzz target `link`: see `src/fuzz_targets.rs` in the main crate for what it checks.
+//! Fuzz target `link`: see `core/src/fuzz_targets.rs` for what it checks.
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| dml_lab_fuzz::targets::link(data));

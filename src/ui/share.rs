@@ -5,36 +5,17 @@ use leptos::prelude::*;
 
 use super::host::{copy_to_clipboard, location_base, replace_query};
 use super::state::{page_defaults, LabState};
-use crate::link::to_query;
+use crate::link::to_query_with_data;
 
 /// The link's query: the config's fields that differ from the page's defaults, the URL the
 /// data came from (if any), `run=1` when asked.
 fn link_query(state: LabState, autostart: bool, tracked: bool) -> String {
-    let mut query = if tracked {
-        state
-            .config
-            .with(|c| to_query(c, &page_defaults(), autostart))
+    let (config, data_url) = if tracked {
+        (state.config.get(), state.data_url.get())
     } else {
-        state
-            .config
-            .with_untracked(|c| to_query(c, &page_defaults(), autostart))
+        (state.config.get_untracked(), state.data_url.get_untracked())
     };
-    let url = if tracked {
-        state.data_url.get()
-    } else {
-        state.data_url.get_untracked()
-    };
-    if let Some(url) = url {
-        let extra = form_urlencoded::Serializer::new(String::new())
-            .append_pair("data_url", &url)
-            .finish();
-        query = if query.is_empty() {
-            extra
-        } else {
-            format!("{query}&{extra}")
-        };
-    }
-    query
+    to_query_with_data(&config, &page_defaults(), data_url.as_deref(), autostart)
 }
 
 /// Keeps the address bar's query string equal to the form's config (the benchmark page,

@@ -9,8 +9,10 @@ use crate::config::{field, ExperimentConfig};
 
 /// The query parameter that starts the run as soon as the page opens (`run=1`).
 pub const AUTOSTART: &str = "run";
+/// The query parameter with the URL of a data file to load before the run.
+pub const DATA_URL: &str = "data_url";
 /// Query parameters the page reads for other purposes (benchmark mode, data URL).
-pub const PAGE_PARAMS: [&str; 3] = ["bench", "bench_steps", "data_url"];
+pub const PAGE_PARAMS: [&str; 3] = ["bench", "bench_steps", DATA_URL];
 /// Longer query strings are refused whole (a link holds ~30 short fields).
 pub const MAX_QUERY: usize = 8192;
 
@@ -29,9 +31,22 @@ pub struct Restored {
 /// The query string (without `?`) for a config: the fields that differ from `base`;
 /// `autostart` adds `run=1`.
 pub fn to_query(config: &ExperimentConfig, base: &ExperimentConfig, autostart: bool) -> String {
+    to_query_with_data(config, base, None, autostart)
+}
+
+/// [`to_query`], plus the URL of the data file the page should load first (`data_url=`).
+pub fn to_query_with_data(
+    config: &ExperimentConfig,
+    base: &ExperimentConfig,
+    data_url: Option<&str>,
+    autostart: bool,
+) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
     for (key, text) in config.differences(base) {
         out.append_pair(key, &text);
+    }
+    if let Some(url) = data_url {
+        out.append_pair(DATA_URL, url);
     }
     if autostart {
         out.append_pair(AUTOSTART, "1");
@@ -66,7 +81,7 @@ pub fn from_query(query: &str, base: &ExperimentConfig) -> Restored {
             autostart = matches!(text.as_ref(), "1" | "true" | "yes");
             continue;
         }
-        if key == "data_url" {
+        if key == DATA_URL {
             data_url = Some(text.into_owned()).filter(|u| !u.trim().is_empty());
             continue;
         }

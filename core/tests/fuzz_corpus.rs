@@ -1,11 +1,11 @@
 //! Replays the kept fuzz corpus (`fuzz/corpus/<target>/`, grown by `scripts/fuzz.sh`) and the
 //! regression inputs (`fuzz/regressions/<target>/`, any crash a fuzz run ever found) through
-//! the fuzz targets' own code (`src/fuzz_targets.rs`), on stable Rust, in every test run.
+//! the fuzz targets' own code (`core/src/fuzz_targets.rs`), on stable Rust, in every test run.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use dml_lab::fuzz_targets;
+use dml_lab_core::fuzz_targets;
 
 const TARGETS: [(&str, fn(&[u8])); 4] = [
     ("idx", fuzz_targets::idx),
@@ -25,7 +25,7 @@ fn inputs(dir: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn every_kept_fuzz_input_passes_its_target() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let mut failures = Vec::new();
     for (name, target) in TARGETS {
         let corpus = inputs(&root.join("corpus").join(name));

@@ -1,7 +1,8 @@
 //! What each fuzz target does with one input, and the properties it checks beyond "no panic".
 //!
-//! Shared by the cargo-fuzz targets (`fuzz/`, which includes this file and the parsers by path)
-//! and by `tests/fuzz_corpus.rs`, which replays the kept corpus on stable Rust in every test run.
+//! Shared by the cargo-fuzz targets (`fuzz/`, which depends on this crate with the `fuzzing`
+//! feature) and by `tests/fuzz_corpus.rs`, which replays the kept corpus on stable Rust in
+//! every test run.
 
 use crate::config::ExperimentConfig;
 use crate::data::idx::parse_idx;
