@@ -21,6 +21,10 @@ page_group=$!
 set +m
 trap 'kill -- -$page_group 2>/dev/null || true' EXIT
 
+step "module graph: dependencies between modules point one way"
+python3 scripts/module-graph.py
+python3 scripts/module-graph.py --root core/src --layers config,data,link,sweep
+
 step "native tests (unit + CLI)"
 # The release profile (what scripts/cli.sh runs too): burn is compiled once, and training in
 # the tests runs at full speed.

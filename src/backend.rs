@@ -15,28 +15,6 @@ pub enum BackendKind {
     Wgpu,
 }
 
-/// What actually ran, for the run record and the page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BackendInfo {
-    pub kind: BackendKind,
-    /// Human-readable detail: the adapter, or why the CPU was used.
-    pub detail: String,
-    /// What Auto measured on each backend, when Auto chose.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auto: Option<crate::train::speed::AutoChoice>,
-}
-
-impl BackendInfo {
-    /// A run on `kind`, described by `detail`.
-    pub fn new(kind: BackendKind, detail: impl Into<String>) -> Self {
-        Self {
-            kind,
-            detail: detail.into(),
-            auto: None,
-        }
-    }
-}
-
 /// burn's ndarray backend: pure Rust, runs natively and in wasm.
 #[allow(deprecated)] // burn 0.22 deprecates ndarray in favour of flex; the stack asks for ndarray.
 pub fn cpu() -> Device {

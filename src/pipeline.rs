@@ -5,7 +5,7 @@ use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 use web_time::Instant;
 
-use crate::backend::BackendInfo;
+use crate::train::speed::BackendInfo;
 use crate::config::{ExperimentConfig, ModelKind};
 use crate::data::batch::images_tensor;
 use crate::data::Dataset;
@@ -105,6 +105,38 @@ pub async fn run_experiment(
         scatter,
         model: trained.model,
     }))
+}
+
+/// A finished run as a host shows it: the record, every test point, the weights.
+pub struct Finished {
+    pub record: RunRecord,
+    /// Every test point.
+    pub scatter: Scatter,
+    /// The trained weights as .safetensors, or why there are none.
+    pub weights: Result<Vec<u8>, String>,
+}
+
+/// Trains and evaluates with every probe, then writes the weights (`None`: stopped during
+/// evaluation). The page's training worker runs this, and the page itself when no worker can
+/// start.
+pub async fn train_to_finish(
+    cfg: &ExperimentConfig,
+    data: &Dataset,
+    device: &Device,
+    info: BackendInfo,
+    observer: &mut impl Observer,
+) -> Result<Option<Finished>, String> {
+    let outcome = run_experiment(cfg, data, device, info, Probes::ALL, observer)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(match outcome {
+        Some(o) => Some(Finished {
+            weights: crate::model::weights::to_safetensors(&o.model, cfg).await,
+            record: o.record,
+            scatter: o.scatter,
+        }),
+        None => None,
+    })
 }
 
 /// Images per embedding pass: small passes on the CPU keep each one short (the page yields

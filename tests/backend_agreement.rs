@@ -11,7 +11,8 @@
 use std::sync::{Mutex, OnceLock};
 
 use burn::prelude::Device;
-use dml_lab::backend::{self, BackendInfo, BackendKind};
+use dml_lab::backend::{self, BackendKind};
+use dml_lab::train::speed::BackendInfo;
 use dml_lab::config::{ExperimentConfig, ModelKind};
 use dml_lab::data::{mnist, Dataset};
 use dml_lab::eval::Probes;

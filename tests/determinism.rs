@@ -4,7 +4,8 @@
 //! probes' folds and the MLP probe's initialisation) comes from seeded generators on the host,
 //! not from burn's device-wide random stream, which other threads may draw from.
 
-use dml_lab::backend::{self, BackendInfo, BackendKind};
+use dml_lab::backend::{self, BackendKind};
+use dml_lab::train::speed::BackendInfo;
 use dml_lab::config::{ExperimentConfig, ModelKind};
 use dml_lab::data::{mnist, Dataset};
 use dml_lab::eval::Probes;

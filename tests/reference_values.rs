@@ -10,7 +10,8 @@
 //! `DML_LAB_PRINT_REFERENCE=1 cargo test --release --test reference_values -- --nocapture`
 //! prints the values this machine gives, in the form written below.
 
-use dml_lab::backend::{self, BackendInfo, BackendKind};
+use dml_lab::backend::{self, BackendKind};
+use dml_lab::train::speed::BackendInfo;
 use dml_lab::config::{ExperimentConfig, ModelKind};
 use dml_lab::data::{mnist, Dataset};
 use dml_lab::eval::Probes;

@@ -16,6 +16,58 @@ pub const PAGE_PARAMS: [&str; 3] = ["bench", "bench_steps", DATA_URL];
 /// Longer query strings are refused whole (a link holds ~30 short fields).
 pub const MAX_QUERY: usize = 8192;
 
+/// What a benchmark page does (`?bench=cpu|webgpu|agreement`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BenchMode {
+    /// Time every model family on the CPU (wasm).
+    Cpu,
+    /// Time every model family on WebGPU.
+    Webgpu,
+    /// Compare the CPU's and WebGPU's loss terms step by step.
+    Agreement,
+}
+
+/// Timed steps per model when the link does not say (`bench_steps`).
+pub const BENCH_STEPS: usize = 20;
+
+/// The benchmark a query string asks for: `None` when it asks for none; an error (for the page
+/// to show) when `bench` or `bench_steps` cannot be read, instead of a silently ignored page.
+pub fn bench_request(query: &str) -> Option<Result<(BenchMode, usize), String>> {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    let mut mode = None;
+    let mut steps = Ok(BENCH_STEPS);
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match key.as_ref() {
+            "bench" => {
+                mode = Some(match value.as_ref() {
+                    "cpu" => Ok(BenchMode::Cpu),
+                    "webgpu" => Ok(BenchMode::Webgpu),
+                    "agreement" => Ok(BenchMode::Agreement),
+                    other => Err(format!(
+                        "bench={:?}: expected cpu, webgpu or agreement",
+                        clip(other)
+                    )),
+                })
+            }
+            "bench_steps" => {
+                steps = value
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| {
+                        format!(
+                            "bench_steps={:?}: expected a whole number in 1..=1000",
+                            clip(&value)
+                        )
+                    })
+            }
+            _ => {}
+        }
+    }
+    Some(mode?.and_then(|m| steps.map(|s| (m, s))))
+}
+
 /// A config restored from a link.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Restored {
@@ -280,5 +332,25 @@ mod tests {
             from_query("pl=1e309", &ExperimentConfig::default()).notices[0]
                 .starts_with("pl=\"1e309\" is not valid")
         );
+    }
+
+    #[test]
+    fn benchmark_pages_are_read_and_bad_ones_say_why() {
+        assert_eq!(bench_request("?model=dml"), None);
+        assert_eq!(
+            bench_request("?bench=cpu&bench_steps=5"),
+            Some(Ok((BenchMode::Cpu, 5)))
+        );
+        assert_eq!(
+            bench_request("bench=agreement"),
+            Some(Ok((BenchMode::Agreement, BENCH_STEPS)))
+        );
+        assert_eq!(
+            bench_request("bench=webgpu&bench_steps=abc"),
+            Some(Err(
+                "bench_steps=\"abc\": expected a whole number in 1..=1000".into()
+            ))
+        );
+        assert!(bench_request("bench=gpu").unwrap().is_err());
     }
 }

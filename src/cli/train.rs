@@ -6,7 +6,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::plots::write_plots;
-use crate::backend::{self, BackendInfo, BackendKind};
+use crate::backend::{self, BackendKind};
+use crate::train::speed::BackendInfo;
 #[cfg(feature = "wgpu")]
 use crate::train::speed::{is_software_adapter, measure_speed, AutoChoice, SpeedBudget};
 use super::config_flags::{cli_defaults, ConfigFlags};

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::figures::Figures;
-use crate::backend::BackendInfo;
+use crate::train::speed::BackendInfo;
 use crate::config::ExperimentConfig;
 pub use crate::eval::Metrics;
 use crate::train::EpochRecord;

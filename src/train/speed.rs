@@ -12,6 +12,7 @@ use web_time::Instant;
 
 use super::events::{Flow, Observer, TrainEvent};
 use super::trainer::{train, TrainError};
+use crate::backend::BackendKind;
 use crate::config::ExperimentConfig;
 use crate::data::Dataset;
 
@@ -80,6 +81,28 @@ impl SpeedSample {
             (None, Some(why), _) => why.clone(),
             (None, None, None) => "no step within the time allowed".into(),
             (None, None, Some(_)) => "no timed step within the time allowed".into(),
+        }
+    }
+}
+
+/// What actually ran, for the run record and the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackendInfo {
+    pub kind: BackendKind,
+    /// Human-readable detail: the adapter, or why the CPU was used.
+    pub detail: String,
+    /// What Auto measured on each backend, when Auto chose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto: Option<AutoChoice>,
+}
+
+impl BackendInfo {
+    /// A run on `kind`, described by `detail`.
+    pub fn new(kind: BackendKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+            auto: None,
         }
     }
 }

@@ -1,39 +1,26 @@
-//! The page layout and what the Train button starts.
+//! The page's layout, and what Train starts: the run's data, device and training (in the
+//! worker, or in the page when no worker can start), then its results in the views.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use burn::prelude::Device;
 use leptos::prelude::*;
 
 use super::bench::BenchPanel;
 use super::charts::{LossChart, Results, Samples};
-use super::data_panel::{load_url, organamnist, DataPanel};
+use super::data::{dataset_for, load_url};
+use super::data_panel::DataPanel;
+use super::device::AdapterAnswer;
 use super::form::ExperimentForm;
-use super::host::{
-    fetch_gunzipped, location_search, now_ms, sleep_ms, yield_now, Pacer,
-};
+use super::host::{location_search, now_ms, yield_now};
+use super::progress::{show_backend, PageObserver};
 use super::runs::RunsPanel;
 use super::scatter::LatentScatter;
 use super::share::{mirror_config_in_address_bar, SharePanel};
 use super::state::{page_defaults, LabState, RunView};
 use super::sweep_panel::SweepPanel;
-use super::device::AdapterAnswer;
-use crate::backend::BackendInfo;
-use crate::train::speed::AutoChoice;
-use crate::config::{BackendChoice, DatasetKind, ExperimentConfig};
-use crate::data::{mnist, Dataset};
-use crate::eval::Probes;
+use crate::config::{BackendChoice, ExperimentConfig};
+use crate::data::Dataset;
 use crate::link::from_query;
-use crate::pipeline::run_experiment;
-use crate::report::{RunRecord, Scatter};
-use crate::train::events::Terms;
-use crate::train::{Flow, Observer, TrainEvent};
-
-thread_local! {
-    /// MNIST, parsed once per page load.
-    static MNIST: RefCell<Option<Rc<Dataset>>> = const { RefCell::new(None) };
-}
+use crate::pipeline::{train_to_finish, Finished};
+use crate::train::speed::AutoChoice;
 
 /// The whole page.
 #[component]
@@ -125,73 +112,7 @@ fn start_run(state: LabState, cfg: ExperimentConfig) {
         state.error.set(Some(e.to_string()));
         return;
     }
-    leptos::task::spawn_local(run(state, cfg));
-}
-
-/// Loads MNIST from the `mnist/` folder next to the page (gzip IDX files), once.
-async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
-    if let Some(data) = MNIST.with(|m| m.borrow().clone()) {
-        return Ok(data);
-    }
-    state.status.set("Downloading MNIST…".into());
-    let mut files = Vec::new();
-    for name in [
-        mnist::TRAIN_IMAGES,
-        mnist::TRAIN_LABELS,
-        mnist::TEST_IMAGES,
-        mnist::TEST_LABELS,
-    ] {
-        files.push(fetch_gunzipped(&format!("./mnist/{name}.gz")).await?);
-    }
-    let [train_images, train_labels, test_images, test_labels] =
-        <[Vec<u8>; 4]>::try_from(files).expect("four files");
-    let data = mnist::from_bytes(mnist::MnistBytes {
-        train_images: &train_images,
-        train_labels: &train_labels,
-        test_images: &test_images,
-        test_labels: &test_labels,
-    })
-    .map_err(|e| e.to_string())?;
-    let data = Rc::new(data);
-    state.data_summary.set(Some(format!(
-        "MNIST: {} training / {} test images",
-        data.train.len(),
-        data.test.len()
-    )));
-    state.show_samples(&data);
-    MNIST.with(|m| *m.borrow_mut() = Some(data.clone()));
-    Ok(data)
-}
-
-/// A finished run as the page shows it, whether it trained in the worker or in the page.
-pub(super) struct Finished {
-    pub record: RunRecord,
-    /// Every test point.
-    pub scatter: Scatter,
-    /// The trained weights as .safetensors, or why there are none.
-    pub weights: Result<Vec<u8>, String>,
-}
-
-/// Trains and evaluates on `device`, then writes the weights: what the worker does, and the page
-/// itself when no worker can start.
-pub(super) async fn train_to_finish(
-    cfg: &ExperimentConfig,
-    data: &Dataset,
-    device: &Device,
-    info: BackendInfo,
-    observer: &mut impl Observer,
-) -> Result<Option<Finished>, String> {
-    let outcome = run_experiment(cfg, data, device, info, Probes::ALL, observer)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(match outcome {
-        Some(o) => Some(Finished {
-            weights: crate::model::weights::to_safetensors(&o.model, cfg).await,
-            record: o.record,
-            scatter: o.scatter,
-        }),
-        None => None,
-    })
+    leptos::task::spawn_local(train_and_show(state, cfg));
 }
 
 /// Trains in the page itself (when no worker can start): the observer yields to the browser.
@@ -211,23 +132,8 @@ async fn run_in_page(
     train_to_finish(cfg, data, &device, info, observer).await
 }
 
-/// Shows which backend trains, and keeps Auto's measured choice for the next run of this shape.
-pub(super) fn show_backend(
-    state: LabState,
-    info: &BackendInfo,
-    adapter: Option<&AdapterAnswer>,
-    cfg: &ExperimentConfig,
-    data: &Dataset,
-) {
-    state.backend_kind.set(Some(info.kind));
-    state.backend_used.set(Some(info.detail.clone()));
-    if let (Some(choice), Some(Ok(adapter))) = (&info.auto, adapter) {
-        super::device::remember(adapter, cfg, data, choice);
-    }
-}
-
 /// Loads data, picks the device, trains, evaluates and shows the result; errors land in the page.
-async fn run(state: LabState, cfg: ExperimentConfig) {
+async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
     if super::host::injected_fault().as_deref() == Some("panic") {
         panic!("fault injected by a test (window.__dmlLabFault = \"panic\")");
     }
@@ -240,16 +146,11 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
     state.error.set(None);
     state.curves.set(Default::default());
     let outcome = async {
-        let data = match cfg.dataset {
-            DatasetKind::Mnist => load_mnist(state).await?,
-            DatasetKind::Organamnist => organamnist().ok_or(
-                "OrganAMNIST is not loaded: pick or drop organamnist.npz, or give its URL, in the data panel",
-            )?,
-        };
+        let data = dataset_for(state, cfg.dataset).await?;
         // Parsing the data and handing it on are each tens of milliseconds: let the page breathe
         // in between (the longest main-thread task stays under 100 ms).
         yield_now().await;
-        super::scatter::set_images(&data.test);
+        super::scatter::set_images(state, &data.test);
         state.scatter.set(None);
         state.status.set("Starting the backend…".into());
         // The page asks for the adapter (for Auto and WebGPU) and looks up Auto's remembered
@@ -263,7 +164,7 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
             _ => None,
         };
         let mut observer = PageObserver::new(state);
-        let finished = match super::remote::run(
+        let finished = match super::remote::train_in_worker(
             state,
             &cfg,
             &data,
@@ -285,7 +186,8 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
         super::scatter::show(state, &outcome.scatter, None, &data.class_names, None);
         let r = &outcome.record;
         state.add_run(r.clone());
-        super::runs::keep_weights(outcome.weights, r.config.clone());
+        let weights = (outcome.weights, r.config.clone());
+        state.session.update_value(|s| s.weights = Some(weights));
         let recon = r
             .figures
             .as_ref()
@@ -336,139 +238,5 @@ async fn run(state: LabState, cfg: ExperimentConfig) {
         .flatten();
     if let Some((_, _, cfg)) = next {
         start_run(state, cfg);
-    }
-}
-
-/// Shows progress in the page; when training runs in the page itself, it also yields to the
-/// browser at least every `YIELD_MS` and handles Pause and Stop.
-pub(super) struct PageObserver {
-    state: LabState,
-    pending: Vec<(f64, Terms)>,
-    pacer: Pacer,
-    last_draw: f64,
-    total_steps: usize,
-    steps_per_epoch: usize,
-    started: f64,
-    paused_since: f64,
-}
-
-/// Longest stretch of work between two yields to the browser.
-const YIELD_MS: f64 = 30.0;
-/// Shortest interval between two redraws of the loss curve.
-const DRAW_MS: f64 = 250.0;
-
-impl PageObserver {
-    fn new(state: LabState) -> Self {
-        let now = now_ms();
-        Self {
-            state,
-            pending: Vec::new(),
-            pacer: Pacer::new(YIELD_MS),
-            last_draw: now,
-            total_steps: 0,
-            steps_per_epoch: 0,
-            started: now,
-            paused_since: now,
-        }
-    }
-
-    pub(super) fn flush(&mut self) {
-        if !self.pending.is_empty() {
-            let new = std::mem::take(&mut self.pending);
-            self.state
-                .curves
-                .update(|c| new.iter().for_each(|(step, terms)| c.push(*step, terms)));
-        }
-        self.last_draw = now_ms();
-    }
-}
-
-impl PageObserver {
-    /// Says in the status line that the run is paused, or takes up again from the pause.
-    pub(super) fn show_pause(&mut self, paused: bool) {
-        if paused {
-            self.paused_since = now_ms();
-            let before = self.state.status.get_untracked();
-            self.state
-                .status
-                .set(format!("Paused ({before}). Press Resume to go on."));
-        } else {
-            // The steps/s and time-left estimates leave the pause out.
-            self.started += now_ms() - self.paused_since;
-            self.state.status.set("Resumed.".into());
-        }
-    }
-
-    /// Shows one training event (status line, loss curve).
-    pub(super) fn show(&mut self, event: &TrainEvent) {
-        match event {
-            TrainEvent::Started {
-                epochs,
-                steps_per_epoch,
-                labelled,
-            } => {
-                self.total_steps = epochs * steps_per_epoch;
-                self.steps_per_epoch = *steps_per_epoch;
-                self.started = now_ms();
-                self.state.status.set(format!(
-                    "Training: {labelled} labelled images, {} steps…",
-                    self.total_steps
-                ));
-            }
-            TrainEvent::Step {
-                epoch,
-                step,
-                global_step,
-                loss,
-                terms,
-            } => {
-                self.pending.push((*global_step as f64, terms.clone()));
-                let now = now_ms();
-                if now - self.last_draw > DRAW_MS {
-                    self.flush();
-                    let rate = *global_step as f64 / ((now - self.started) / 1000.0).max(1e-9);
-                    let left = (self.total_steps - global_step) as f64 / rate.max(1e-9);
-                    self.state.status.set(format!(
-                        "Epoch {epoch}, step {step}/{} · loss {loss:.4} · {rate:.1} steps/s · {left:.0} s left",
-                        self.steps_per_epoch
-                    ));
-                }
-            }
-            TrainEvent::EpochEnd(r) => {
-                self.flush();
-                self.state.status.set(format!(
-                    "Epoch {} done: mean loss {:.4} ({:.1} s)",
-                    r.epoch, r.loss, r.seconds
-                ));
-            }
-            TrainEvent::Embedding { done, total } => self
-                .state
-                .status
-                .set(format!("Embedding test images {done}/{total}…")),
-            TrainEvent::Probing { name } => {
-                self.state.status.set(format!("Running the {name} probe…"))
-            }
-        }
-    }
-}
-
-impl Observer for PageObserver {
-    async fn on_event(&mut self, event: &TrainEvent) -> Flow {
-        self.show(event);
-        self.pacer.breathe().await;
-        if self.state.paused.get_untracked() {
-            self.show_pause(true);
-            while self.state.paused.get_untracked() && !self.state.stop_requested.get_untracked() {
-                sleep_ms(100).await;
-            }
-            self.show_pause(false);
-            self.pacer.restart();
-        }
-        if self.state.stop_requested.get_untracked() {
-            self.state.stop_requested.set(false);
-            self.state.status.set("Stopping…".into());
-            return Flow::Stop;
-        }
-        Flow::Continue
     }
 }

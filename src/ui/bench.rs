@@ -1,4 +1,5 @@
-//! The page's benchmark: `?bench=cpu` or `?bench=webgpu` (optionally `&bench_steps=N`) times
+//! The page's benchmark (the address is read by `link::bench_request`, so a bad `bench_steps`
+//! says so): `?bench=cpu` or `?bench=webgpu` (optionally `&bench_steps=N`) times
 //! the same training steps as `dml-lab bench` in this browser, on random MNIST-shaped images,
 //! and writes one JSON object per model into the page (`data-testid="bench-results"`), where
 //! the end-to-end harness reads them. `?bench=agreement` trains a few steps of a model of each
@@ -11,36 +12,14 @@ use wasm_bindgen::JsValue;
 
 use super::host::{yield_now, Pacer};
 use crate::config::{BackendChoice, ExperimentConfig, ModelKind};
+use crate::link::{bench_request, BenchMode};
 use crate::data::synthetic::random_mnist_shaped;
 use crate::train::bench::{bench_model, BenchSpec, BenchTiming, BENCH_MODELS};
 use crate::train::{Flow, Observer, TrainEvent};
 
-/// What a benchmark page does.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum BenchMode {
-    /// Time every model family on this backend.
-    Speed(BackendChoice),
-    /// Compare the CPU's and WebGPU's loss terms, step by step.
-    Agreement,
-}
-
-/// What the query string asks for: the mode and the steps per model.
-pub(super) fn requested() -> Option<(BenchMode, usize)> {
-    let search = web_sys::window()?.location().search().ok()?;
-    let mut backend = None;
-    let mut steps = BenchSpec::default().steps;
-    for pair in search.trim_start_matches('?').split('&') {
-        match pair.split_once('=') {
-            Some(("bench", "cpu")) => backend = Some(BenchMode::Speed(BackendChoice::Cpu)),
-            Some(("bench", "webgpu")) => backend = Some(BenchMode::Speed(BackendChoice::Wgpu)),
-            Some(("bench", "agreement")) => backend = Some(BenchMode::Agreement),
-            Some(("bench_steps", n)) => {
-                steps = n.parse().ok().filter(|&n| (1..=1000).contains(&n))?
-            }
-            _ => {}
-        }
-    }
-    backend.map(|b| (b, steps))
+/// What the address asks for (`link::bench_request`): `None` for the lab itself.
+pub(super) fn requested() -> Option<Result<(BenchMode, usize), String>> {
+    bench_request(&super::host::location_search())
 }
 
 /// One result line, as `dml-lab bench` prints it plus the browser's memory.
@@ -190,16 +169,21 @@ pub fn BenchPanel() -> impl IntoView {
     let lines = RwSignal::new(Vec::<String>::new());
     let status = RwSignal::new(String::new());
     let wanted = requested();
-    if let Some((mode, steps)) = wanted {
+    if let Some(Err(why)) = &wanted {
+        status.set(format!("Benchmark failed: {why}"));
+    }
+    let shown = wanted.is_some();
+    if let Some(Ok((mode, steps))) = wanted {
         leptos::task::spawn_local(async move {
             let adapter = match mode {
-                BenchMode::Speed(BackendChoice::Cpu) => None,
+                BenchMode::Cpu => None,
                 _ => Some(super::device::find_adapter().await),
             };
             let show = |s| status.set(s);
             let add = |l| lines.update(|all: &mut Vec<String>| all.push(l));
             let result = match mode {
-                BenchMode::Speed(choice) => run_bench(choice, steps, adapter, show, add).await,
+                BenchMode::Cpu => run_bench(BackendChoice::Cpu, steps, adapter, show, add).await,
+                BenchMode::Webgpu => run_bench(BackendChoice::Wgpu, steps, adapter, show, add).await,
                 BenchMode::Agreement => run_agreement(steps, adapter, show, add).await,
             };
             status.set(match result {
@@ -209,7 +193,7 @@ pub fn BenchPanel() -> impl IntoView {
         });
     }
     view! {
-        <Show when=move || wanted.is_some()>
+        <Show when=move || shown>
             <section class="panel" data-testid="bench">
                 <h2>"Benchmark"</h2>
                 <p data-testid="bench-status" aria-live="polite">{move || status.get()}</p>

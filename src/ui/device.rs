@@ -6,8 +6,6 @@
 //! `navigator.gpu`) and looks up Auto's remembered choice; the training worker makes the device
 //! and measures (`pick_device`). When no worker can start, the page does both.
 
-use std::cell::RefCell;
-
 use burn::prelude::Device;
 use js_sys::{Function, Promise, Reflect};
 use serde::{Deserialize, Serialize};
@@ -15,10 +13,12 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::host::{js_err, sleep_ms};
-use crate::backend::{self, BackendInfo, BackendKind};
+use crate::backend::{self, BackendKind};
 use crate::config::{name_of, BackendChoice, ExperimentConfig};
 use crate::data::Dataset;
-use crate::train::speed::{is_software_adapter, measure_speed, AutoChoice, SpeedBudget};
+use crate::train::speed::{
+    is_software_adapter, measure_speed, AutoChoice, BackendInfo, SpeedBudget,
+};
 
 /// The WebGPU adapter the browser offers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,21 +126,12 @@ pub fn remember(adapter: &Adapter, cfg: &ExperimentConfig, data: &Dataset, choic
     }
 }
 
-thread_local! {
-    /// burn's wgpu runtime is initialised once per page or worker; later runs reuse it (and
-    /// the pipelines it compiled).
-    static WGPU: RefCell<Option<Device>> = const { RefCell::new(None) };
-}
-
+/// The page's (or worker's) WebGPU device: burn initialises its wgpu runtime once, and later
+/// runs reuse it and the pipelines it compiled (`backend::wgpu` keeps it).
 async fn wgpu_device() -> Result<Device, String> {
-    if let Some(device) = WGPU.with(|w| w.borrow().clone()) {
-        return Ok(device);
-    }
-    let device = backend::wgpu()
+    backend::wgpu()
         .await
-        .map_err(|e| format!("WebGPU initialisation failed: {e}"))?;
-    WGPU.with(|w| *w.borrow_mut() = Some(device.clone()));
-    Ok(device)
+        .map_err(|e| format!("WebGPU initialisation failed: {e}"))
 }
 
 const CPU_NAME: &str = "CPU (wasm, ndarray)";

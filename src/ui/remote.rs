@@ -1,24 +1,25 @@
 //! The page's side of the training worker (`worker.rs` runs inside it): starts it once, sends
 //! it the dataset (again only when it changed) and the run, forwards Pause/Stop, and turns its
 //! messages back into what the page shows. Training and evaluation never run on the main
-//! thread; when a browser cannot start the worker, `app` trains in the page instead.
+//! thread; when a browser cannot start the worker, `app` trains in the page instead. The
+//! worker's link lives in the page's session (`session::WorkerLink`).
 
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Reflect, Uint8Array};
+use js_sys::Reflect;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
-use super::app::{Finished, PageObserver};
 use super::device::AdapterAnswer;
-use crate::train::speed::AutoChoice;
 use super::host::sleep_ms;
+use super::progress::{show_backend, PageObserver};
+use super::protocol::{dataset_to_js, from_worker, to_js, FromWorker, ToWorker};
+use super::session::{Inbox, WorkerLink};
 use super::state::LabState;
-use super::worker::{dataset_to_js, FromWorker, ToWorker};
 use crate::config::ExperimentConfig;
 use crate::data::Dataset;
+use crate::pipeline::Finished;
+use crate::train::speed::AutoChoice;
 
 #[wasm_bindgen(module = "/src/ui/worker.js")]
 extern "C" {
@@ -30,62 +31,34 @@ extern "C" {
     fn trainer_end();
 }
 
-type Inbox = Rc<RefCell<VecDeque<(FromWorker, Option<Vec<u8>>)>>>;
-
-/// The running worker: its messages, and the dataset it holds.
-struct Remote {
-    inbox: Inbox,
-    sent: Weak<Dataset>,
-    _on_message: Closure<dyn FnMut(JsValue)>,
-}
-
-thread_local! {
-    static REMOTE: RefCell<Option<Remote>> = const { RefCell::new(None) };
-    /// Set when the worker could not boot: later runs train in the page.
-    static UNAVAILABLE: RefCell<Option<String>> = const { RefCell::new(None) };
-    /// Whether the running worker has booted (a crash before that means it cannot boot here).
-    static READY: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Why the page trains on its main thread, when it does.
-pub fn unavailable() -> Option<String> {
-    UNAVAILABLE.with(|u| u.borrow().clone())
-}
-
-fn start() -> Option<Inbox> {
-    if let Some(inbox) = REMOTE.with(|r| r.borrow().as_ref().map(|r| r.inbox.clone())) {
+/// The worker's inbox, starting the worker if this page has none; `None` when this browser
+/// cannot run one.
+fn start(state: LabState) -> Option<Inbox> {
+    if let Some(inbox) = state
+        .session
+        .with_value(|s| s.worker.as_ref().map(|w| w.inbox.clone()))
+    {
         return Some(inbox);
     }
-    if unavailable().is_some() {
+    if state.session.with_value(|s| s.worker_unavailable.is_some()) {
         return None;
     }
     let inbox: Inbox = Default::default();
     let sink = inbox.clone();
     let on_message = Closure::<dyn FnMut(JsValue)>::new(move |m: JsValue| {
-        let json = Reflect::get(&m, &"json".into())
-            .ok()
-            .and_then(|j| j.as_string())
-            .unwrap_or_default();
-        let message = serde_json::from_str::<FromWorker>(&json).unwrap_or_else(|e| {
-            FromWorker::Failed(format!(
-                "the page got a worker message it does not know: {e}"
-            ))
-        });
-        let bytes = Reflect::get(&m, &"bytes".into())
-            .ok()
-            .and_then(|b| b.dyn_into::<Uint8Array>().ok())
-            .map(|b| b.to_vec());
-        sink.borrow_mut().push_back((message, bytes));
+        sink.borrow_mut().push_back(from_worker(&m));
     });
     if !trainer_start(&on_message) {
-        UNAVAILABLE
-            .with(|u| *u.borrow_mut() = Some("this browser cannot start a module worker".into()));
+        state.session.update_value(|s| {
+            s.worker_unavailable = Some("this browser cannot start a module worker".into())
+        });
         return None;
     }
-    REMOTE.with(|r| {
-        *r.borrow_mut() = Some(Remote {
+    state.session.update_value(|s| {
+        s.worker = Some(WorkerLink {
             inbox: inbox.clone(),
             sent: Weak::new(),
+            ready: false,
             _on_message: on_message,
         })
     });
@@ -93,24 +66,22 @@ fn start() -> Option<Inbox> {
 }
 
 /// Ends a worker that could not boot; this page trains in itself from now on (`None`).
-fn cannot_boot<T>(why: &str) -> Option<T> {
-    end();
-    UNAVAILABLE
-        .with(|u| *u.borrow_mut() = Some(format!("the training worker did not start ({why})")));
+fn cannot_boot<T>(state: LabState, why: &str) -> Option<T> {
+    end(state);
+    state.session.update_value(|s| {
+        s.worker_unavailable = Some(format!("the training worker did not start ({why})"))
+    });
     None
 }
 
 /// Ends the worker (after a crash); the next run starts a fresh one.
-fn end() {
+fn end(state: LabState) {
     trainer_end();
-    READY.set(false);
-    REMOTE.with(|r| r.borrow_mut().take());
+    state.session.update_value(|s| s.worker = None);
 }
 
 fn send(command: &ToWorker, data: Option<(JsValue, js_sys::Array)>) {
-    let message = js_sys::Object::new();
-    let json = serde_json::to_string(command).expect("commands serialise");
-    let _ = Reflect::set(&message, &"json".into(), &json.into());
+    let message = to_js(command).expect("commands serialise");
     let transfer = match data {
         Some((data, transfer)) => {
             let _ = Reflect::set(&message, &"data".into(), &data);
@@ -123,7 +94,7 @@ fn send(command: &ToWorker, data: Option<(JsValue, js_sys::Array)>) {
 
 /// Runs `cfg` in the worker, showing its progress through `observer`. `None`: no worker could
 /// start, train in the page.
-pub async fn run(
+pub async fn train_in_worker(
     state: LabState,
     cfg: &ExperimentConfig,
     data: &Rc<Dataset>,
@@ -131,14 +102,13 @@ pub async fn run(
     remembered: Option<AutoChoice>,
     observer: &mut PageObserver,
 ) -> Option<Result<Option<Finished>, String>> {
-    let inbox = start()?;
-    let fresh = REMOTE.with(|r| {
-        let mut r = r.borrow_mut();
-        let r = r.as_mut().expect("started");
-        let same = r.sent.upgrade().is_some_and(|d| Rc::ptr_eq(&d, data));
-        r.sent = Rc::downgrade(data);
+    let inbox = start(state)?;
+    let fresh = state.session.try_update_value(|s| {
+        let w = s.worker.as_mut().expect("started");
+        let same = w.sent.upgrade().is_some_and(|d| Rc::ptr_eq(&d, data));
+        w.sent = Rc::downgrade(data);
         !same
-    });
+    })?;
     if fresh {
         sleep_ms(0).await;
         send(&ToWorker::Data, Some(dataset_to_js(data)));
@@ -176,14 +146,22 @@ pub async fn run(
             continue;
         };
         match message {
-            FromWorker::Ready => READY.set(true),
-            FromWorker::BootFailed(why) => return cannot_boot(&why),
+            FromWorker::Ready => state.session.update_value(|s| {
+                if let Some(w) = s.worker.as_mut() {
+                    w.ready = true;
+                }
+            }),
+            FromWorker::BootFailed(why) => return cannot_boot(state, &why),
             // A crash before the worker said Ready: it cannot boot in this browser either.
-            FromWorker::Crashed(why) if !READY.get() => return cannot_boot(&why),
-            FromWorker::Status(text) => state.status.set(text),
-            FromWorker::Backend(info) => {
-                super::app::show_backend(state, &info, adapter.as_ref(), cfg, data)
+            FromWorker::Crashed(why)
+                if !state
+                    .session
+                    .with_value(|s| s.worker.as_ref().is_some_and(|w| w.ready)) =>
+            {
+                return cannot_boot(state, &why)
             }
+            FromWorker::Status(text) => state.status.set(text),
+            FromWorker::Backend(info) => show_backend(state, &info, adapter.as_ref(), cfg, data),
             FromWorker::Event(event) => observer.show(&event),
             FromWorker::LiveScatter {
                 epoch,
@@ -220,7 +198,7 @@ pub async fn run(
             FromWorker::BenchLine(_) | FromWorker::BenchDone(_) => {}
             FromWorker::Failed(e) => return Some(Err(e)),
             FromWorker::Crashed(e) => {
-                end();
+                end(state);
                 return Some(Err(format!(
                     "{e}; the worker was restarted, the page and its runs are kept"
                 )));

@@ -3,27 +3,10 @@
 
 use leptos::prelude::*;
 
-use std::cell::RefCell;
-
 use super::host::{download, download_bytes};
 use super::state::LabState;
-use crate::config::name_of;
-use crate::config::ExperimentConfig;
+use crate::config::{name_of, ExperimentConfig};
 use crate::report::table::{cell_text, compare};
-
-/// A run's weights (.safetensors, or why there are none) and its config.
-type KeptWeights = (Result<Vec<u8>, String>, ExperimentConfig);
-
-thread_local! {
-    /// The last trained model's weights (.safetensors, or why there are none) and its config,
-    /// for "Export weights".
-    static LAST_WEIGHTS: RefCell<Option<KeptWeights>> = const { RefCell::new(None) };
-}
-
-/// Keeps the weights of the run that just finished, for exporting them.
-pub fn keep_weights(weights: Result<Vec<u8>, String>, config: ExperimentConfig) {
-    LAST_WEIGHTS.with(|m| *m.borrow_mut() = Some((weights, config)));
-}
 
 /// A file name that says which run it holds.
 fn run_file_name(c: &ExperimentConfig, extension: &str) -> String {
@@ -63,10 +46,10 @@ pub fn RunsPanel() -> impl IntoView {
     let has_model = RwSignal::new(false);
     Effect::new(move |_| {
         state.runs.track();
-        has_model.set(LAST_WEIGHTS.with(|m| m.borrow().is_some()));
+        has_model.set(state.session.with_value(|s| s.weights.is_some()));
     });
     let export_weights = move |_| {
-        let result = LAST_WEIGHTS.with(|m| match &*m.borrow() {
+        let result = state.session.with_value(|s| match &s.weights {
             Some((Ok(bytes), config)) => download_bytes(
                 &run_file_name(config, "safetensors"),
                 "application/octet-stream",

@@ -3,13 +3,11 @@
 //! first test images, from the worker) and with every test image when the run has been
 //! evaluated.
 
-use std::cell::RefCell;
-
 use js_sys::{Float32Array, Uint32Array, Uint8Array};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
-use super::state::LabState;
+use super::state::{LabState, ScatterCaption};
 use crate::data::ImageSet;
 use crate::report::plot::CLASS_COLORS;
 use crate::report::Scatter;
@@ -33,21 +31,6 @@ extern "C" {
     fn scatter_images(host: &JsValue, pixels: Uint8Array, count: u32, rows: u32, cols: u32);
 }
 
-thread_local! {
-    /// The panel's canvas host, once mounted.
-    static HOST: RefCell<Option<JsValue>> = const { RefCell::new(None) };
-}
-
-/// What the scatter shows now.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ScatterCaption {
-    /// `Some((epoch, step))` while training (a snapshot), `None` for the evaluated run.
-    pub training: Option<(usize, usize)>,
-    pub points: usize,
-    pub components: usize,
-    pub axes: String,
-}
-
 /// Draws `scatter` (point `i` is test image `indices[i]`, or image `i`).
 pub fn show(
     state: LabState,
@@ -56,7 +39,7 @@ pub fn show(
     class_names: &[String],
     training: Option<(usize, usize)>,
 ) {
-    let Some(host) = HOST.with(|h| h.borrow().clone()) else {
+    let Some(host) = state.session.with_value(|s| s.scatter_host.clone()) else {
         return;
     };
     let points: Vec<f32> = scatter.points.iter().flatten().copied().collect();
@@ -102,8 +85,8 @@ pub fn show(
 }
 
 /// The test images the tooltip shows.
-pub fn set_images(test: &ImageSet) {
-    if let Some(host) = HOST.with(|h| h.borrow().clone()) {
+pub fn set_images(state: LabState, test: &ImageSet) {
+    if let Some(host) = state.session.with_value(|s| s.scatter_host.clone()) {
         scatter_images(
             &host,
             Uint8Array::from(&test.pixels[..]),
@@ -121,7 +104,7 @@ pub fn LatentScatter() -> impl IntoView {
     let host = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = host.get() {
-            HOST.with(|h| *h.borrow_mut() = Some(el.into()));
+            state.session.update_value(|s| s.scatter_host = Some(el.into()));
         }
     });
     let caption = move || {

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::session::Session;
 use crate::config::ExperimentConfig;
 use crate::eval::Metrics;
 use crate::report::{Curves, RunRecord};
@@ -39,7 +40,7 @@ pub struct LabState {
     /// The sweep queued in the page, if any.
     pub sweep: RwSignal<Option<crate::sweep::Queue>>,
     /// What the latent scatter shows (it is drawn on its canvas by `scatter`).
-    pub scatter: RwSignal<Option<super::scatter::ScatterCaption>>,
+    pub scatter: RwSignal<Option<ScatterCaption>>,
     pub error: RwSignal<Option<String>>,
     /// What the OrganAMNIST file gave (sizes, classes), or a download in progress.
     pub npz_summary: RwSignal<Option<String>>,
@@ -67,6 +68,18 @@ pub struct LabState {
     pub first_scatter_ms: RwSignal<Option<f64>>,
     /// Milliseconds from Train to the run's last probe.
     pub done_ms: RwSignal<Option<f64>>,
+    /// What the page keeps between runs without showing it (datasets, worker, weights).
+    pub session: StoredValue<Session, LocalStorage>,
+}
+
+/// What the latent scatter shows now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScatterCaption {
+    /// `Some((epoch, step))` while training (a snapshot), `None` for the evaluated run.
+    pub training: Option<(usize, usize)>,
+    pub points: usize,
+    pub components: usize,
+    pub axes: String,
 }
 
 /// A new id for a run of this page (its position in `runs` changes as runs are deleted).
@@ -112,6 +125,7 @@ impl LabState {
             run_started_ms: RwSignal::new(0.0),
             first_scatter_ms: RwSignal::new(None),
             done_ms: RwSignal::new(None),
+            session: StoredValue::new_local(Session::default()),
         }
     }
 

@@ -6,7 +6,9 @@
 //
 // In the worker: the first message boots the wasm (its `main` sees no window and mounts
 // nothing); every later message goes to the Rust `trainer_receive` (src/ui/worker.rs), which
-// answers with `postMessage`. Messages are `{ json, bytes?, data? }`.
+// answers with `postMessage`. Messages are `{ json, bytes?, data? }` (src/ui/protocol.rs: the
+// JSON is serde's, written and read in Rust); this file only adds `{ boot: 'ready' | 'failed',
+// error? }` and, on the page's side, `{ crash }` for a worker that fails outside Rust.
 
 let worker = null;
 
@@ -31,7 +33,7 @@ export function trainerStart(onMessage) {
   worker.onmessage = (e) => onMessage(e.data);
   worker.onerror = (e) => {
     e.preventDefault();
-    onMessage({ json: JSON.stringify({ Crashed: `the training worker failed: ${e.message || 'unknown error'}` }) });
+    onMessage({ crash: `the training worker failed: ${e.message || 'unknown error'}` });
   };
   worker.postMessage({ boot: files });
   return true;
@@ -59,10 +61,10 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
         await glue.default({ module_or_path: e.data.boot.wasm });
         receive = glue.trainer_receive;
       } catch (err) {
-        self.postMessage({ json: JSON.stringify({ BootFailed: String(err?.message ?? err) }) });
+        self.postMessage({ boot: 'failed', error: String(err?.message ?? err) });
         return;
       }
-      self.postMessage({ json: JSON.stringify('Ready') });
+      self.postMessage({ boot: 'ready' });
       early.splice(0).forEach((m) => receive(m));
       return;
     }

@@ -3,109 +3,50 @@
 //! pipeline the CLI uses, and posts every training event, then the record, the full scatter and
 //! the weights. The page's main thread only draws, so it never freezes while a model trains.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Reflect, Uint8Array};
-use serde::{Deserialize, Serialize};
+use js_sys::{Function, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::device::AdapterAnswer;
 use super::host::{now_ms, sleep_ms, Pacer};
-use crate::backend::BackendInfo;
+use super::protocol::{dataset_from_js, to_js, to_worker, FromWorker, ToWorker};
 use crate::train::speed::AutoChoice;
 use crate::config::ExperimentConfig;
-use crate::data::{Dataset, ImageSet};
+use crate::data::Dataset;
 use burn::module::Module;
 use burn::prelude::Device;
 
 use crate::eval::embed::embed_images;
 use crate::model::LabModel;
-use crate::pipeline::{embed_chunk, prior_components};
-use crate::report::{RunRecord, Scatter};
+use crate::pipeline::{embed_chunk, prior_components, train_to_finish};
+use crate::report::Scatter;
 use crate::train::{Flow, Observer, Silent, TrainEvent};
 
-/// What the page asks of the worker.
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) enum ToWorker {
-    /// The dataset to train on follows in the message's `data` field.
-    Data,
-    /// Train and evaluate. `adapter` is what the page found when it asked for a WebGPU adapter
-    /// (or why there is none); `remembered` is Auto's earlier choice for this shape in this
-    /// browser; `fault` is a test's injected fault.
-    Run {
-        config: ExperimentConfig,
-        adapter: Option<AdapterAnswer>,
-        remembered: Option<AutoChoice>,
-        fault: Option<String>,
-    },
-    /// Time every model family on `backend` (the page's benchmark, for the Dawn runner).
-    Bench {
-        backend: crate::config::BackendChoice,
-        steps: usize,
-        adapter: Option<AdapterAnswer>,
-    },
-    Pause(bool),
-    Stop,
-}
-
-/// What the worker tells the page.
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) enum FromWorker {
-    /// The wasm module is up.
-    Ready,
-    /// The worker could not load the app (the page then trains on its main thread).
-    BootFailed(String),
-    /// What the worker is doing before training starts (Auto's measurement).
-    Status(String),
-    Backend(BackendInfo),
-    Event(TrainEvent),
-    /// The latent space while training: the first test images (point `i` is test image `i`),
-    /// after `step` optimiser steps of `epoch`.
-    LiveScatter {
-        epoch: usize,
-        step: usize,
-        scatter: Scatter,
-    },
-    /// Training holds after a Pause (every event before this one has been posted).
-    Paused,
-    /// The run finished; the weights (.safetensors) follow in `bytes`, or `weights_error` says
-    /// why there are none.
-    Finished {
-        record: Box<RunRecord>,
-        scatter: Scatter,
-        weights_error: Option<String>,
-    },
-    /// One benchmark result (JSON, as `dml-lab bench` prints it).
-    BenchLine(String),
-    /// The benchmark finished (`Err`: why it stopped).
-    BenchDone(Result<(), String>),
-    /// Stopped during evaluation: no metrics.
-    Abandoned,
-    Failed(String),
-    /// A panic or an uncaught error: the worker's wasm instance cannot go on.
-    Crashed(String),
+/// What the worker holds between messages: the dataset the page sent, and whether the page
+/// has paused or stopped the run. (The worker has no page, so no leptos context: one slot.)
+#[derive(Default)]
+struct WorkerState {
+    data: Option<Rc<Dataset>>,
+    paused: bool,
+    stop: bool,
 }
 
 thread_local! {
-    static DATA: RefCell<Option<Rc<Dataset>>> = const { RefCell::new(None) };
-    static PAUSED: Cell<bool> = const { Cell::new(false) };
-    static STOP: Cell<bool> = const { Cell::new(false) };
+    static STATE: RefCell<WorkerState> = RefCell::new(WorkerState::default());
+}
+
+fn with_state<T>(f: impl FnOnce(&mut WorkerState) -> T) -> T {
+    STATE.with(|s| f(&mut s.borrow_mut()))
 }
 
 /// Called by `worker.js` for each message from the page.
 pub fn receive(message: JsValue) {
-    let json = Reflect::get(&message, &"json".into())
-        .ok()
-        .and_then(|j| j.as_string())
-        .unwrap_or_default();
-    let command = match serde_json::from_str::<ToWorker>(&json) {
+    let command = match to_worker(&message) {
         Ok(c) => c,
         Err(e) => {
-            post(
-                &FromWorker::Failed(format!("the worker got a message it does not know: {e}")),
-                None,
-            );
+            post(&FromWorker::Failed(e), None);
             return;
         }
     };
@@ -113,7 +54,7 @@ pub fn receive(message: JsValue) {
         ToWorker::Data => {
             let data = Reflect::get(&message, &"data".into()).unwrap_or(JsValue::UNDEFINED);
             match dataset_from_js(&data) {
-                Ok(d) => DATA.with(|slot| *slot.borrow_mut() = Some(Rc::new(d))),
+                Ok(d) => with_state(|s| s.data = Some(Rc::new(d))),
                 Err(e) => post(
                     &FromWorker::Failed(format!("the dataset did not reach the worker: {e}")),
                     None,
@@ -126,12 +67,11 @@ pub fn receive(message: JsValue) {
             remembered,
             fault,
         } => {
-            PAUSED.set(false);
-            STOP.set(false);
+            with_state(|s| (s.paused, s.stop) = (false, false));
             if fault.as_deref() == Some("worker-panic") {
                 panic!("fault injected by a test (window.__dmlLabFault = \"worker-panic\")");
             }
-            wasm_bindgen_futures::spawn_local(run(config, adapter, remembered));
+            wasm_bindgen_futures::spawn_local(train_and_report(config, adapter, remembered));
         }
         ToWorker::Bench {
             backend,
@@ -148,8 +88,8 @@ pub fn receive(message: JsValue) {
             .await;
             post(&FromWorker::BenchDone(result), None);
         }),
-        ToWorker::Pause(p) => PAUSED.set(p),
-        ToWorker::Stop => STOP.set(true),
+        ToWorker::Pause(p) => with_state(|s| s.paused = p),
+        ToWorker::Stop => with_state(|s| s.stop = true),
     }
 }
 
@@ -164,7 +104,8 @@ pub fn install_panic_hook() {
     }));
 }
 
-async fn run(
+/// Trains and evaluates `config`, posting its progress, then the result (or why it failed).
+async fn train_and_report(
     config: ExperimentConfig,
     adapter: Option<AdapterAnswer>,
     remembered: Option<AutoChoice>,
@@ -181,9 +122,7 @@ async fn train(
     adapter: Option<AdapterAnswer>,
     remembered: Option<AutoChoice>,
 ) -> Result<(FromWorker, Option<Vec<u8>>), String> {
-    let data = DATA
-        .with(|d| d.borrow().clone())
-        .ok_or("the worker has no dataset")?;
+    let data = with_state(|s| s.data.clone()).ok_or("the worker has no dataset")?;
     let (device, info) = super::device::pick_device(config, &data, adapter, remembered, |s| {
         post(&FromWorker::Status(s), None)
     })
@@ -200,7 +139,7 @@ async fn train(
         epoch: 1,
         step_in_epoch: 0,
     };
-    let finished = super::app::train_to_finish(config, &data, &device, info, &mut observer).await?;
+    let finished = train_to_finish(config, &data, &device, info, &mut observer).await?;
     let Some(finished) = finished else {
         return Ok((FromWorker::Abandoned, None));
     };
@@ -263,13 +202,14 @@ impl WorkerObserver {
     /// Holds while the page has paused the run; `Stop` when it asked to stop.
     async fn flow(&mut self) -> Flow {
         self.pacer.breathe().await;
-        if PAUSED.get() && !STOP.get() {
+        let holding = || with_state(|s| s.paused && !s.stop);
+        if holding() {
             post(&FromWorker::Paused, None);
-            while PAUSED.get() && !STOP.get() {
+            while holding() {
                 sleep_ms(50).await;
             }
         }
-        if STOP.replace(false) {
+        if with_state(|s| std::mem::take(&mut s.stop)) {
             return Flow::Stop;
         }
         Flow::Continue
@@ -328,14 +268,9 @@ extern "C" {
 
 /// `postMessage({ json, bytes })` to the page (the bytes' buffer is transferred, not copied).
 fn post(message: &FromWorker, bytes: Option<Uint8Array>) {
-    let json = serde_json::to_string(message).unwrap_or_else(|e| {
-        serde_json::to_string(&FromWorker::Failed(format!(
-            "a worker message could not be encoded: {e}"
-        )))
-        .unwrap_or_default()
-    });
-    let object = Object::new();
-    let _ = Reflect::set(&object, &"json".into(), &json.into());
+    let Ok(object) = to_js(message).or_else(|e| to_js(&FromWorker::Failed(e))) else {
+        return;
+    };
     let transfer = js_sys::Array::new();
     if let Some(b) = bytes {
         transfer.push(&b.buffer());
@@ -347,66 +282,4 @@ fn post(message: &FromWorker, bytes: Option<Uint8Array>) {
     {
         let _ = post.call2(&global, &object, &transfer);
     }
-}
-
-/// The dataset as a plain object of typed arrays (structured-cloned to the worker).
-pub(super) fn dataset_to_js(data: &Dataset) -> (JsValue, js_sys::Array) {
-    let transfer = js_sys::Array::new();
-    let set = |s: &ImageSet| {
-        let o = Object::new();
-        let pixels = Uint8Array::from(&s.pixels[..]);
-        let labels = Uint8Array::from(&s.labels[..]);
-        transfer.push(&pixels.buffer());
-        transfer.push(&labels.buffer());
-        let _ = Reflect::set(&o, &"pixels".into(), &pixels);
-        let _ = Reflect::set(&o, &"labels".into(), &labels);
-        let _ = Reflect::set(&o, &"rows".into(), &(s.rows as u32).into());
-        let _ = Reflect::set(&o, &"cols".into(), &(s.cols as u32).into());
-        o
-    };
-    let o = Object::new();
-    let _ = Reflect::set(&o, &"name".into(), &data.name.as_str().into());
-    let names = js_sys::Array::new();
-    data.class_names.iter().for_each(|n| {
-        names.push(&n.as_str().into());
-    });
-    let _ = Reflect::set(&o, &"classNames".into(), &names);
-    let _ = Reflect::set(&o, &"train".into(), &set(&data.train));
-    let _ = Reflect::set(&o, &"test".into(), &set(&data.test));
-    (o.into(), transfer)
-}
-
-fn dataset_from_js(o: &JsValue) -> Result<Dataset, String> {
-    let get =
-        |o: &JsValue, key: &str| Reflect::get(o, &key.into()).map_err(|_| format!("no {key}"));
-    let bytes = |o: &JsValue, key: &str| -> Result<Vec<u8>, String> {
-        Ok(get(o, key)?
-            .dyn_into::<Uint8Array>()
-            .map_err(|_| format!("{key} is not a byte array"))?
-            .to_vec())
-    };
-    let number = |o: &JsValue, key: &str| -> Result<usize, String> {
-        get(o, key)?
-            .as_f64()
-            .map(|n| n as usize)
-            .ok_or(format!("{key} is not a number"))
-    };
-    let set = |key: &str| -> Result<ImageSet, String> {
-        let s = get(o, key)?;
-        Ok(ImageSet {
-            pixels: bytes(&s, "pixels")?,
-            labels: bytes(&s, "labels")?,
-            rows: number(&s, "rows")?,
-            cols: number(&s, "cols")?,
-        })
-    };
-    let names: js_sys::Array = get(o, "classNames")?
-        .dyn_into()
-        .map_err(|_| "classNames is not an array")?;
-    Ok(Dataset {
-        name: get(o, "name")?.as_string().ok_or("name is not a string")?,
-        class_names: names.iter().filter_map(|n| n.as_string()).collect(),
-        train: set("train")?,
-        test: set("test")?,
-    })
 }

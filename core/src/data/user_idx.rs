@@ -9,6 +9,36 @@ use super::idx::{parse_idx, IdxArray};
 /// Most classes a label file may use (labels are bytes, but a lab of 256 classes is a mistake).
 pub const MAX_USER_CLASSES: usize = 100;
 
+/// Reads every file of `dir` (four IDX files, any names) into a dataset named after the folder.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn load_dir(dir: &std::path::Path) -> Result<Dataset, DataError> {
+    let io = |e: std::io::Error| DataError::Io(format!("cannot read {}: {e}", dir.display()));
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_file() {
+            let len = std::fs::metadata(&path).map_err(io)?.len();
+            if len > super::idx::MAX_IDX_BYTES as u64 {
+                return Err(DataError::Io(format!(
+                    "{}: {len} bytes, more than an IDX file may have ({} bytes)",
+                    path.display(),
+                    super::idx::MAX_IDX_BYTES
+                )));
+            }
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let bytes = std::fs::read(&path)
+                .map_err(|e| DataError::Io(format!("cannot read {}: {e}", path.display())))?;
+            files.push((name, bytes));
+        }
+    }
+    files.sort();
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "your IDX files".into());
+    dataset_from_idx_files(&name, &files)
+}
+
 /// Parses four IDX files (name, bytes) into a dataset named `name`.
 pub fn dataset_from_idx_files(
     name: &str,
