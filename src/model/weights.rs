@@ -1,14 +1,11 @@
-//! A trained model's parameters as a `.safetensors` file: an 8-byte little-endian header size,
-//! a JSON header (`{name: {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}}` plus
-//! `__metadata__` holding the run's config), then the raw little-endian f32 data. PyTorch reads
-//! it with `safetensors.torch.load_file`, NumPy with `safetensors.numpy.load_file`.
-//!
-//! Written by hand (~50 lines) rather than through burn-store, whose extra features would
-//! rebuild burn for both targets; names are the module paths (`encoder.layers.0.weight`).
+//! A trained model's parameters as a `.safetensors` file (Hugging Face's format, written by its
+//! `safetensors` crate), with the run's config in the metadata. PyTorch reads it with
+//! `safetensors.torch.load_file`, NumPy with `safetensors.numpy.load_file`; names are the
+//! module paths (`encoder.hidden.0.weight`).
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::prelude::*;
-use serde_json::{json, Map, Value};
+use safetensors::tensor::{Dtype, TensorView};
 
 use super::LabModel;
 use crate::config::ExperimentConfig;
@@ -38,20 +35,15 @@ impl ModuleVisitor for Collect {
     }
 }
 
-/// The model's parameters as `.safetensors` bytes, with the run's config in the metadata.
+/// The model's parameters as `.safetensors` bytes, with the run's config in the metadata
+/// (`format`: "dml-lab", `config`: the run's config as JSON).
 pub async fn to_safetensors(
     model: &LabModel,
     config: &ExperimentConfig,
 ) -> Result<Vec<u8>, String> {
     let mut collect = Collect::default();
     model.visit(&mut collect);
-    let mut header = Map::new();
-    let config = serde_json::to_string(config).map_err(|e| e.to_string())?;
-    header.insert(
-        "__metadata__".into(),
-        json!({ "format": "dml-lab", "config": config }),
-    );
-    let mut data = Vec::new();
+    let mut tensors = Vec::with_capacity(collect.params.len());
     for (name, shape, tensor) in collect.params {
         let values: Vec<f32> = tensor
             .into_data_async()
@@ -60,39 +52,33 @@ pub async fn to_safetensors(
             .convert::<f32>()
             .try_to_vec()
             .map_err(|e| format!("reading {name}: {e:?}"))?;
-        let begin = data.len();
-        data.extend(values.iter().flat_map(|v| v.to_le_bytes()));
-        let entry = json!({ "dtype": "F32", "shape": shape, "data_offsets": [begin, data.len()] });
-        if header.insert(name.clone(), entry).is_some() {
-            return Err(format!("two parameters are named {name:?}"));
-        }
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        tensors.push((name, shape, bytes));
     }
-    let mut text = Value::Object(header).to_string();
-    // The data starts 8-byte aligned, as the format recommends.
-    while (8 + text.len()) % 8 != 0 {
-        text.push(' ');
+    let mut names: Vec<&String> = tensors.iter().map(|(n, _, _)| n).collect();
+    names.sort();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(format!("two parameters are named {:?}", w[0]));
     }
-    let mut out = Vec::with_capacity(8 + text.len() + data.len());
-    out.extend((text.len() as u64).to_le_bytes());
-    out.extend(text.as_bytes());
-    out.extend(data);
-    Ok(out)
+    let views = tensors
+        .iter()
+        .map(|(name, shape, bytes)| {
+            TensorView::new(Dtype::F32, shape.clone(), bytes)
+                .map(|view| (name.clone(), view))
+                .map_err(|e| format!("{name}: {e:?}"))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let config = serde_json::to_string(config).map_err(|e| e.to_string())?;
+    let metadata = [("format".to_string(), "dml-lab".to_string()), ("config".to_string(), config)]
+        .into_iter()
+        .collect();
+    safetensors::tensor::serialize(views, Some(metadata)).map_err(|e| format!("{e:?}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::ModelKind;
-
-    /// Reads the header back: (name → (shape, begin, end)), metadata, data length.
-    fn header(bytes: &[u8]) -> (Map<String, Value>, usize) {
-        let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-        let text = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
-        let Value::Object(map) = serde_json::from_str(text).unwrap() else {
-            panic!("header is not an object")
-        };
-        (map, bytes.len() - 8 - n)
-    }
 
     #[test]
     fn every_parameter_is_written_with_its_path_shape_and_values() {
@@ -105,38 +91,35 @@ mod tests {
         let shape = crate::data::ImageShape { rows: 4, cols: 4 };
         let model = LabModel::new(&cfg, shape, 4, None, &mut crate::model::HostRng::new(0, &device));
         let bytes = pollster::block_on(to_safetensors(&model, &cfg)).unwrap();
-        let (map, data_len) = header(&bytes);
-        let meta = &map["__metadata__"];
-        assert_eq!(meta["format"], "dml-lab");
-        let restored = ExperimentConfig::from_json(meta["config"].as_str().unwrap()).unwrap();
+        // Read back by the safetensors crate's own reader (what other tools do).
+        let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+        let info = meta.metadata().as_ref().expect("metadata");
+        assert_eq!(info.get("format").map(String::as_str), Some("dml-lab"));
+        let restored = ExperimentConfig::from_json(&info["config"]).unwrap();
         assert_eq!(restored, cfg);
-
-        // Offsets tile the data exactly, and the sizes match the shapes.
-        let mut spans: Vec<(usize, usize, usize)> = map
-            .iter()
-            .filter(|(k, _)| *k != "__metadata__")
-            .map(|(_, v)| {
-                let shape: Vec<usize> = serde_json::from_value(v["shape"].clone()).unwrap();
-                let o = &v["data_offsets"];
-                let (b, e) = (
-                    o[0].as_u64().unwrap() as usize,
-                    o[1].as_u64().unwrap() as usize,
-                );
-                (b, e, shape.iter().product::<usize>() * 4)
-            })
-            .collect();
-        spans.sort();
-        assert_eq!(spans.first().unwrap().0, 0);
-        assert_eq!(spans.last().unwrap().1, data_len);
-        for w in spans.windows(2) {
-            assert_eq!(w[0].1, w[1].0);
-        }
-        assert!(spans.iter().all(|(b, e, size)| e - b == *size));
-        // Both the encoder and the decoder are there, by path.
-        let names: Vec<&String> = map.keys().collect();
+        let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        let mut names = file.names();
+        names.sort();
+        // Both the encoder and the decoder are there, by path, with their shapes and values.
         assert!(names.iter().any(|n| n.starts_with("encoder.")), "{names:?}");
         assert!(names.iter().any(|n| n.starts_with("decoder.")), "{names:?}");
+        let mut visitor = Collect::default();
+        model.visit(&mut visitor);
+        let mut total = 0;
+        for (name, shape, tensor) in visitor.params {
+            let view = file.tensor(&name).unwrap();
+            assert_eq!(view.dtype(), Dtype::F32);
+            assert_eq!(view.shape(), &shape[..], "{name}");
+            let want: Vec<f32> = tensor.into_data().convert::<f32>().try_to_vec().unwrap();
+            let got: Vec<f32> = view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+                .collect();
+            assert_eq!(got, want, "{name}");
+            total += got.len();
+        }
         // The total is every parameter of the model.
-        assert_eq!(data_len, model.num_params() * 4);
+        assert_eq!(total, model.num_params());
     }
 }
