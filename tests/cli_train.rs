@@ -309,7 +309,7 @@ fn report_renders_the_comparison_table_and_every_runs_plots() {
         csv.lines()
             .nth(1)
             .unwrap()
-            .starts_with("1,dml,\"\",3,knn,2,"),
+            .starts_with("1,dml,,3,knn,2,"),
         "{csv}"
     );
 

@@ -38,7 +38,7 @@ pub fn run(args: ReportArgs) -> Result<(), String> {
         runs.push((stem(path), record));
     }
     let records: Vec<RunRecord> = runs.iter().map(|(_, r)| r.clone()).collect();
-    let table = compare(&records, &args.probe)?;
+    let table = compare(&records, crate::eval::ClassifierProbe::parse(&args.probe)?);
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let mut plotted = 0;
     for (name, record) in &runs {

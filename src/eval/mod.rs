@@ -65,26 +65,68 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Accuracy/AMI of a classifier probe by its name: `knn`, `random_forest`, `mlp` or
-    /// `few_label_knn`.
-    pub fn probe(&self, name: &str) -> Option<ProbeScores> {
-        match name {
-            "knn" => Some(self.knn),
-            "random_forest" => self.random_forest,
-            "mlp" => self.mlp,
-            "few_label_knn" => self.few_label_knn,
-            _ => None,
+    /// Accuracy/AMI of a classifier probe, if it ran.
+    pub fn probe(&self, probe: ClassifierProbe) -> Option<ProbeScores> {
+        match probe {
+            ClassifierProbe::Knn => Some(self.knn),
+            ClassifierProbe::RandomForest => self.random_forest,
+            ClassifierProbe::Mlp => self.mlp,
+            ClassifierProbe::FewLabelKnn => self.few_label_knn,
         }
     }
 }
 
-/// Classifier probes with accuracy and AMI, in display order: (name, label).
-pub const CLASSIFIER_PROBES: [(&str, &str); 4] = [
-    ("knn", "kNN (k=5, 5-fold)"),
-    ("random_forest", "random forest (5-fold)"),
-    ("mlp", "MLP (5-fold)"),
-    ("few_label_knn", "kNN on the labelled train images"),
-];
+/// The probes that classify the test images (accuracy and AMI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClassifierProbe {
+    /// The paper's: kNN (k = 5) with 5-fold cross-validation over the test embeddings.
+    Knn,
+    RandomForest,
+    Mlp,
+    /// kNN fitted on the labelled training images only (the semi-supervised accuracy).
+    FewLabelKnn,
+}
+
+impl ClassifierProbe {
+    /// Every classifier probe, in display order.
+    pub const ALL: [ClassifierProbe; 4] = [
+        ClassifierProbe::Knn,
+        ClassifierProbe::RandomForest,
+        ClassifierProbe::Mlp,
+        ClassifierProbe::FewLabelKnn,
+    ];
+
+    /// Its name in the run JSON's `metrics` and in `report --probe`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Knn => "knn",
+            Self::RandomForest => "random_forest",
+            Self::Mlp => "mlp",
+            Self::FewLabelKnn => "few_label_knn",
+        }
+    }
+
+    /// How tables label it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Knn => "kNN (k=5, 5-fold)",
+            Self::RandomForest => "random forest (5-fold)",
+            Self::Mlp => "MLP (5-fold)",
+            Self::FewLabelKnn => "kNN on the labelled train images",
+        }
+    }
+
+    /// The probe called `name`; the error lists the names.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|p| p.name()).collect();
+                format!("unknown probe '{name}' (expected one of: {})", names.join(", "))
+            })
+    }
+}
 
 /// Which optional probes run (kNN always does).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -400,10 +442,10 @@ mod tests {
             labelled: Some((&refs, &ref_labels)),
             seed: 1,
         });
-        for (name, _) in CLASSIFIER_PROBES {
+        for name in ClassifierProbe::ALL {
             let s = m.probe(name).unwrap();
             assert_eq!((name, s.accuracy), (name, 1.0));
-            assert!((s.ami - 1.0).abs() < 1e-12, "{name}: {s:?}");
+            assert!((s.ami - 1.0).abs() < 1e-12, "{name:?}: {s:?}");
         }
         let k = m.kmeans.unwrap();
         assert!(
@@ -433,9 +475,9 @@ mod tests {
             labelled: Some((&emb[..60], &ref_labels)),
             seed: 2,
         });
-        for (name, _) in CLASSIFIER_PROBES {
+        for name in ClassifierProbe::ALL {
             let s = m.probe(name).unwrap();
-            assert!(s.accuracy < 0.32 && s.ami.abs() < 0.05, "{name}: {s:?}");
+            assert!(s.accuracy < 0.32 && s.ami.abs() < 0.05, "{name:?}: {s:?}");
         }
         let k = m.kmeans.unwrap();
         assert!(k.ami.abs() < 0.05, "{k:?}");

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::run_record::RunRecord;
-use crate::eval::CLASSIFIER_PROBES;
+use crate::eval::ClassifierProbe;
 
 /// Config fields that never split a column: the table's own axes, the seed (averaged over) and
 /// where it ran.
@@ -82,15 +82,8 @@ fn varying_fields(all: &[BTreeMap<String, String>]) -> Vec<String> {
         .collect()
 }
 
-/// Builds the comparison for `probe` (`knn`, `random_forest`, `mlp` or `few_label_knn`); runs
-/// without that probe are left out.
-pub fn compare(records: &[RunRecord], probe: &str) -> Result<Comparison, String> {
-    if !CLASSIFIER_PROBES.iter().any(|(name, _)| *name == probe) {
-        return Err(format!(
-            "unknown probe '{probe}' (expected one of: {})",
-            CLASSIFIER_PROBES.map(|(n, _)| n).join(", ")
-        ));
-    }
+/// Builds the comparison for `probe`; runs without that probe are left out.
+pub fn compare(records: &[RunRecord], probe: ClassifierProbe) -> Comparison {
     let all_fields: Vec<BTreeMap<String, String>> = records.iter().map(config_fields).collect();
     let varying = varying_fields(&all_fields);
     let mut groups: BTreeMap<(u64, Column), Vec<(f64, f64)>> = BTreeMap::new();
@@ -140,12 +133,12 @@ pub fn compare(records: &[RunRecord], probe: &str) -> Result<Comparison, String>
             ((row, col), cell)
         })
         .collect();
-    Ok(Comparison {
-        probe: probe.to_string(),
+    Comparison {
+        probe: probe.name().to_string(),
         rows,
         columns,
         cells,
-    })
+    }
 }
 
 /// A cell as the tables show it: `acc / AMI`, with ± sd and n when several seeds ran.
@@ -185,35 +178,38 @@ impl Comparison {
 
     /// One line per cell: `pl,model,variant,lsdim,probe,runs,accuracy_mean,accuracy_sd,ami_mean,ami_sd`.
     pub fn csv(&self) -> String {
-        let mut out = String::from(
-            "pl,model,variant,lsdim,probe,runs,accuracy_mean,accuracy_sd,ami_mean,ami_sd\n",
-        );
+        let mut out = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "pl", "model", "variant", "lsdim", "probe", "runs", "accuracy_mean", "accuracy_sd",
+            "ami_mean", "ami_sd",
+        ];
+        // Writing into a Vec cannot fail.
+        let _ = out.write_record(header);
         for ((r, c), cell) in &self.cells {
             let col = &self.columns[*c];
-            let _ = writeln!(
-                out,
-                "{},{},\"{}\",{},{},{},{:.6},{:.6},{:.6},{:.6}",
-                self.rows[*r],
-                col.model,
-                col.variant.replace('"', "'"),
-                col.lsdim,
-                self.probe,
-                cell.runs,
-                cell.accuracy.0,
-                cell.accuracy.1,
-                cell.ami.0,
-                cell.ami.1
-            );
+            let _ = out.write_record([
+                self.rows[*r].to_string(),
+                col.model.clone(),
+                col.variant.clone(),
+                col.lsdim.to_string(),
+                self.probe.clone(),
+                cell.runs.to_string(),
+                format!("{:.6}", cell.accuracy.0),
+                format!("{:.6}", cell.accuracy.1),
+                format!("{:.6}", cell.ami.0),
+                format!("{:.6}", cell.ami.1),
+            ]);
         }
-        out
+        String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
     }
 }
 
 /// A run's metrics as an aligned text table (the CLI's output).
 pub fn metrics_text(m: &crate::eval::Metrics) -> String {
     let mut out = String::from("probe                              accuracy   AMI\n");
-    for (name, label) in CLASSIFIER_PROBES {
-        if let Some(s) = m.probe(name) {
+    for probe in ClassifierProbe::ALL {
+        let label = probe.label();
+        if let Some(s) = m.probe(probe) {
             let _ = writeln!(out, "{label:<34} {:<10.4} {:.4}", s.accuracy, s.ami);
         }
     }
@@ -289,7 +285,7 @@ pub fn metrics_markdown(runs: &[(String, RunRecord)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::BackendInfo;
+    use crate::train::speed::BackendInfo;
     use crate::config::{ExperimentConfig, ModelKind};
     use crate::eval::{Metrics, ProbeScores};
     use crate::report::Timings;
@@ -349,7 +345,7 @@ mod tests {
             record(ModelKind::DmlAe, 0.1, 4, 0, 0.5, 0.70),
             record(ModelKind::DmlAe, 0.1, 2, 0, 0.5, 0.65),
         ];
-        let t = compare(&runs, "knn").unwrap();
+        let t = compare(&runs, ClassifierProbe::Knn);
         assert_eq!(t.rows, vec![0.1, 10.0]);
         let labels: Vec<String> = t.columns.iter().map(Column::label).collect();
         assert_eq!(labels, ["dml d=4", "dml-ae d=2", "dml-ae d=4"]);
@@ -373,7 +369,7 @@ mod tests {
         let csv = t.csv();
         assert_eq!(csv.lines().count(), 1 + 4);
         assert!(
-            csv.contains("10,dml,\"\",4,knn,2,0.910000,0.014142,0.810000,0.014142"),
+            csv.contains("10,dml,,4,knn,2,0.910000,0.014142,0.810000,0.014142"),
             "{csv}"
         );
     }
@@ -386,7 +382,7 @@ mod tests {
             // alpha means nothing to plain DML: no variant in its label.
             record(ModelKind::Dml, 0.1, 4, 0, 0.3, 0.6),
         ];
-        let t = compare(&runs, "knn").unwrap();
+        let t = compare(&runs, ClassifierProbe::Knn);
         let labels: Vec<String> = t.columns.iter().map(Column::label).collect();
         assert_eq!(
             labels,
@@ -396,9 +392,9 @@ mod tests {
                 "dml-ae (alpha=0.9) d=4"
             ]
         );
-        assert!(compare(&runs, "random_forest").unwrap().cells.is_empty());
-        assert_eq!(compare(&runs, "mlp").unwrap().cells.len(), 3);
-        assert!(compare(&runs, "svm")
+        assert!(compare(&runs, ClassifierProbe::RandomForest).cells.is_empty());
+        assert_eq!(compare(&runs, ClassifierProbe::Mlp).cells.len(), 3);
+        assert!(ClassifierProbe::parse("svm")
             .unwrap_err()
             .contains("unknown probe 'svm'"));
         let all = metrics_markdown(&[("a.json".into(), runs[0].clone())]);
@@ -407,6 +403,27 @@ mod tests {
                 "| a.json | dml-ae | 0.1 | 4 | 0 | 0.7000 / 0.6000 | – | 0.5000 / 0.4000 |"
             ),
             "{all}"
+        );
+    }
+
+    /// Variants hold commas (several fields differ) and could hold quotes: the CSV quotes them
+    /// as the format says (the hand-written writer turned `"` into `'`).
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let t = Comparison {
+            probe: "knn".into(),
+            rows: vec![0.1],
+            columns: vec![Column {
+                model: "dml-ae".into(),
+                variant: "alpha=0.5, note=\"x\"".into(),
+                lsdim: 4,
+            }],
+            cells: [((0, 0), Cell { runs: 2, accuracy: (0.5, 0.25), ami: (0.4, 0.0) })].into(),
+        };
+        assert_eq!(
+            t.csv(),
+            "pl,model,variant,lsdim,probe,runs,accuracy_mean,accuracy_sd,ami_mean,ami_sd\n\
+             0.1,dml-ae,\"alpha=0.5, note=\"\"x\"\"\",4,knn,2,0.500000,0.250000,0.400000,0.000000\n"
         );
     }
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::image_rows::ImageRowsView;
 use super::state::LabState;
-use crate::eval::{Metrics, CLASSIFIER_PROBES};
+use crate::eval::{ClassifierProbe, Metrics};
 use crate::report::plot::{loss_curves_svg, CLASS_COLORS};
 
 /// A probe's seconds, as shown in the metrics table.
@@ -50,8 +50,9 @@ pub fn Results() -> impl IntoView {
                     <table class="metrics" data-testid="metrics">
                         <thead><tr><th>"probe"</th><th>"accuracy"</th><th>"AMI"</th><th>"s"</th></tr></thead>
                         <tbody>
-                            {CLASSIFIER_PROBES.iter().filter_map(|&(name, label)| {
-                                let s = r.metrics.probe(name)?;
+                            {ClassifierProbe::ALL.iter().filter_map(|&probe| {
+                                let (name, label) = (probe.name(), probe.label());
+                                let s = r.metrics.probe(probe)?;
                                 let (acc_id, ami_id) = if name == "knn" { ("accuracy".to_string(), "ami".to_string()) } else { (format!("{name}-accuracy"), format!("{name}-ami")) };
                                 Some(view! {
                                     <tr data-probe=name>

@@ -24,7 +24,7 @@ fn run_file_name(c: &ExperimentConfig, extension: &str) -> String {
 #[component]
 pub fn RunsPanel() -> impl IntoView {
     let state = expect_context::<LabState>();
-    let table = move || state.runs.with(|runs| compare(runs, "knn"));
+    let table = move || state.runs.with(|runs| compare(runs, crate::eval::ClassifierProbe::Knn));
     let export_json = move |_| {
         let Some(r) = state.runs.with_untracked(|runs| runs.last().cloned()) else {
             return;
@@ -38,7 +38,7 @@ pub fn RunsPanel() -> impl IntoView {
         }
     };
     let export_csv = move |_| {
-        let result = table().and_then(|t| download("dml-lab-comparison.csv", "text/csv", &t.csv()));
+        let result = download("dml-lab-comparison.csv", "text/csv", &table().csv());
         if let Err(e) = result {
             state.error.set(Some(format!("export failed: {e}")));
         }
@@ -66,7 +66,7 @@ pub fn RunsPanel() -> impl IntoView {
         <section class="panel">
             <h2>"Runs"</h2>
             {move || match table() {
-                Ok(t) if !t.rows.is_empty() => view! {
+                t if !t.rows.is_empty() => view! {
                     <p class="muted">{format!("{} runs; kNN accuracy / AMI, mean ± sd over seeds; rows = labelled %, columns = model × latent dim.", state.runs.with(Vec::len))}</p>
                     <div class="table-scroll">
                         <table class="metrics" data-testid="comparison" data-runs=move || state.runs.with(Vec::len)>
