@@ -52,6 +52,25 @@ impl Grid {
             base
         };
         let mnist = |schedule: &str| on("mnist", schedule);
+        // The paper's tables pin every field of their setup (not only the ones they vary), so
+        // that a change of the defaults leaves them alone; seed and backend come from the
+        // sweep's flags.
+        let paper = |dataset: &str, schedule: &str| {
+            let mut base = on(dataset, schedule);
+            let setup = json!({
+                "epochs": 3, "batch_size": 256, "lr": 0.001, "steps_per_epoch": 0,
+                "loss": "triplet", "miner": "batch-all", "margin": 1.0, "temperature": 0.1,
+                "distance": "euclidean", "normalize": false, "m_per_class": 0, "augment": false,
+                "alpha": 0.5, "gamma": 1.0, "encoder": "mlp", "recon": "mse",
+                "loss_scale": "paper", "kl_warmup": 0.0, "free_bits": 0.0,
+                "prior_components": 0, "vamp_components": 100, "grad_clip": 0.0,
+                "model": "dml", "pl": 10.0, "lsdim": 10,
+            });
+            if let Value::Object(fields) = setup {
+                base.extend(fields);
+            }
+            base
+        };
         let axes = |pairs: Vec<(&str, Value)>| -> BTreeMap<String, Vec<Value>> {
             pairs
                 .into_iter()
@@ -63,7 +82,7 @@ impl Grid {
             // reconstruction) per label budget.
             "paper-table1" | "paper-table2" => Grid {
                 name: name.into(),
-                base: on(
+                base: paper(
                     if name == "paper-table1" {
                         "mnist"
                     } else {
@@ -88,7 +107,7 @@ impl Grid {
             // Table 3: the unit Gaussian and GMM priors, lsdim 2 and 4, α ∈ {.33, .66, 1}.
             "paper-table3" => Grid {
                 name: name.into(),
-                base: mnist("alternating"),
+                base: paper("mnist", "alternating"),
                 groups: vec![axes(vec![
                     ("model", json!(["dml-unit-prior", "dml-gmm-prior"])),
                     ("pl", json!([0.01, 0.1, 10.0])),
@@ -100,7 +119,7 @@ impl Grid {
             "paper-table4" => Grid {
                 name: name.into(),
                 base: {
-                    let mut base = mnist("joint-gamma");
+                    let mut base = paper("mnist", "joint-gamma");
                     base.insert("model".into(), json!("metric-vae"));
                     base.insert("pl".into(), json!(100.0));
                     base
@@ -334,6 +353,32 @@ mod tests {
         assert!(Grid::named("paper-table9").is_none());
     }
 
+    /// A later change of a default must not change the paper's tables: each paper grid names
+    /// every field but the seed and the backend, in its base or in every group's axes.
+    #[test]
+    fn paper_grids_pin_every_field_of_their_setup() {
+        for name in [
+            "paper-table1",
+            "paper-table2",
+            "paper-table3",
+            "paper-table4",
+        ] {
+            let grid = Grid::named(name).unwrap();
+            for f in crate::config::FIELDS {
+                if ["seed", "backend"].contains(&f.name) {
+                    continue;
+                }
+                let pinned = grid.base.contains_key(f.name)
+                    || grid.groups.iter().all(|g| g.contains_key(f.name));
+                assert!(pinned, "{name} leaves {} to the defaults", f.name);
+            }
+            let runs = grid.expand(&Map::new()).unwrap();
+            assert!(runs
+                .iter()
+                .all(|r| r.config.loss_scale == crate::config::LossScale::Paper));
+        }
+    }
+
     #[test]
     fn extra_fields_apply_to_every_run_and_bad_grids_say_why() {
         let grid = Grid::from_json(
@@ -415,7 +460,10 @@ mod tests {
             .all(|(_, c)| c.lr.to_bits() == 7.770000000000002e-75f64.to_bits()));
         assert_eq!(runs[0].0, "augment-true_lr-7.770000000000002e-75");
         let bad = plan_axes("model = resnet", &ExperimentConfig::default()).unwrap_err();
-        assert!(bad.starts_with("model = resnet: expected one of dml"), "{bad}");
+        assert!(
+            bad.starts_with("model = resnet: expected one of dml"),
+            "{bad}"
+        );
     }
 
     #[test]

@@ -34,12 +34,17 @@ pub fn log_sum_exp(x: Tensor<2>) -> Tensor<1> {
     ((x - max.clone()).exp().sum_dim(1).log() + max).squeeze_dim::<1>(1)
 }
 
+/// Analytic KL(N(mean, exp(logvar)) ‖ N(0, I)) per row and dimension: `[batch, d]`,
+/// ½ (μ² + σ² − log σ² − 1).
+pub fn unit_gaussian_kl_per_dim(mean: Tensor<2>, logvar: Tensor<2>) -> Tensor<2> {
+    (mean.powi_scalar(2) + logvar.clone().exp() - logvar.add_scalar(1.0)).mul_scalar(0.5)
+}
+
 /// Analytic KL(N(mean, exp(logvar)) ‖ N(0, I)) per row: `[batch]`.
 pub fn unit_gaussian_kl(mean: Tensor<2>, logvar: Tensor<2>) -> Tensor<1> {
-    (mean.powi_scalar(2) + logvar.clone().exp() - logvar.add_scalar(1.0))
+    unit_gaussian_kl_per_dim(mean, logvar)
         .sum_dim(1)
         .squeeze_dim::<1>(1)
-        .mul_scalar(0.5)
 }
 
 #[cfg(test)]
@@ -80,6 +85,28 @@ mod tests {
             (got as f64 - density.ln()).abs() < 1e-5,
             "{got} vs {}",
             density.ln()
+        );
+    }
+
+    #[test]
+    fn unit_kl_per_dimension_matches_hand_computed_values() {
+        let device = crate::backend::cpu();
+        // μ = 1, σ² = 1: ½(1 + 1 − 0 − 1) = 0.5; μ = 0, log σ² = ln 2: ½(0 + 2 − ln 2 − 1).
+        let mean = t2(&[&[1.0, 0.0], &[0.0, 0.0]], &device);
+        let logvar = t2(&[&[0.0, 2f32.ln()], &[0.0, 0.0]], &device);
+        let per_dim: Vec<f32> = unit_gaussian_kl_per_dim(mean.clone(), logvar.clone())
+            .into_data()
+            .try_to_vec()
+            .unwrap();
+        let second = 0.5 * (1.0 - 2f32.ln());
+        let want = [0.5, second, 0.0, 0.0];
+        for (g, w) in per_dim.iter().zip(want) {
+            assert!((g - w).abs() < 1e-6, "{per_dim:?} vs {want:?}");
+        }
+        let rows = scalar(unit_gaussian_kl(mean, logvar));
+        assert!(
+            (rows[0] - (0.5 + second)).abs() < 1e-6 && rows[1].abs() < 1e-6,
+            "{rows:?}"
         );
     }
 

@@ -1,15 +1,17 @@
 //! One step's loss: L_S on the labelled batch, L_U on the unlabelled batch, weighted by the
 //! schedule, with every term named for the curves.
 //!
-//! L_U is per image divided by the number of pixels D (a per-pixel mean), so that α weighs
-//! the same on any image size: reconstruction sums over pixels / D; KL / D; the VAE's negative
-//! ELBO (reconstruction + KL) / D.
+//! L_U's scale (`loss_scale`, D = pixels): the reconstruction is always a per-pixel mean
+//! (summed over pixels / D); the KL is divided by D too under `per-pixel` (the balanced ELBO,
+//! β = 1) and summed over the latent dimensions under `paper` (β = D). Both are means over the
+//! batch. A KL warm-up multiplies the KL by β ∈ [0, 1] (`Weights::kl`); free bits put a floor
+//! under the batch's KL. The curves' `kl` term is the scaled KL without β or floor.
 
 use burn::prelude::*;
 
 use super::schedule::Weights;
-use crate::config::{ExperimentConfig, ModelKind, ReconLoss};
-use crate::losses::kl::{gaussian_log_density, mixture_log_density, unit_gaussian_kl};
+use crate::config::{ExperimentConfig, LossScale, ModelKind, ReconLoss};
+use crate::losses::kl::{gaussian_log_density, mixture_log_density, unit_gaussian_kl_per_dim};
 use crate::losses::reconstruction::reconstruction_per_image;
 use crate::losses::MetricLoss;
 use crate::model::prior::{gmm_means, GMM_LOGVAR};
@@ -29,6 +31,18 @@ pub struct Objective {
     /// GMM prior means and log-variances `[K, lsdim]` (dml-gmm-prior only).
     gmm: Option<(Tensor<2>, Tensor<2>)>,
     pixels: f64,
+    scale: LossScale,
+    /// Free bits, nats per latent dimension (0 = off).
+    free_bits: f64,
+    lsdim: usize,
+}
+
+/// KL(q(z|x) ‖ p(z)) of a batch in nats.
+pub struct Kl {
+    /// Per image `[batch]`.
+    pub per_image: Tensor<1>,
+    /// Per image and dimension `[batch, d]`, where the KL is analytic (the unit prior).
+    pub per_dim: Option<Tensor<2>>,
 }
 
 impl Objective {
@@ -49,7 +63,77 @@ impl Objective {
             recon: cfg.recon,
             gmm,
             pixels: pixels as f64,
+            scale: cfg.loss_scale,
+            free_bits: cfg.free_bits,
+            lsdim: cfg.lsdim,
         }
+    }
+
+    /// The KL of an encoded batch to the model's prior, in nats (`None` for models without a
+    /// prior), and the sample z ~ q it used (Monte-Carlo KL of the mixture priors).
+    pub fn kl(
+        &self,
+        model: &LabModel,
+        enc: &Encoded,
+        noise: &mut HostRng,
+    ) -> Option<(Kl, Option<Tensor<2>>)> {
+        match self.model {
+            ModelKind::DmlUnitPrior => {
+                let logvar = enc.logvar.clone().expect("variational encoder");
+                let per_dim = unit_gaussian_kl_per_dim(enc.mean.clone(), logvar);
+                let kl = Kl {
+                    per_image: per_dim.clone().sum_dim(1).squeeze_dim::<1>(1),
+                    per_dim: Some(per_dim),
+                };
+                Some((kl, None))
+            }
+            ModelKind::DmlGmmPrior | ModelKind::MetricVae | ModelKind::Vae => {
+                let (means, logvars) = match self.model {
+                    ModelKind::DmlGmmPrior => {
+                        self.gmm.clone().expect("GMM prior built for this model")
+                    }
+                    _ => model.vamp_components().expect("VampPrior pseudo-inputs"),
+                };
+                let (z, log_q) = sample(enc, noise);
+                let per_image = log_q - mixture_log_density(z.clone(), means, logvars);
+                let kl = Kl {
+                    per_image,
+                    per_dim: None,
+                };
+                Some((kl, Some(z)))
+            }
+            ModelKind::Dml | ModelKind::DmlAe | ModelKind::Ae => None,
+        }
+    }
+
+    /// The KL as `loss_scale` weighs it: nats / D (`per-pixel`) or nats (`paper`).
+    fn scaled(&self, nats: Tensor<1>) -> Tensor<1> {
+        match self.scale {
+            LossScale::PerPixel => nats.div_scalar(self.pixels),
+            LossScale::Paper => nats,
+        }
+    }
+
+    /// The KL term of L_U for a batch: the batch mean, with free bits a floor of `free_bits`
+    /// nats per dimension (on each dimension's batch mean for the unit prior, on the total for
+    /// the mixtures: no gradient below it), scaled, times β.
+    fn kl_loss(&self, kl: &Kl, beta: f64) -> Tensor<1> {
+        let floor = self.free_bits;
+        let nats = match (&kl.per_dim, floor > 0.0) {
+            (Some(per_dim), true) => per_dim
+                .clone()
+                .mean_dim(0)
+                .clamp_min(floor)
+                .sum_dim(1)
+                .reshape([1]),
+            (None, true) => kl
+                .per_image
+                .clone()
+                .mean()
+                .clamp_min(floor * self.lsdim as f64),
+            (_, false) => kl.per_image.clone().mean(),
+        };
+        self.scaled(nats).mul_scalar(beta)
     }
 
     /// The loss of one step. `labelled` is used when `w.supervised > 0`, `unlabelled` when
@@ -80,7 +164,7 @@ impl Objective {
             terms.extend(out.terms);
         }
         if let Some(images) = unlabelled {
-            let (lu, parts) = self.unsupervised(model, images, noise);
+            let (lu, parts) = self.unsupervised(model, images, w.kl, noise);
             add(lu, w.unsupervised);
             terms.extend(parts);
         }
@@ -90,49 +174,44 @@ impl Objective {
         }
     }
 
-    /// L_U of a batch and its parts.
+    /// L_U of a batch and its parts; `beta` weighs the KL.
     fn unsupervised(
         &self,
         model: &LabModel,
         images: Tensor<2>,
+        beta: f64,
         noise: &mut HostRng,
     ) -> (Tensor<1>, Vec<(&'static str, Tensor<1>)>) {
         let enc = model.encode(images.clone());
-        let per_pixel = |t: Tensor<1>| t.mean().div_scalar(self.pixels);
         let reconstruct = |z: Tensor<2>| {
             let logits = model.decode(z).expect("this model has a decoder");
-            per_pixel(reconstruction_per_image(logits, images.clone(), self.recon))
+            reconstruction_per_image(logits, images.clone(), self.recon)
+                .mean()
+                .div_scalar(self.pixels)
         };
-        match self.model {
-            ModelKind::Ae | ModelKind::DmlAe => {
+        match (self.kl(model, &enc, noise), self.model.has_decoder()) {
+            // dml-ae, ae: reconstruction of the point embedding.
+            (None, true) => {
                 let r = reconstruct(enc.mean);
                 (r.clone(), vec![("reconstruction", r)])
             }
-            ModelKind::DmlUnitPrior => {
-                let logvar = enc.logvar.expect("variational encoder");
-                let kl = per_pixel(unit_gaussian_kl(enc.mean, logvar));
-                (kl.clone(), vec![("kl", kl)])
+            // The priors: the KL alone.
+            (Some((kl, _)), false) => {
+                let shown = self.scaled(kl.per_image.clone().mean());
+                (self.kl_loss(&kl, beta), vec![("kl", shown)])
             }
-            ModelKind::DmlGmmPrior => {
-                let (means, logvars) = self.gmm.clone().expect("GMM prior built for this model");
-                let (z, log_q) = sample(&enc, noise);
-                let kl = per_pixel(log_q - mixture_log_density(z, means, logvars));
-                (kl.clone(), vec![("kl", kl)])
-            }
-            ModelKind::MetricVae | ModelKind::Vae => {
-                let (means, logvars) = model.vamp_components().expect("VampPrior pseudo-inputs");
-                let (z, log_q) = sample(&enc, noise);
-                let kl = per_pixel(log_q - mixture_log_density(z.clone(), means, logvars));
+            // MetricVAE, VAE: reconstruction from z ~ q plus the KL (the negative ELBO).
+            (Some((kl, z)), true) => {
+                let z = z.expect("a Monte-Carlo KL samples z");
                 let r = reconstruct(z);
+                let shown = self.scaled(kl.per_image.clone().mean());
                 (
-                    r.clone() + kl.clone(),
-                    vec![("reconstruction", r), ("kl", kl)],
+                    r.clone() + self.kl_loss(&kl, beta),
+                    vec![("reconstruction", r), ("kl", shown)],
                 )
             }
-            ModelKind::Dml => {
-                let zero = enc.mean.sum().mul_scalar(0.0);
-                (zero, vec![])
-            }
+            // dml: no L_U.
+            (None, false) => (enc.mean.sum().mul_scalar(0.0), vec![]),
         }
     }
 }
@@ -146,4 +225,164 @@ fn sample(enc: &Encoded, noise: &mut HostRng) -> (Tensor<2>, Tensor<1>) {
     let z = enc.mean.clone() + eps * logvar.clone().mul_scalar(0.5).exp();
     let log_q = gaussian_log_density(z.clone(), enc.mean.clone(), logvar);
     (z, log_q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::ImageShape;
+
+    fn floats<const D: usize>(t: Tensor<D>) -> Vec<f64> {
+        t.into_data()
+            .try_to_vec::<f32>()
+            .unwrap()
+            .into_iter()
+            .map(f64::from)
+            .collect()
+    }
+
+    fn objective(model: ModelKind, scale: LossScale, free_bits: f64) -> (Objective, Device) {
+        let device = crate::backend::cpu();
+        let cfg = ExperimentConfig {
+            model,
+            lsdim: 2,
+            loss_scale: scale,
+            free_bits,
+            ..Default::default()
+        };
+        (Objective::new(&cfg, 4, &device), device)
+    }
+
+    /// KL per image and dimension (nats) of a batch of two, as the unit prior gives it.
+    fn known_kl(device: &Device) -> Kl {
+        let per_dim =
+            Tensor::<2>::from_data(TensorData::new(vec![0.5f32, 0.1, 0.3, 0.0], [2, 2]), device);
+        Kl {
+            per_image: per_dim.clone().sum_dim(1).squeeze_dim::<1>(1),
+            per_dim: Some(per_dim),
+        }
+    }
+
+    #[test]
+    fn each_scale_weighs_a_known_kl_as_documented() {
+        // Batch mean of the KL: (0.6 + 0.3) / 2 = 0.45 nats; D = 4 pixels.
+        let close = |got: Tensor<1>, want: f64| {
+            let got = floats(got)[0];
+            assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+        };
+        let (per_pixel, device) = objective(ModelKind::DmlUnitPrior, LossScale::PerPixel, 0.0);
+        let kl = known_kl(&device);
+        close(per_pixel.kl_loss(&kl, 1.0), 0.45 / 4.0);
+        close(per_pixel.kl_loss(&kl, 0.5), 0.45 / 8.0);
+        let (paper, _) = objective(ModelKind::DmlUnitPrior, LossScale::Paper, 0.0);
+        close(paper.kl_loss(&kl, 1.0), 0.45);
+        close(paper.kl_loss(&kl, 0.25), 0.1125);
+        // Free bits 0.2 per dimension: dimension means (0.4, 0.05) → (0.4, 0.2), sum 0.6.
+        let (unit_fb, _) = objective(ModelKind::DmlUnitPrior, LossScale::Paper, 0.2);
+        close(unit_fb.kl_loss(&kl, 1.0), 0.6);
+        let (unit_fb_pp, _) = objective(ModelKind::DmlUnitPrior, LossScale::PerPixel, 0.2);
+        close(unit_fb_pp.kl_loss(&kl, 1.0), 0.15);
+        // A mixture prior's floor is on the total: max(0.45, 0.2 · 2) = 0.45; with 0.3: 0.6.
+        let mixture = Kl {
+            per_image: kl.per_image.clone(),
+            per_dim: None,
+        };
+        let (gmm_fb, _) = objective(ModelKind::DmlGmmPrior, LossScale::Paper, 0.2);
+        close(gmm_fb.kl_loss(&mixture, 1.0), 0.45);
+        let (gmm_fb, _) = objective(ModelKind::DmlGmmPrior, LossScale::Paper, 0.3);
+        close(gmm_fb.kl_loss(&mixture, 1.0), 0.6);
+    }
+
+    #[test]
+    fn the_unit_priors_l_u_is_its_kl_on_either_scale() {
+        let device = crate::backend::cpu();
+        let shape = ImageShape { rows: 28, cols: 28 };
+        let cfg = |scale| ExperimentConfig {
+            model: ModelKind::DmlUnitPrior,
+            lsdim: 3,
+            loss_scale: scale,
+            ..Default::default()
+        };
+        let model = LabModel::new(
+            &cfg(LossScale::Paper),
+            shape,
+            10,
+            None,
+            &mut HostRng::new(5, &device),
+        );
+        let images = HostRng::new(6, &device).uniform::<2>([4, 784], 0.0, 1.0);
+        // By hand, from the encoder's outputs: ½ Σ_j (μ² + σ² − log σ² − 1), batch mean.
+        let enc = model.encode(images.clone());
+        let (mu, lv) = (floats(enc.mean), floats(enc.logvar.unwrap()));
+        let by_hand = mu
+            .iter()
+            .zip(&lv)
+            .map(|(m, l)| 0.5 * (m * m + l.exp() - l - 1.0))
+            .sum::<f64>()
+            / 4.0;
+        let w = Weights {
+            supervised: 0.0,
+            unsupervised: 1.0,
+            kl: 1.0,
+        };
+        for (scale, want) in [
+            (LossScale::PerPixel, by_hand / 784.0),
+            (LossScale::Paper, by_hand),
+        ] {
+            let objective = Objective::new(&cfg(scale), 784, &device);
+            let loss = objective.forward(
+                &model,
+                None,
+                Some(images.clone()),
+                w,
+                &mut HostRng::new(1, &device),
+            );
+            let got = floats(loss.total)[0];
+            assert!(
+                (got - want).abs() < 1e-5 * want.abs().max(1e-3),
+                "{scale:?}: {got} vs {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn reconstruction_is_a_per_pixel_mean_on_either_scale() {
+        // torch's mse_loss(sigmoid(logits), x) with its default mean over batch and pixels.
+        let device = crate::backend::cpu();
+        let shape = ImageShape { rows: 4, cols: 4 };
+        for scale in [LossScale::PerPixel, LossScale::Paper] {
+            let cfg = ExperimentConfig {
+                model: ModelKind::DmlAe,
+                lsdim: 2,
+                loss_scale: scale,
+                ..Default::default()
+            };
+            let model = LabModel::new(&cfg, shape, 10, None, &mut HostRng::new(2, &device));
+            let images = HostRng::new(3, &device).uniform::<2>([3, 16], 0.0, 1.0);
+            let out = floats(burn::tensor::activation::sigmoid(
+                model.decode(model.encode(images.clone()).mean).unwrap(),
+            ));
+            let x = floats(images.clone());
+            let want = out
+                .iter()
+                .zip(&x)
+                .map(|(o, x)| (o - x).powi(2))
+                .sum::<f64>()
+                / 48.0;
+            let w = Weights {
+                supervised: 0.0,
+                unsupervised: 1.0,
+                kl: 1.0,
+            };
+            let loss = Objective::new(&cfg, 16, &device).forward(
+                &model,
+                None,
+                Some(images),
+                w,
+                &mut HostRng::new(1, &device),
+            );
+            let got = floats(loss.total)[0];
+            assert!((got - want).abs() < 1e-6, "{scale:?}: {got} vs {want}");
+        }
+    }
 }

@@ -7,6 +7,8 @@ use crate::config::{ExperimentConfig, Schedule};
 pub struct Weights {
     pub supervised: f64,
     pub unsupervised: f64,
+    /// β, the KL's weight inside L_U (below 1 during a KL warm-up; see [`kl_weight`]).
+    pub kl: f64,
 }
 
 /// The weights for `epoch` (counting from 1). Models with only one of the two losses train it
@@ -33,6 +35,19 @@ pub fn weights(cfg: &ExperimentConfig, epoch: usize) -> Weights {
     Weights {
         supervised,
         unsupervised,
+        kl: 1.0,
+    }
+}
+
+/// β at the run's step `index` (counting from 0 over all epochs): with `kl_warmup` = W epochs
+/// of `steps_per_epoch` steps, β = min(1, index / (W · steps_per_epoch)), so the first step
+/// trains without the KL and β reaches 1 after W epochs; 1 throughout when W = 0.
+pub fn kl_weight(cfg: &ExperimentConfig, index: usize, steps_per_epoch: usize) -> f64 {
+    let ramp = cfg.kl_warmup * steps_per_epoch as f64;
+    if ramp <= 0.0 {
+        1.0
+    } else {
+        (index as f64 / ramp).min(1.0)
     }
 }
 
@@ -53,6 +68,7 @@ mod tests {
         let w = |s, u| Weights {
             supervised: s,
             unsupervised: u,
+            kl: 1.0,
         };
         let alt = cfg(ModelKind::DmlAe, Schedule::Alternating);
         assert_eq!(weights(&alt, 1), w(0.75, 0.25));
@@ -74,5 +90,25 @@ mod tests {
             weights(&cfg(ModelKind::Ae, Schedule::Joint), 1),
             w(0.0, 1.0)
         );
+    }
+
+    #[test]
+    fn kl_warm_up_rises_linearly_over_its_epochs() {
+        let off = ExperimentConfig::default();
+        assert_eq!(kl_weight(&off, 0, 100), 1.0);
+        let warm = ExperimentConfig {
+            kl_warmup: 2.0,
+            ..Default::default()
+        };
+        assert_eq!(kl_weight(&warm, 0, 100), 0.0);
+        assert_eq!(kl_weight(&warm, 50, 100), 0.25);
+        assert_eq!(kl_weight(&warm, 150, 100), 0.75);
+        assert_eq!(kl_weight(&warm, 200, 100), 1.0);
+        assert_eq!(kl_weight(&warm, 999, 100), 1.0);
+        let half = ExperimentConfig {
+            kl_warmup: 0.5,
+            ..Default::default()
+        };
+        assert_eq!(kl_weight(&half, 25, 100), 0.5);
     }
 }

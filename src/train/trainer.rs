@@ -18,7 +18,7 @@ use super::curves::Curves;
 use super::events::{EpochRecord, Flow, Observer, TrainEvent};
 use super::objective::Objective;
 use super::sampler::{Cycler, LabelledSampler};
-use super::schedule::weights;
+use super::schedule::{kl_weight, weights, Weights};
 use crate::config::{ConfigError, ExperimentConfig};
 use crate::data::batch::{augmented_images_tensor, images_tensor, labels_of};
 use crate::data::partial::select_labelled;
@@ -164,6 +164,10 @@ pub async fn train(
                     &device,
                 )
             });
+            let w = Weights {
+                kl: kl_weight(cfg, (epoch - 1) * steps + step - 1, steps),
+                ..w
+            };
             let loss = objective.forward(&model, labelled_batch, unlabelled, w, &mut noise);
             let grads = GradientsParams::from_grads(loss.total.backward(), &model);
             model = optim.step(cfg.lr, model, grads);

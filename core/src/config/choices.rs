@@ -267,8 +267,53 @@ impl Choice for ReconLoss {
     const ALL: &'static [Self] = &[Self::Mse, Self::Bce];
     fn describe(self) -> &'static str {
         match self {
-            Self::Mse => "Squared error between the image and the decoder's sigmoid output (the paper).",
-            Self::Bce => "Bernoulli cross-entropy of the pixel intensities, from the decoder's logits.",
+            Self::Mse => {
+                "Squared error between the image and the decoder's sigmoid output (the paper)."
+            }
+            Self::Bce => {
+                "Bernoulli cross-entropy of the pixel intensities, from the decoder's logits."
+            }
+        }
+    }
+}
+
+/// How the two parts of the unsupervised loss L_U are scaled against each other (and so
+/// against the metric loss). With D pixels and d latent dimensions, per image:
+/// - `per-pixel`: (reconstruction summed over pixels + KL) / D, the balanced ELBO (β = 1);
+/// - `paper`: reconstruction as a per-pixel mean + KL summed over the latent dimensions, what
+///   PyTorch's defaults (`mse_loss` with reduction "mean", KL `.sum(dim=1)`) compute: the KL
+///   weighs D times more, an effective β = D (784 on MNIST).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum LossScale {
+    #[default]
+    PerPixel,
+    Paper,
+}
+
+impl LossScale {
+    /// The KL's weight against the reconstruction, as an ELBO's β, for images of `pixels` pixels.
+    pub fn effective_beta(self, pixels: usize) -> f64 {
+        match self {
+            Self::PerPixel => 1.0,
+            Self::Paper => pixels as f64,
+        }
+    }
+}
+
+impl Choice for LossScale {
+    const ALL: &'static [Self] = &[Self::PerPixel, Self::Paper];
+    fn label(self) -> String {
+        match self {
+            Self::PerPixel => "per pixel (balanced ELBO, β = 1)",
+            Self::Paper => "paper (KL summed over d: β = pixels)",
+        }
+        .into()
+    }
+    fn describe(self) -> &'static str {
+        match self {
+            Self::PerPixel => "Reconstruction and KL both divided by the number of pixels D: the usual ELBO (β = 1), on a per-pixel scale so that α weighs the same on any image size.",
+            Self::Paper => "What the paper's PyTorch code computes by default: reconstruction as a per-pixel mean, KL summed over the latent dimensions. The KL weighs D times more (β = 784 on MNIST), which can collapse the embedding to chance.",
         }
     }
 }

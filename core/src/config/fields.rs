@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::choices::{
-    BackendChoice, Choice, ChoiceOption, DatasetKind, DistanceKind, EncoderKind, MetricLossKind, Miner,
-    ModelKind, ReconLoss, Schedule,
+    BackendChoice, Choice, ChoiceOption, DatasetKind, DistanceKind, EncoderKind, LossScale,
+    MetricLossKind, Miner, ModelKind, ReconLoss, Schedule,
 };
 use super::ExperimentConfig;
 
@@ -320,6 +320,45 @@ pub static FIELDS: &[Field] = &[
         advanced: true,
         used_by: |m| m.has_decoder(),
         check: fine,
+    },
+    Field {
+        name: "loss_scale",
+        label: "loss scale",
+        help: "How the reconstruction and the KL are scaled in L_U: per pixel (both / D, the balanced ELBO) or as the paper's code did (KL summed over the latent dimensions: D times heavier). docs/models.md gives the formula.",
+        kind: FieldKind::Choice(LossScale::options),
+        advanced: true,
+        used_by: |m| m.is_variational(),
+        check: fine,
+    },
+    Field {
+        name: "kl_warmup",
+        label: "KL warm-up (epochs, 0 = off)",
+        help: "Raise the KL's weight β linearly from 0 to 1 over this many epochs, so the encoder learns to use its latent space before the prior pulls on it (a fix for posterior collapse).",
+        kind: FieldKind::Real,
+        advanced: true,
+        used_by: |m| m.is_variational(),
+        check: |c| {
+            if c.kl_warmup.is_finite() && c.kl_warmup >= 0.0 && c.kl_warmup <= ExperimentConfig::MAX_EPOCHS as f64 {
+                Ok(())
+            } else {
+                Err(format!("must be a number of epochs in [0, {}] (0 = off), got {}", ExperimentConfig::MAX_EPOCHS, c.kl_warmup))
+            }
+        },
+    },
+    Field {
+        name: "free_bits",
+        label: "free bits (nats per dim, 0 = off)",
+        help: "A floor under the KL, in nats per latent dimension: below it the KL costs nothing, so the encoder may keep that much information per dimension (per dimension for the unit prior, on the total for the mixture priors; a fix for posterior collapse).",
+        kind: FieldKind::Real,
+        advanced: true,
+        used_by: |m| m.is_variational(),
+        check: |c| {
+            if c.free_bits.is_finite() && (0.0..=100.0).contains(&c.free_bits) {
+                Ok(())
+            } else {
+                Err(format!("must be a number of nats in [0, 100] (0 = off), got {}", c.free_bits))
+            }
+        },
     },
     Field {
         name: "prior_components",

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 pub use choices::{
-    name_of, parse_name, BackendChoice, Choice, ChoiceOption, DatasetKind, DistanceKind, EncoderKind,
-    MetricLossKind, Miner, ModelKind, ReconLoss, Schedule,
+    name_of, parse_name, BackendChoice, Choice, ChoiceOption, DatasetKind, DistanceKind,
+    EncoderKind, LossScale, MetricLossKind, Miner, ModelKind, ReconLoss, Schedule,
 };
 pub use fields::{field, parse_value, value_text, Field, FieldKind, FIELDS};
 
@@ -58,6 +58,13 @@ pub struct ExperimentConfig {
     pub schedule: Schedule,
     pub encoder: EncoderKind,
     pub recon: ReconLoss,
+    /// How reconstruction and KL are scaled in L_U (variational models).
+    pub loss_scale: LossScale,
+    /// Epochs over which the KL's weight β rises linearly from 0 to 1 (KL warm-up); 0 = off.
+    pub kl_warmup: f64,
+    /// Free bits: a floor, in nats per latent dimension, under the KL of the batch (per
+    /// dimension for the unit prior, on the total KL for mixture priors); 0 = off.
+    pub free_bits: f64,
     /// Components of the GMM prior: 0 = the paper's 2^lsdim hypercube vertices, K > 0 = K
     /// components spread as far apart as possible.
     pub prior_components: usize,
@@ -93,6 +100,9 @@ impl Default for ExperimentConfig {
             schedule: Schedule::Joint,
             encoder: EncoderKind::Mlp,
             recon: ReconLoss::Mse,
+            loss_scale: LossScale::PerPixel,
+            kl_warmup: 0.0,
+            free_bits: 0.0,
             prior_components: 0,
             vamp_components: 100,
             grad_clip: 0.0,
@@ -243,14 +253,26 @@ mod tests {
         let d = ExperimentConfig::default();
         assert!(d.with_text("augment", "true").unwrap().augment);
         assert!(!d.with_text("augment", "off").unwrap().augment);
-        assert_eq!(d.with_text("model", "dml-ae").unwrap().model, ModelKind::DmlAe);
+        assert_eq!(
+            d.with_text("model", "dml-ae").unwrap().model,
+            ModelKind::DmlAe
+        );
         assert_eq!(
             d.with_text("model", "resnet").unwrap_err(),
             "expected one of dml, dml-ae, dml-unit-prior, dml-gmm-prior, metric-vae, ae, vae"
         );
-        assert_eq!(d.with_text("lsdim", "4.5").unwrap_err(), "expected a whole number");
-        assert_eq!(d.with_text("lr", "NaN").unwrap_err(), "expected a finite number");
-        assert_eq!(d.with_text("lr", "1e999").unwrap_err(), "expected a finite number");
+        assert_eq!(
+            d.with_text("lsdim", "4.5").unwrap_err(),
+            "expected a whole number"
+        );
+        assert_eq!(
+            d.with_text("lr", "NaN").unwrap_err(),
+            "expected a finite number"
+        );
+        assert_eq!(
+            d.with_text("lr", "1e999").unwrap_err(),
+            "expected a finite number"
+        );
         let lr: f64 = 7.770000000000002e-75;
         let back = d.with_text("lr", &lr.to_string()).unwrap().lr;
         assert_eq!(back.to_bits(), lr.to_bits(), "correctly rounded");
@@ -262,7 +284,14 @@ mod tests {
         let dml = ExperimentConfig::default();
         let used: Vec<&str> = dml.used_fields().iter().map(|(n, _)| *n).collect();
         assert!(used.contains(&"margin") && used.contains(&"lsdim"));
-        for ignored in ["alpha", "gamma", "schedule", "recon", "prior_components", "vamp_components"] {
+        for ignored in [
+            "alpha",
+            "gamma",
+            "schedule",
+            "recon",
+            "prior_components",
+            "vamp_components",
+        ] {
             assert!(!used.contains(&ignored), "dml does not use {ignored}");
         }
         let vae = ExperimentConfig {
@@ -273,7 +302,11 @@ mod tests {
         assert!(used.contains(&"recon") && used.contains(&"vamp_components"));
         assert!(!used.contains(&"margin") && !used.contains(&"alpha"));
         assert_eq!(
-            ExperimentConfig { lsdim: 4, ..Default::default() }.differences(&dml),
+            ExperimentConfig {
+                lsdim: 4,
+                ..Default::default()
+            }
+            .differences(&dml),
             vec![("lsdim", "4".to_string())]
         );
     }
