@@ -5,16 +5,17 @@ use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 use web_time::Instant;
 
-use crate::train::speed::BackendInfo;
 use crate::config::{ExperimentConfig, ModelKind};
 use crate::data::batch::images_tensor;
 use crate::data::Dataset;
+use crate::eval::diagnostics::{test_set_kl, LatentDiagnostics};
 use crate::eval::embed::{embed_all, embed_images};
 use crate::eval::{evaluate, EvalInput, Probes};
 use crate::model::prior::{gmm_means, GMM_LOGVAR};
 use crate::model::LabModel;
 use crate::report::figures::{ReconGrid, RECONSTRUCTIONS, RECORDED_SCATTER_POINTS};
 use crate::report::{Figures, RunRecord, Scatter, Timings};
+use crate::train::speed::BackendInfo;
 use crate::train::{train, Observer, TrainError};
 
 /// A finished run: its record and the full scatter of the test embeddings.
@@ -72,6 +73,13 @@ pub async fn run_experiment(
     else {
         return Ok(None);
     };
+    let Some(kl) = test_set_kl(cfg, &trained.model, &data.test, chunk, device, observer)
+        .await
+        .map_err(TrainError::Device)?
+    else {
+        return Ok(None);
+    };
+    let diagnostics = LatentDiagnostics::new(&embeddings, cfg.lsdim, &data.test.labels, kl);
     let eval_seconds = eval_start.elapsed().as_secs_f64();
 
     let components = prior_components(cfg, &trained.model)
@@ -99,6 +107,7 @@ pub async fn run_experiment(
             scatter: scatter.truncated(RECORDED_SCATTER_POINTS),
             reconstructions,
         }),
+        diagnostics: Some(diagnostics),
     };
     Ok(Some(Outcome {
         record,

@@ -51,13 +51,24 @@ pub fn run(args: ReportArgs) -> Result<(), String> {
             plotted += 1;
         }
     }
+    let latent = table.latent_markdown().map(|t| {
+        format!(
+            "## Latent diagnostics\n\nActive units (dimensions whose encoder mean varies by more \
+             than {} over the test images) / d, mean KL to the prior in nats per image, and \
+             **collapsed** when kNN accuracy is within {} of chance or at most one unit is \
+             active.\n\n{t}\n",
+            crate::eval::diagnostics::ACTIVE_THRESHOLD,
+            crate::eval::diagnostics::CHANCE_MARGIN,
+        )
+    });
     let markdown = format!(
         "# dml-lab report\n\n{} runs; cells: {} accuracy / AMI (mean±sd over seeds when n > 1); \
-         best per row in bold.\n\n{}\n## Every metric per run\n\n{}\nPlots: `plots/<run>/` \
+         best per row in bold.\n\n{}\n{}## Every metric per run\n\n{}\nPlots: `plots/<run>/` \
          (loss.svg, scatter.svg, reconstructions.svg for decoder models).\n",
         runs.len(),
         args.probe,
         table.markdown(),
+        latent.clone().unwrap_or_default(),
         metrics_markdown(&runs)
     );
     let write = |name: &str, text: &str| {
@@ -67,6 +78,9 @@ pub fn run(args: ReportArgs) -> Result<(), String> {
     write("report.md", &markdown)?;
     write("report.csv", &table.csv())?;
     print!("{}", table.markdown());
+    if let Some(latent) = latent {
+        print!("\n{latent}");
+    }
     eprintln!(
         "wrote {}/report.md, report.csv and plots for {plotted} of {} runs",
         args.out.display(),

@@ -5,17 +5,17 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::config_flags::{cli_defaults, ConfigFlags};
 use super::plots::write_plots;
 use crate::backend::{self, BackendKind};
-use crate::train::speed::BackendInfo;
-#[cfg(feature = "wgpu")]
-use crate::train::speed::{is_software_adapter, measure_speed, AutoChoice, SpeedBudget};
-use super::config_flags::{cli_defaults, ConfigFlags};
 use crate::config::{BackendChoice, ExperimentConfig};
 use crate::data::{load_native, Dataset};
 use crate::eval::Probes;
 use crate::pipeline::{run_experiment, Outcome};
-use crate::report::table::metrics_text;
+use crate::report::table::{diagnostics_text, metrics_text};
+use crate::train::speed::BackendInfo;
+#[cfg(feature = "wgpu")]
+use crate::train::speed::{is_software_adapter, measure_speed, AutoChoice, SpeedBudget};
 use crate::train::{Flow, Observer, TrainEvent};
 
 /// Flags of `dml-lab train`. Each config flag overrides the value from `--config`.
@@ -131,14 +131,22 @@ pub(super) fn pick_device(
     cfg: &ExperimentConfig,
     data: &Dataset,
 ) -> Result<(burn::prelude::Device, BackendInfo), String> {
-    let cpu = || (backend::cpu(), BackendInfo::new(BackendKind::Cpu, "ndarray"));
+    let cpu = || {
+        (
+            backend::cpu(),
+            BackendInfo::new(BackendKind::Cpu, "ndarray"),
+        )
+    };
     match cfg.backend {
         BackendChoice::Cpu => Ok(cpu()),
         #[cfg(feature = "wgpu")]
         BackendChoice::Wgpu => {
             let device = pollster::block_on(backend::wgpu()).map_err(|e| format!("wgpu: {e}"))?;
             let name = backend::adapter_name(&device);
-            Ok((device, BackendInfo::new(BackendKind::Wgpu, format!("native wgpu: {name}"))))
+            Ok((
+                device,
+                BackendInfo::new(BackendKind::Wgpu, format!("native wgpu: {name}")),
+            ))
         }
         #[cfg(feature = "wgpu")]
         BackendChoice::Auto => {
@@ -167,7 +175,8 @@ pub(super) fn pick_device(
                 SpeedBudget::QUICK,
                 no_timer,
             ));
-            let gpu_speed = pollster::block_on(measure_speed(cfg, data, &gpu, gpu_budget, no_timer));
+            let gpu_speed =
+                pollster::block_on(measure_speed(cfg, data, &gpu, gpu_budget, no_timer));
             let choice = AutoChoice::decide(name, software, gpu_speed, cpu_speed);
             let detail = choice.reason("wgpu", "CPU (ndarray)");
             let (device, kind) = if choice.use_wgpu {
@@ -196,6 +205,7 @@ fn print_table(outcome: &Outcome) {
     let r = &outcome.record;
     println!();
     print!("{}", metrics_text(&r.metrics));
+    print!("{}", diagnostics_text(r));
     println!();
     println!(
         "{} labelled images; trained {:.1}s ({:.1} ms/step), evaluated {:.1}s{}",

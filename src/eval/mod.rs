@@ -7,6 +7,7 @@
 //! - retrieval: precision@1, R-precision and MAP@R (leave-one-out over the test embeddings).
 
 pub mod clustering;
+pub mod diagnostics;
 pub mod embed;
 pub mod folds;
 pub mod forest;
@@ -123,7 +124,10 @@ impl ClassifierProbe {
             .find(|p| p.name() == name)
             .ok_or_else(|| {
                 let names: Vec<&str> = Self::ALL.iter().map(|p| p.name()).collect();
-                format!("unknown probe '{name}' (expected one of: {})", names.join(", "))
+                format!(
+                    "unknown probe '{name}' (expected one of: {})",
+                    names.join(", ")
+                )
             })
     }
 }

@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::figures::Figures;
-use crate::train::speed::BackendInfo;
 use crate::config::ExperimentConfig;
+pub use crate::eval::diagnostics::LatentDiagnostics;
 pub use crate::eval::Metrics;
+use crate::train::speed::BackendInfo;
 use crate::train::EpochRecord;
 
 /// Wall-clock seconds of each phase.
@@ -35,9 +36,19 @@ pub struct RunRecord {
     /// Data for the loss, scatter and reconstruction plots (absent in older records).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub figures: Option<Figures>,
+    /// Active units, KL and chance of the test embeddings (absent in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<LatentDiagnostics>,
 }
 
 impl RunRecord {
+    /// Why the run counts as collapsed, if it does (see [`LatentDiagnostics::collapse`]).
+    pub fn collapse(&self) -> Option<String> {
+        self.diagnostics
+            .as_ref()?
+            .collapse(self.metrics.knn.accuracy)
+    }
+
     /// Parses a record written by `--json` or the page's export.
     pub fn from_json(text: &str) -> Result<Self, String> {
         serde_json::from_str(text).map_err(|e| format!("not a dml-lab run record: {e}"))

@@ -17,6 +17,20 @@ pub struct Cell {
     pub runs: usize,
     pub accuracy: (f64, f64),
     pub ami: (f64, f64),
+    /// Collapse diagnostics, where the runs have them.
+    pub latent: Option<LatentCell>,
+}
+
+/// A cell's collapse diagnostics over its seeds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatentCell {
+    /// Mean active units, and the latent dimension.
+    pub active_units: f64,
+    pub lsdim: usize,
+    /// Mean KL to the prior over the test images, nats (models with a prior).
+    pub kl_nats: Option<f64>,
+    /// Seeds whose run collapsed ([`RunRecord::collapse`]).
+    pub collapsed: usize,
 }
 
 /// A column: a model with the config fields that differ between the compared runs.
@@ -86,11 +100,11 @@ fn varying_fields(all: &[BTreeMap<String, String>]) -> Vec<String> {
 pub fn compare(records: &[RunRecord], probe: ClassifierProbe) -> Comparison {
     let all_fields: Vec<BTreeMap<String, String>> = records.iter().map(config_fields).collect();
     let varying = varying_fields(&all_fields);
-    let mut groups: BTreeMap<(u64, Column), Vec<(f64, f64)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(u64, Column), Vec<&RunRecord>> = BTreeMap::new();
     for (r, fields) in records.iter().zip(&all_fields) {
-        let Some(scores) = r.metrics.probe(probe) else {
+        if r.metrics.probe(probe).is_none() {
             continue;
-        };
+        }
         let variant = varying
             .iter()
             .filter_map(|k| fields.get(k).map(|v| format!("{k}={v}")))
@@ -104,7 +118,7 @@ pub fn compare(records: &[RunRecord], probe: ClassifierProbe) -> Comparison {
         groups
             .entry((r.config.pl.to_bits(), column))
             .or_default()
-            .push((scores.accuracy, scores.ami));
+            .push(r);
     }
     let rows: Vec<f64> = {
         let mut pls: Vec<f64> = groups.keys().map(|(pl, _)| f64::from_bits(*pl)).collect();
@@ -120,15 +134,17 @@ pub fn compare(records: &[RunRecord], probe: ClassifierProbe) -> Comparison {
         .collect();
     let cells = groups
         .into_iter()
-        .map(|((pl, column), scores)| {
+        .map(|((pl, column), runs)| {
             let row = rows.iter().position(|r| r.to_bits() == pl).unwrap_or(0);
             let col = columns.iter().position(|c| *c == column).unwrap_or(0);
-            let acc: Vec<f64> = scores.iter().map(|s| s.0).collect();
-            let ami: Vec<f64> = scores.iter().map(|s| s.1).collect();
+            let scores: Vec<_> = runs.iter().filter_map(|r| r.metrics.probe(probe)).collect();
+            let acc: Vec<f64> = scores.iter().map(|s| s.accuracy).collect();
+            let ami: Vec<f64> = scores.iter().map(|s| s.ami).collect();
             let cell = Cell {
                 runs: scores.len(),
                 accuracy: mean_sd(&acc),
                 ami: mean_sd(&ami),
+                latent: latent_cell(&runs),
             };
             ((row, col), cell)
         })
@@ -138,6 +154,52 @@ pub fn compare(records: &[RunRecord], probe: ClassifierProbe) -> Comparison {
         rows,
         columns,
         cells,
+    }
+}
+
+/// The diagnostics of a cell's runs, if every run has them.
+fn latent_cell(runs: &[&RunRecord]) -> Option<LatentCell> {
+    let diagnostics: Vec<_> = runs
+        .iter()
+        .map(|r| r.diagnostics.as_ref())
+        .collect::<Option<_>>()?;
+    let n = diagnostics.len().max(1) as f64;
+    let kls: Option<Vec<f64>> = diagnostics.iter().map(|d| d.kl_nats).collect();
+    Some(LatentCell {
+        active_units: diagnostics
+            .iter()
+            .map(|d| d.active_units as f64)
+            .sum::<f64>()
+            / n,
+        lsdim: diagnostics.first().map_or(0, |d| d.variance.len()),
+        kl_nats: kls.map(|k| k.iter().sum::<f64>() / n),
+        collapsed: runs.iter().filter(|r| r.collapse().is_some()).count(),
+    })
+}
+
+/// A cell's diagnostics as text: `active 1/4 · KL 0.02 · collapsed`, with `(2 of 3 seeds)`.
+pub fn latent_text(c: &Cell) -> String {
+    let Some(l) = &c.latent else {
+        return "–".into();
+    };
+    let mut text = format!("active {}/{}", trim_number(l.active_units), l.lsdim);
+    if let Some(kl) = l.kl_nats {
+        text.push_str(&format!(" · KL {kl:.2}"));
+    }
+    match (l.collapsed, c.runs) {
+        (0, _) => {}
+        (k, n) if k == n => text.push_str(" · **collapsed**"),
+        (k, n) => text.push_str(&format!(" · **collapsed** ({k} of {n} seeds)")),
+    }
+    text
+}
+
+/// `2` for 2.0, `2.33` for 2.333….
+fn trim_number(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
     }
 }
 
@@ -176,12 +238,44 @@ impl Comparison {
         out
     }
 
+    /// The cells' collapse diagnostics in the same layout (Markdown), or `None` when no run
+    /// has them.
+    pub fn latent_markdown(&self) -> Option<String> {
+        if self.cells.values().all(|c| c.latent.is_none()) {
+            return None;
+        }
+        let mut out = String::new();
+        let header: Vec<String> = self.columns.iter().map(Column::label).collect();
+        let _ = writeln!(out, "| pl % | {} |", header.join(" | "));
+        let _ = writeln!(out, "|---|{}", "---|".repeat(self.columns.len()));
+        for (r, pl) in self.rows.iter().enumerate() {
+            let cells: Vec<String> = (0..self.columns.len())
+                .map(|c| {
+                    self.cells
+                        .get(&(r, c))
+                        .map(latent_text)
+                        .unwrap_or_else(|| "–".into())
+                })
+                .collect();
+            let _ = writeln!(out, "| {pl} | {} |", cells.join(" | "));
+        }
+        Some(out)
+    }
+
     /// One line per cell: `pl,model,variant,lsdim,probe,runs,accuracy_mean,accuracy_sd,ami_mean,ami_sd`.
     pub fn csv(&self) -> String {
         let mut out = csv::Writer::from_writer(Vec::new());
         let header = [
-            "pl", "model", "variant", "lsdim", "probe", "runs", "accuracy_mean", "accuracy_sd",
-            "ami_mean", "ami_sd",
+            "pl",
+            "model",
+            "variant",
+            "lsdim",
+            "probe",
+            "runs",
+            "accuracy_mean",
+            "accuracy_sd",
+            "ami_mean",
+            "ami_sd",
         ];
         // Writing into a Vec cannot fail.
         let _ = out.write_record(header);
@@ -236,6 +330,49 @@ pub fn metrics_text(m: &crate::eval::Metrics) -> String {
     out
 }
 
+/// A run's collapse diagnostics as text lines (the CLI's output), empty without them.
+pub fn diagnostics_text(r: &RunRecord) -> String {
+    let Some(d) = &r.diagnostics else {
+        return String::new();
+    };
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x:.3}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut out = format!(
+        "latent: {} of {} dimensions active (variance of the means > {}: {})
+",
+        d.active_units,
+        d.variance.len(),
+        crate::eval::diagnostics::ACTIVE_THRESHOLD,
+        list(&d.variance)
+    );
+    if let Some(kl) = d.kl_nats {
+        let _ = write!(out, "KL to the prior: {kl:.3} nats per image");
+        match &d.kl_per_dim {
+            Some(per_dim) => {
+                let _ = writeln!(out, " (per dimension: {})", list(per_dim));
+            }
+            None => out.push('\n'),
+        }
+    }
+    let _ = writeln!(
+        out,
+        "chance (most frequent test class): {:.4}",
+        d.chance_accuracy
+    );
+    if let Some(why) = r.collapse() {
+        let _ = writeln!(
+            out,
+            "COLLAPSED: {why}. What usually fixes it: {}.",
+            crate::eval::diagnostics::COLLAPSE_FIXES
+        );
+    }
+    out
+}
+
 /// Every metric of every run, one row each (Markdown), with the probes' seconds.
 pub fn metrics_markdown(runs: &[(String, RunRecord)]) -> String {
     let mut out = String::from(
@@ -285,10 +422,10 @@ pub fn metrics_markdown(runs: &[(String, RunRecord)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::speed::BackendInfo;
     use crate::config::{ExperimentConfig, ModelKind};
     use crate::eval::{Metrics, ProbeScores};
     use crate::report::Timings;
+    use crate::train::speed::BackendInfo;
 
     fn record(
         model: ModelKind,
@@ -333,6 +470,7 @@ mod tests {
             stopped_early: false,
             version: "test".into(),
             figures: None,
+            diagnostics: None,
         }
     }
 
@@ -392,7 +530,9 @@ mod tests {
                 "dml-ae (alpha=0.9) d=4"
             ]
         );
-        assert!(compare(&runs, ClassifierProbe::RandomForest).cells.is_empty());
+        assert!(compare(&runs, ClassifierProbe::RandomForest)
+            .cells
+            .is_empty());
         assert_eq!(compare(&runs, ClassifierProbe::Mlp).cells.len(), 3);
         assert!(ClassifierProbe::parse("svm")
             .unwrap_err()
@@ -418,12 +558,68 @@ mod tests {
                 variant: "alpha=0.5, note=\"x\"".into(),
                 lsdim: 4,
             }],
-            cells: [((0, 0), Cell { runs: 2, accuracy: (0.5, 0.25), ami: (0.4, 0.0) })].into(),
+            cells: [(
+                (0, 0),
+                Cell {
+                    runs: 2,
+                    accuracy: (0.5, 0.25),
+                    ami: (0.4, 0.0),
+                    latent: None,
+                },
+            )]
+            .into(),
         };
         assert_eq!(
             t.csv(),
             "pl,model,variant,lsdim,probe,runs,accuracy_mean,accuracy_sd,ami_mean,ami_sd\n\
              0.1,dml-ae,\"alpha=0.5, note=\"\"x\"\"\",4,knn,2,0.500000,0.250000,0.400000,0.000000\n"
+        );
+    }
+
+    #[test]
+    fn the_diagnostics_table_counts_active_units_kl_and_collapsed_seeds() {
+        use crate::eval::diagnostics::LatentDiagnostics;
+        let with = |mut r: RunRecord, active: &[f64], kl: f64| {
+            r.diagnostics = Some(LatentDiagnostics {
+                variance: active.to_vec(),
+                active_units: active.iter().filter(|&&v| v > 0.01).count(),
+                kl_nats: Some(kl),
+                kl_per_dim: None,
+                chance_accuracy: 0.1135,
+            });
+            r
+        };
+        let runs = vec![
+            // Seed 0 at chance, seed 1 healthy: one of two collapsed.
+            with(
+                record(ModelKind::DmlUnitPrior, 0.1, 2, 0, 0.5, 0.12),
+                &[0.5, 0.4],
+                3.0,
+            ),
+            with(
+                record(ModelKind::DmlUnitPrior, 0.1, 2, 1, 0.5, 0.80),
+                &[0.5, 0.3],
+                1.0,
+            ),
+            // Both dimensions inactive: collapsed whatever the accuracy.
+            with(
+                record(ModelKind::DmlGmmPrior, 0.1, 2, 0, 0.5, 0.70),
+                &[0.0, 0.001],
+                0.5,
+            ),
+        ];
+        let t = compare(&runs, ClassifierProbe::Knn);
+        let md = t.latent_markdown().expect("the runs have diagnostics");
+        assert!(
+            md.contains(
+                "| 0.1 | active 0/2 · KL 0.50 · **collapsed** | active 2/2 · KL 2.00 · **collapsed** (1 of 2 seeds) |"
+            ),
+            "{md}"
+        );
+        let plain = vec![record(ModelKind::Dml, 0.1, 2, 0, 0.5, 0.5)];
+        assert_eq!(
+            compare(&plain, ClassifierProbe::Knn).latent_markdown(),
+            None
         );
     }
 }
