@@ -12,11 +12,11 @@ use std::sync::{Mutex, OnceLock};
 
 use burn::prelude::Device;
 use dml_lab::backend::{self, BackendKind};
-use dml_lab::train::speed::BackendInfo;
 use dml_lab::config::{ExperimentConfig, ModelKind};
 use dml_lab::data::{mnist, Dataset};
 use dml_lab::eval::Probes;
 use dml_lab::pipeline::run_experiment;
+use dml_lab::train::speed::BackendInfo;
 use dml_lab::train::{train, Flow, Observer, TrainEvent};
 
 /// Per-step loss terms: |wgpu − cpu| ≤ ABS + REL·|cpu|.
@@ -101,8 +101,7 @@ fn agree_per_step(model: ModelKind) {
     assert_eq!(cpu.len(), STEPS, "{model:?}");
     assert_eq!(gpu.len(), STEPS, "{model:?}");
     let (mut max_abs, mut max_rel) = (0f64, 0f64);
-    for (step, ((cpu_total, cpu_terms), (gpu_total, gpu_terms))) in
-        cpu.iter().zip(&gpu).enumerate()
+    for (step, ((cpu_total, cpu_terms), (gpu_total, gpu_terms))) in cpu.iter().zip(&gpu).enumerate()
     {
         let names: Vec<&str> = cpu_terms.iter().map(|(n, _)| n.as_str()).collect();
         let gpu_names: Vec<&str> = gpu_terms.iter().map(|(n, _)| n.as_str()).collect();
@@ -147,7 +146,12 @@ fn agree_end_to_end(model: ModelKind) {
             Probes::KNN_ONLY,
             &mut dml_lab::train::Silent,
         ));
-        outcome.expect("trains").expect("not stopped").record.metrics.knn
+        outcome
+            .expect("trains")
+            .expect("not stopped")
+            .record
+            .metrics
+            .knn
     };
     let cpu = run(&backend::cpu(), BackendKind::Cpu);
     let gpu = run(wgpu(), BackendKind::Wgpu);

@@ -55,7 +55,15 @@ fn bench_refuses_unknown_models_and_backends_it_was_built_without() {
 #[test]
 fn bench_times_wgpu_in_the_default_build() {
     let out = dml_lab(&[
-        "bench", "--backend", "wgpu", "--models", "dml", "--steps", "2", "--batch-size", "32",
+        "bench",
+        "--backend",
+        "wgpu",
+        "--models",
+        "dml",
+        "--steps",
+        "2",
+        "--batch-size",
+        "32",
     ]);
     assert!(out.status.success(), "{}", text(&out));
     let line: serde_json::Value =

@@ -216,8 +216,14 @@ fn bad_input_gives_a_clear_error_and_exit_code_1() {
             &["train", "--config", "/nonexistent.json"],
             "/nonexistent.json",
         ),
-        (&["train", "--model", "vea"], "invalid value 'vea' for '--model <NAME>'"),
-        (&["train", "--lsdim", "four"], "--lsdim four: expected a whole number"),
+        (
+            &["train", "--model", "vea"],
+            "invalid value 'vea' for '--model <NAME>'",
+        ),
+        (
+            &["train", "--lsdim", "four"],
+            "--lsdim four: expected a whole number",
+        ),
     ];
     for (args, expected) in cases {
         let out = dml_lab(args);
@@ -306,10 +312,7 @@ fn report_renders_the_comparison_table_and_every_runs_plots() {
     let csv = std::fs::read_to_string(dir.join("report.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 3, "{csv}");
     assert!(
-        csv.lines()
-            .nth(1)
-            .unwrap()
-            .starts_with("1,dml,,3,knn,2,"),
+        csv.lines().nth(1).unwrap().starts_with("1,dml,,3,knn,2,"),
         "{csv}"
     );
 

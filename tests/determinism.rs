@@ -5,12 +5,12 @@
 //! not from burn's device-wide random stream, which other threads may draw from.
 
 use dml_lab::backend::{self, BackendKind};
-use dml_lab::train::speed::BackendInfo;
 use dml_lab::config::{ExperimentConfig, ModelKind};
 use dml_lab::data::{mnist, Dataset};
 use dml_lab::eval::Probes;
 use dml_lab::pipeline::run_experiment;
 use dml_lab::report::RunRecord;
+use dml_lab::train::speed::BackendInfo;
 use dml_lab::train::Silent;
 
 fn run(cfg: &ExperimentConfig, data: &Dataset) -> RunRecord {

@@ -11,12 +11,12 @@
 //! prints the values this machine gives, in the form written below.
 
 use dml_lab::backend::{self, BackendKind};
-use dml_lab::train::speed::BackendInfo;
 use dml_lab::config::{ExperimentConfig, ModelKind};
 use dml_lab::data::{mnist, Dataset};
 use dml_lab::eval::Probes;
 use dml_lab::pipeline::run_experiment;
 use dml_lab::report::RunRecord;
+use dml_lab::train::speed::BackendInfo;
 use dml_lab::train::Silent;
 
 fn mnist() -> Dataset {
@@ -80,11 +80,26 @@ fn short_runs_of_every_family_give_the_pinned_values() {
     data.test.pixels.truncate(keep * data.test.dim());
     data.test.labels.truncate(keep);
     let pinned: [(ModelKind, (f64, f64, f64)); 5] = [
-        (ModelKind::Dml, (0.8671861380338669, 0.78, 0.6478741152700187)),
-        (ModelKind::DmlAe, (0.4910030461847782, 0.764, 0.6341637668482886)),
-        (ModelKind::DmlUnitPrior, (0.42801542952656746, 0.776, 0.6542465794921958)),
-        (ModelKind::DmlGmmPrior, (0.4284800313413143, 0.777, 0.6556848106831651)),
-        (ModelKind::MetricVae, (0.47789178863167764, 0.775, 0.6534706811816867)),
+        (
+            ModelKind::Dml,
+            (0.8671861380338669, 0.78, 0.6478741152700187),
+        ),
+        (
+            ModelKind::DmlAe,
+            (0.4910030461847782, 0.764, 0.6341637668482886),
+        ),
+        (
+            ModelKind::DmlUnitPrior,
+            (0.42801542952656746, 0.776, 0.6542465794921958),
+        ),
+        (
+            ModelKind::DmlGmmPrior,
+            (0.4284800313413143, 0.777, 0.6556848106831651),
+        ),
+        (
+            ModelKind::MetricVae,
+            (0.47789178863167764, 0.775, 0.6534706811816867),
+        ),
     ];
     for (model, expected) in pinned {
         let cfg = ExperimentConfig {

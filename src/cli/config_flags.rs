@@ -46,9 +46,12 @@ fn arg(f: &'static Field, defaults: &ExperimentConfig) -> Arg {
         .action(ArgAction::Set)
         .help_heading("Experiment (each overrides --config)");
     match f.kind {
-        FieldKind::Choice(options) => arg.value_name("NAME").value_parser(PossibleValuesParser::new(
-            options().into_iter().map(|o| o.name),
-        )),
+        FieldKind::Choice(options) => {
+            arg.value_name("NAME")
+                .value_parser(PossibleValuesParser::new(
+                    options().into_iter().map(|o| o.name),
+                ))
+        }
         FieldKind::Integer => arg.value_name("N"),
         FieldKind::Real => arg.value_name("X"),
         FieldKind::Flag => arg

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::{json, Map};
 
-use super::train::pick_device;
 use super::config_flags::ConfigFlags;
+use super::train::pick_device;
 use crate::config::{name_of, BackendChoice, DatasetKind};
 use crate::data::{load_native, Dataset};
 use crate::eval::Probes;

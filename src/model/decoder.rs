@@ -6,8 +6,8 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 
 use super::encoder::linear_stack;
-use crate::data::ImageShape;
 use super::init::HostRng;
+use crate::data::ImageShape;
 
 /// MLP decoder d → 256 → 512 → pixels (ReLU), returning logits.
 #[derive(Module, Debug)]

@@ -89,7 +89,9 @@ impl HostRng {
         let [c_in, c_out] = config.channels;
         let [k1, k2] = config.kernel_size;
         let fan_in = c_in / config.groups * k1 * k2;
-        let mut layer = config.with_initializer(Initializer::Zeros).init(&self.device);
+        let mut layer = config
+            .with_initializer(Initializer::Zeros)
+            .init(&self.device);
         layer.weight = self.kaiming([c_out, c_in / layer.groups, k1, k2], fan_in);
         layer.bias = layer.bias.is_some().then(|| self.kaiming([c_out], fan_in));
         layer
@@ -102,7 +104,9 @@ impl HostRng {
         let [k1, k2] = config.kernel_size;
         let fan_in = c_out / config.groups * k1 * k2;
         let groups = config.groups;
-        let mut layer = config.with_initializer(Initializer::Zeros).init(&self.device);
+        let mut layer = config
+            .with_initializer(Initializer::Zeros)
+            .init(&self.device);
         layer.weight = self.kaiming([c_in, c_out / groups, k1, k2], fan_in);
         layer.bias = layer.bias.is_some().then(|| self.kaiming([c_out], fan_in));
         layer
@@ -160,6 +164,9 @@ mod tests {
         let n = values(rng.normal([10000]));
         let mean = n.iter().sum::<f32>() / 1e4;
         let var = n.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / 1e4;
-        assert!(mean.abs() < 0.05 && (var - 1.0).abs() < 0.05, "{mean} {var}");
+        assert!(
+            mean.abs() < 0.05 && (var - 1.0).abs() < 0.05,
+            "{mean} {var}"
+        );
     }
 }

@@ -49,18 +49,21 @@ impl LabModel {
             cfg.lsdim
         };
         let encoder = match cfg.encoder {
-            EncoderKind::Mlp => Encoder::Mlp(MlpEncoder::new(shape.pixels(), &MLP_HIDDEN, out, rng)),
+            EncoderKind::Mlp => {
+                Encoder::Mlp(MlpEncoder::new(shape.pixels(), &MLP_HIDDEN, out, rng))
+            }
             EncoderKind::Conv => Encoder::Conv(ConvEncoder::new(shape, out, rng)),
         };
         let decoder = cfg.model.has_decoder().then(|| match cfg.encoder {
             EncoderKind::Mlp => Decoder::Mlp(MlpDecoder::new(cfg.lsdim, shape.pixels(), rng)),
             EncoderKind::Conv => Decoder::Conv(ConvDecoder::new(cfg.lsdim, shape, rng)),
         });
-        let pseudo_inputs = cfg.model.has_vamp_prior().then(|| {
-            Param::from_tensor(pseudo_init.unwrap_or_else(|| {
-                rng.uniform([cfg.vamp_components, shape.pixels()], 0.0, 1.0)
-            }))
-        });
+        let pseudo_inputs =
+            cfg.model.has_vamp_prior().then(|| {
+                Param::from_tensor(pseudo_init.unwrap_or_else(|| {
+                    rng.uniform([cfg.vamp_components, shape.pixels()], 0.0, 1.0)
+                }))
+            });
         let centers = (cfg.model.has_metric_loss() && cfg.loss == MetricLossKind::Center)
             .then(|| rng.normal_param([classes, cfg.lsdim]));
         Self {
@@ -222,7 +225,11 @@ mod tests {
                     let z = m.embed(x);
                     assert_eq!(z.dims(), [2, 2], "{model:?} {encoder:?} {rows}x{cols}");
                     if let Some(r) = m.decode(z) {
-                        assert_eq!(r.dims(), [2, rows * cols], "{model:?} {encoder:?} {rows}x{cols}");
+                        assert_eq!(
+                            r.dims(),
+                            [2, rows * cols],
+                            "{model:?} {encoder:?} {rows}x{cols}"
+                        );
                     }
                     if let Some((means, _)) = m.vamp_components() {
                         assert_eq!(means.dims(), [3, 2]);

@@ -69,9 +69,12 @@ pub async fn to_safetensors(
         })
         .collect::<Result<Vec<_>, String>>()?;
     let config = serde_json::to_string(config).map_err(|e| e.to_string())?;
-    let metadata = [("format".to_string(), "dml-lab".to_string()), ("config".to_string(), config)]
-        .into_iter()
-        .collect();
+    let metadata = [
+        ("format".to_string(), "dml-lab".to_string()),
+        ("config".to_string(), config),
+    ]
+    .into_iter()
+    .collect();
     safetensors::tensor::serialize(views, Some(metadata)).map_err(|e| format!("{e:?}"))
 }
 
@@ -89,7 +92,13 @@ mod tests {
             ..Default::default()
         };
         let shape = crate::data::ImageShape { rows: 4, cols: 4 };
-        let model = LabModel::new(&cfg, shape, 4, None, &mut crate::model::HostRng::new(0, &device));
+        let model = LabModel::new(
+            &cfg,
+            shape,
+            4,
+            None,
+            &mut crate::model::HostRng::new(0, &device),
+        );
         let bytes = pollster::block_on(to_safetensors(&model, &cfg)).unwrap();
         // Read back by the safetensors crate's own reader (what other tools do).
         let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();

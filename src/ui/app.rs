@@ -175,9 +175,7 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
         .await
         {
             Some(result) => result?,
-            None => {
-                run_in_page(&cfg, &data, adapter, remembered, state, &mut observer).await?
-            }
+            None => run_in_page(&cfg, &data, adapter, remembered, state, &mut observer).await?,
         };
         observer.flush();
         let Some(outcome) = finished else {

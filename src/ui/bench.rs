@@ -12,8 +12,8 @@ use wasm_bindgen::JsValue;
 
 use super::host::{yield_now, Pacer};
 use crate::config::{BackendChoice, ExperimentConfig, ModelKind};
-use crate::link::{bench_request, BenchMode};
 use crate::data::synthetic::random_mnist_shaped;
+use crate::link::{bench_request, BenchMode};
 use crate::train::bench::{bench_model, BenchSpec, BenchTiming, BENCH_MODELS};
 use crate::train::{Flow, Observer, TrainEvent};
 
@@ -77,9 +77,15 @@ pub(super) async fn run_bench(
     };
     for model in BENCH_MODELS {
         status(format!("Benchmark: {} on {}…", model.name(), info.detail));
-        let timing = bench_model(model, &spec, &data, &device, &mut Yielding(Pacer::new(30.0)))
-            .await
-            .map_err(|e| format!("{}: {e}", model.name()))?;
+        let timing = bench_model(
+            model,
+            &spec,
+            &data,
+            &device,
+            &mut Yielding(Pacer::new(30.0)),
+        )
+        .await
+        .map_err(|e| format!("{}: {e}", model.name()))?;
         let result = PageBenchLine {
             backend: info.detail.clone(),
             timing,
@@ -103,8 +109,11 @@ impl Observer for StepTerms {
             self.names = std::iter::once("total".to_string())
                 .chain(terms.iter().map(|(n, _)| n.clone()))
                 .collect();
-            self.steps
-                .push(std::iter::once(*loss).chain(terms.iter().map(|(_, v)| *v)).collect());
+            self.steps.push(
+                std::iter::once(*loss)
+                    .chain(terms.iter().map(|(_, v)| *v))
+                    .collect(),
+            );
         }
         self.pacer.breathe().await;
         Flow::Continue
@@ -183,7 +192,9 @@ pub fn BenchPanel() -> impl IntoView {
             let add = |l| lines.update(|all: &mut Vec<String>| all.push(l));
             let result = match mode {
                 BenchMode::Cpu => run_bench(BackendChoice::Cpu, steps, adapter, show, add).await,
-                BenchMode::Webgpu => run_bench(BackendChoice::Wgpu, steps, adapter, show, add).await,
+                BenchMode::Webgpu => {
+                    run_bench(BackendChoice::Wgpu, steps, adapter, show, add).await
+                }
                 BenchMode::Agreement => run_agreement(steps, adapter, show, add).await,
             };
             status.set(match result {

@@ -34,8 +34,8 @@ pub type AdapterAnswer = Result<Adapter, String>;
 
 /// Asks the browser for a WebGPU adapter.
 pub async fn find_adapter() -> AdapterAnswer {
-    let navigator = Reflect::get(&js_sys::global(), &"navigator".into())
-        .map_err(|e| js_err("navigator", e))?;
+    let navigator =
+        Reflect::get(&js_sys::global(), &"navigator".into()).map_err(|e| js_err("navigator", e))?;
     let gpu = Reflect::get(&navigator, &"gpu".into()).map_err(|e| js_err("navigator.gpu", e))?;
     if gpu.is_undefined() || gpu.is_null() {
         return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
@@ -169,16 +169,24 @@ pub async fn pick_device(
     };
     if cfg.backend == BackendChoice::Wgpu {
         let device = wgpu_device().await?;
-        return Ok((device, BackendInfo::new(BackendKind::Wgpu, gpu_info(&adapter))));
+        return Ok((
+            device,
+            BackendInfo::new(BackendKind::Wgpu, gpu_info(&adapter)),
+        ));
     }
     let choice = match remembered {
         Some(choice) => choice,
         None => {
             let timer = |seconds: f64| sleep_ms((seconds * 1000.0) as i32);
-            status(format!("Auto: timing a few training steps on the {CPU_NAME}…"));
+            status(format!(
+                "Auto: timing a few training steps on the {CPU_NAME}…"
+            ));
             let cpu_speed =
                 measure_speed(cfg, data, &backend::cpu(), SpeedBudget::QUICK, timer).await;
-            status(format!("Auto: timing a few training steps on WebGPU ({})…", adapter.name));
+            status(format!(
+                "Auto: timing a few training steps on WebGPU ({})…",
+                adapter.name
+            ));
             let gpu_speed = match wgpu_device().await {
                 Ok(device) => {
                     let budget = if adapter.software {

@@ -13,18 +13,20 @@ use crate::config::{Field, FieldKind, FIELDS};
 fn FieldInput(field: &'static Field) -> impl IntoView {
     let state = expect_context::<LabState>();
     let parse_error = RwSignal::new(None::<String>);
-    let value = move || state.config.with(|c| c.value_of(field.name).unwrap_or_default());
-    let set = move |text: String| {
-        match state
+    let value = move || {
+        state
             .config
-            .with_untracked(|c| c.with_text(field.name, &text))
-        {
-            Ok(cfg) => {
-                parse_error.set(None);
-                state.config.set(cfg);
-            }
-            Err(e) => parse_error.set(Some(e)),
+            .with(|c| c.value_of(field.name).unwrap_or_default())
+    };
+    let set = move |text: String| match state
+        .config
+        .with_untracked(|c| c.with_text(field.name, &text))
+    {
+        Ok(cfg) => {
+            parse_error.set(None);
+            state.config.set(cfg);
         }
+        Err(e) => parse_error.set(Some(e)),
     };
     let disabled = move || state.running.get();
     let options: Option<Vec<(String, String, &'static str)>> = match field.kind {

@@ -7,10 +7,10 @@ use leptos::prelude::*;
 use super::device::{remember, AdapterAnswer};
 use super::host::{now_ms, sleep_ms, Pacer};
 use super::state::LabState;
-use crate::train::speed::BackendInfo;
 use crate::config::ExperimentConfig;
 use crate::data::Dataset;
 use crate::train::events::Terms;
+use crate::train::speed::BackendInfo;
 use crate::train::{Flow, Observer, TrainEvent};
 
 /// Shows which backend trains, and keeps Auto's measured choice for the next run of this shape.

@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::device::AdapterAnswer;
-use crate::train::speed::BackendInfo;
 use crate::config::{BackendChoice, ExperimentConfig};
 use crate::data::{Dataset, ImageSet};
 use crate::report::{RunRecord, Scatter};
 use crate::train::speed::AutoChoice;
+use crate::train::speed::BackendInfo;
 use crate::train::TrainEvent;
 
 /// What the page asks of the worker.
@@ -80,7 +80,8 @@ pub enum FromWorker {
 
 /// The message object for `command` (`{ json }`).
 pub(super) fn to_js<T: Serialize>(command: &T) -> Result<Object, String> {
-    let json = serde_json::to_string(command).map_err(|e| format!("a message could not be encoded: {e}"))?;
+    let json = serde_json::to_string(command)
+        .map_err(|e| format!("a message could not be encoded: {e}"))?;
     let object = Object::new();
     let _ = Reflect::set(&object, &"json".into(), &json.into());
     Ok(object)
@@ -92,12 +93,17 @@ pub(super) fn to_worker(message: &JsValue) -> Result<ToWorker, String> {
         .ok()
         .and_then(|j| j.as_string())
         .unwrap_or_default();
-    serde_json::from_str(&json).map_err(|e| format!("the worker got a message it does not know: {e}"))
+    serde_json::from_str(&json)
+        .map_err(|e| format!("the worker got a message it does not know: {e}"))
 }
 
 /// A message from the worker (or from `worker.js` about the worker), and its bytes.
 pub(super) fn from_worker(message: &JsValue) -> (FromWorker, Option<Vec<u8>>) {
-    let field = |name: &str| Reflect::get(message, &name.into()).ok().filter(|v| !v.is_undefined());
+    let field = |name: &str| {
+        Reflect::get(message, &name.into())
+            .ok()
+            .filter(|v| !v.is_undefined())
+    };
     let text = |name: &str| field(name).and_then(|v| v.as_string());
     let bytes = field("bytes")
         .and_then(|b| b.dyn_into::<Uint8Array>().ok())
@@ -112,7 +118,9 @@ pub(super) fn from_worker(message: &JsValue) -> (FromWorker, Option<Vec<u8>>) {
     } else {
         let json = text("json").unwrap_or_default();
         serde_json::from_str::<FromWorker>(&json).unwrap_or_else(|e| {
-            FromWorker::Failed(format!("the page got a worker message it does not know: {e}"))
+            FromWorker::Failed(format!(
+                "the page got a worker message it does not know: {e}"
+            ))
         })
     };
     (parsed, bytes)

@@ -24,7 +24,11 @@ fn run_file_name(c: &ExperimentConfig, extension: &str) -> String {
 #[component]
 pub fn RunsPanel() -> impl IntoView {
     let state = expect_context::<LabState>();
-    let table = move || state.runs.with(|runs| compare(runs, crate::eval::ClassifierProbe::Knn));
+    let table = move || {
+        state
+            .runs
+            .with(|runs| compare(runs, crate::eval::ClassifierProbe::Knn))
+    };
     let export_json = move |_| {
         let Some(r) = state.runs.with_untracked(|runs| runs.last().cloned()) else {
             return;

@@ -104,7 +104,9 @@ pub fn LatentScatter() -> impl IntoView {
     let host = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = host.get() {
-            state.session.update_value(|s| s.scatter_host = Some(el.into()));
+            state
+                .session
+                .update_value(|s| s.scatter_host = Some(el.into()));
         }
     });
     let caption = move || {

@@ -12,9 +12,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::device::AdapterAnswer;
 use super::host::{now_ms, sleep_ms, Pacer};
 use super::protocol::{dataset_from_js, to_js, to_worker, FromWorker, ToWorker};
-use crate::train::speed::AutoChoice;
 use crate::config::ExperimentConfig;
 use crate::data::Dataset;
+use crate::train::speed::AutoChoice;
 use burn::module::Module;
 use burn::prelude::Device;
 

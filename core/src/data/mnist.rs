@@ -78,7 +78,9 @@ mod tests {
     use super::*;
 
     fn real_dir() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(DEFAULT_DIR)
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(DEFAULT_DIR)
     }
 
     #[test]

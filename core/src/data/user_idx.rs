@@ -25,7 +25,10 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Dataset, DataError> {
                     super::idx::MAX_IDX_BYTES
                 )));
             }
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let bytes = std::fs::read(&path)
                 .map_err(|e| DataError::Io(format!("cannot read {}: {e}", path.display())))?;
             files.push((name, bytes));
