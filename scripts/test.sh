@@ -21,6 +21,9 @@ page_group=$!
 set +m
 trap 'kill -- -$page_group 2>/dev/null || true' EXIT
 
+step "formatting: every Rust file as rustfmt lays it out"
+cargo fmt --all --check
+
 step "module graph: dependencies between modules point one way"
 python3 scripts/module-graph.py
 python3 scripts/module-graph.py --root core/src --layers config,data,link,sweep

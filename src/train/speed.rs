@@ -31,15 +31,15 @@ impl SpeedBudget {
     /// For the CPU, and for a software GPU adapter (SwiftShader, llvmpipe, lavapipe): a slow
     /// adapter costs the visitor about two seconds, not minutes.
     pub const QUICK: SpeedBudget = SpeedBudget {
-        warmup_seconds: 2.0,
-        timed_seconds: 1.5,
+        warmup_seconds: 1.5,
+        timed_seconds: 0.5,
         max_steps: 8,
     };
     /// For a hardware GPU: its first step compiles every shader the run needs, which takes
     /// seconds in some browsers; the timed steps have the same budget as [`Self::QUICK`].
     pub const HARDWARE_GPU: SpeedBudget = SpeedBudget {
         warmup_seconds: 20.0,
-        timed_seconds: 1.5,
+        timed_seconds: 1.0,
         max_steps: 8,
     };
 }
@@ -159,11 +159,7 @@ impl AutoChoice {
             self.adapter,
             self.wgpu.describe(),
             self.cpu.describe(),
-            if self.use_wgpu {
-                gpu_name
-            } else {
-                "the CPU"
-            },
+            if self.use_wgpu { gpu_name } else { "the CPU" },
             if self.cached {
                 " (measured earlier in this browser for this experiment's shape)"
             } else {
@@ -177,9 +173,15 @@ impl AutoChoice {
 pub fn is_software_adapter(name: &str, fallback: bool) -> bool {
     let name = name.to_ascii_lowercase();
     fallback
-        || ["swiftshader", "llvmpipe", "lavapipe", "software", "basic render"]
-            .iter()
-            .any(|s| name.contains(s))
+        || [
+            "swiftshader",
+            "llvmpipe",
+            "lavapipe",
+            "software",
+            "basic render",
+        ]
+        .iter()
+        .any(|s| name.contains(s))
 }
 
 /// Three significant digits at most: 0.213, 2.13, 21.3, 213.
@@ -382,7 +384,11 @@ mod tests {
             |_| std::future::pending::<()>(),
         ));
         assert_eq!(sample.steps_per_s(), None, "{sample:?}");
-        assert!(sample.failed.as_deref().unwrap().contains("first step took"));
+        assert!(sample
+            .failed
+            .as_deref()
+            .unwrap()
+            .contains("first step took"));
     }
 
     #[test]
@@ -404,7 +410,8 @@ mod tests {
             slow_gpu.reason("WebGPU", "CPU"),
             "WebGPU (google swiftshader, a software adapter) 0.213 steps/s, CPU 28.1 steps/s: training on the CPU"
         );
-        let fast_gpu = AutoChoice::decide("nvidia ampere".into(), false, rate(8, 0.02), rate(8, 0.285));
+        let fast_gpu =
+            AutoChoice::decide("nvidia ampere".into(), false, rate(8, 0.02), rate(8, 0.285));
         assert!(fast_gpu.use_wgpu);
         assert_eq!(
             fast_gpu.reason("WebGPU", "CPU"),
@@ -417,8 +424,13 @@ mod tests {
             rate(8, 0.285),
         );
         assert!(!timed_out.use_wgpu);
-        assert!(timed_out.reason("WebGPU", "CPU").contains("did not finish within 3.5 s, CPU 28.1"));
-        assert!(is_software_adapter("llvmpipe (LLVM 15.0.6, 256 bits)", false));
+        assert!(timed_out
+            .reason("WebGPU", "CPU")
+            .contains("did not finish within 3.5 s, CPU 28.1"));
+        assert!(is_software_adapter(
+            "llvmpipe (LLVM 15.0.6, 256 bits)",
+            false
+        ));
         assert!(is_software_adapter("Intel", true));
         assert!(!is_software_adapter("apple m2", false));
     }
