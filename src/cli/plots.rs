@@ -2,15 +2,18 @@
 
 use std::path::Path;
 
-use crate::report::plot::{loss_curves_svg, reconstructions_svg, scatter_svg};
+use crate::report::plot::{latent_bars_svg, loss_curves_svg, reconstructions_svg, scatter_svg};
+use crate::report::run_record::LatentDiagnostics;
 use crate::report::{Figures, Scatter};
 
-/// Writes loss.svg, scatter.svg and (decoder models) reconstructions.svg into `dir`; returns
+/// Writes loss.svg, scatter.svg, (decoder models) reconstructions.svg and (with diagnostics)
+/// latent.svg into `dir`; returns
 /// the file names written.
 pub fn write_plots(
     dir: &Path,
     figures: &Figures,
     scatter: &Scatter,
+    diagnostics: Option<&LatentDiagnostics>,
 ) -> Result<Vec<String>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut files = vec![
@@ -19,6 +22,9 @@ pub fn write_plots(
     ];
     if let Some(grid) = &figures.reconstructions {
         files.push(("reconstructions.svg", reconstructions_svg(grid, 3)?));
+    }
+    if let Some(d) = diagnostics {
+        files.push(("latent.svg", latent_bars_svg(d, 600, 400)?));
     }
     let mut written = Vec::new();
     for (name, svg) in files {

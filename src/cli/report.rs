@@ -47,6 +47,7 @@ pub fn run(args: ReportArgs) -> Result<(), String> {
                 &args.out.join("plots").join(name),
                 figures,
                 &figures.scatter,
+                record.diagnostics.as_ref(),
             )?;
             plotted += 1;
         }
@@ -64,7 +65,7 @@ pub fn run(args: ReportArgs) -> Result<(), String> {
     let markdown = format!(
         "# dml-lab report\n\n{} runs; cells: {} accuracy / AMI (mean±sd over seeds when n > 1); \
          best per row in bold.\n\n{}\n{}## Every metric per run\n\n{}\nPlots: `plots/<run>/` \
-         (loss.svg, scatter.svg, reconstructions.svg for decoder models).\n",
+         (loss.svg, scatter.svg, reconstructions.svg for decoder models, latent.svg with the diagnostics).\n",
         runs.len(),
         args.probe,
         table.markdown(),

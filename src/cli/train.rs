@@ -37,7 +37,7 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE")]
     weights: Option<PathBuf>,
     /// Write loss.svg, scatter.svg (test embeddings, PCA to 2-D, prior components as rings)
-    /// and, for models with a decoder, reconstructions.svg into this folder.
+    /// and, for models with a decoder, reconstructions.svg, and latent.svg (variance and KL per latent dimension) into this folder.
     #[arg(long, value_name = "DIR")]
     plots: Option<PathBuf>,
     /// Probes to run, comma-separated: all, knn, random-forest, mlp, few-label-knn, kmeans,
@@ -120,7 +120,12 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
             .figures
             .as_ref()
             .ok_or("the run has no plot data")?;
-        write_plots(dir, figures, &outcome.scatter)?;
+        write_plots(
+            dir,
+            figures,
+            &outcome.scatter,
+            outcome.record.diagnostics.as_ref(),
+        )?;
     }
     Ok(())
 }

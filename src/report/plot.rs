@@ -3,6 +3,7 @@
 use plotters::prelude::*;
 
 use super::figures::{Component, ReconGrid, Scatter};
+use crate::eval::diagnostics::LatentDiagnostics;
 use crate::train::Curves;
 
 /// Distinct colours for up to 11 classes (Tableau 10 and one more), readable on white.
@@ -75,6 +76,110 @@ pub fn loss_curves_svg(curves: &Curves, width: u32, height: u32) -> Result<Strin
                 .border_style(BLACK.mix(0.3))
                 .position(SeriesLabelPosition::UpperRight)
                 .draw()
+                .map_err(|e| e.to_string())?;
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// The collapse diagnostics as bars, one per latent dimension: the variance of its encoder
+/// mean over the test images (log scale, blue when active, grey when not, the dashed line at
+/// the active-unit threshold) and, for the unit prior, its KL to N(0, 1) in nats (orange).
+pub fn latent_bars_svg(d: &LatentDiagnostics, width: u32, height: u32) -> Result<String, String> {
+    let floor = 1e-5f64;
+    let log = |v: f64| v.max(floor).log10();
+    let dims = d.variance.len().max(1);
+    // plotters' segmented 0..n has n + 1 segments.
+    let segments = || (0..dims - 1).into_segmented();
+    // Bars sit on segments labelled 1..=d (only some labels when d is large).
+    let every = dims.div_ceil(12);
+    let dim_label = |x: &SegmentValue<usize>| match x {
+        SegmentValue::CenterOf(i) if i % every == 0 => format!("{}", i + 1),
+        _ => String::new(),
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let panels = match &d.kl_per_dim {
+            Some(_) => root.split_evenly((2, 1)),
+            None => vec![root.clone()],
+        };
+        let top = d.variance.iter().map(|&v| log(v)).fold(0.0f64, f64::max) + 0.3;
+        let bar = |i: usize, lo: f64, hi: f64, color: RGBColor| {
+            Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), lo),
+                    (SegmentValue::Exact(i + 1), hi),
+                ],
+                color.filled(),
+            )
+            .into_dyn()
+        };
+        let mut chart = ChartBuilder::on(&panels[0])
+            .margin(8)
+            .x_label_area_size(24)
+            .y_label_area_size(44)
+            .caption(
+                "variance of each latent dimension's mean",
+                ("sans-serif", 13),
+            )
+            .build_cartesian_2d(segments(), log(floor)..top)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_label_formatter(&dim_label)
+            .y_labels(6)
+            .y_label_formatter(&|y| format!("1e{}", y.round() as i32))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let threshold = crate::eval::diagnostics::ACTIVE_THRESHOLD;
+        chart
+            .draw_series(d.variance.iter().enumerate().map(|(i, &v)| {
+                let color = if v > threshold {
+                    class_color(0)
+                } else {
+                    RGBColor(170, 170, 170)
+                };
+                bar(i, log(floor), log(v), color)
+            }))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(DashedLineSeries::new(
+                [
+                    (SegmentValue::Exact(0), log(threshold)),
+                    (SegmentValue::Exact(dims), log(threshold)),
+                ],
+                4,
+                3,
+                BLACK.mix(0.6).stroke_width(1),
+            ))
+            .map_err(|e| e.to_string())?;
+        if let (Some(per_dim), Some(panel)) = (&d.kl_per_dim, panels.get(1)) {
+            let top = per_dim.iter().copied().fold(0.0f64, f64::max).max(1e-3) * 1.1;
+            let mut chart = ChartBuilder::on(panel)
+                .margin(8)
+                .x_label_area_size(24)
+                .y_label_area_size(44)
+                .caption("KL to N(0, 1) per dimension (nats)", ("sans-serif", 13))
+                .build_cartesian_2d(segments(), 0.0..top)
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_label_formatter(&dim_label)
+                .y_labels(5)
+                .draw()
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(
+                    per_dim
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &kl)| bar(i, 0.0, kl, class_color(1))),
+                )
                 .map_err(|e| e.to_string())?;
         }
         root.present().map_err(|e| e.to_string())?;
@@ -340,5 +445,44 @@ mod tests {
         }
         assert!(svg.contains("triplet") && svg.contains("active_triplets"));
         assert!(loss_curves_svg(&Curves::default(), 400, 200).is_ok());
+    }
+
+    #[test]
+    fn latent_bars_colour_active_and_inactive_dimensions() {
+        let d = LatentDiagnostics {
+            variance: vec![0.5, 0.002, 0.2],
+            active_units: 2,
+            kl_nats: Some(1.0),
+            kl_per_dim: None,
+            chance_accuracy: 0.1,
+        };
+        let svg = latent_bars_svg(&d, 300, 200).unwrap();
+        let (r, g, b) = CLASS_COLORS[0];
+        let blue = format!("#{r:02X}{g:02X}{b:02X}");
+        assert_eq!(svg.matches(&blue).count(), 2, "two active bars: {svg}");
+        assert_eq!(svg.matches("#AAAAAA").count(), 1, "one inactive bar");
+        let unit = LatentDiagnostics {
+            kl_per_dim: Some(vec![0.3, 0.0, 0.7]),
+            ..d
+        };
+        let svg = latent_bars_svg(&unit, 300, 300).unwrap();
+        let (r, g, b) = CLASS_COLORS[1];
+        assert_eq!(
+            svg.matches(&format!("#{r:02X}{g:02X}{b:02X}")).count(),
+            3,
+            "a KL bar per dimension"
+        );
+        assert!(svg.contains("KL to N(0, 1) per dimension"));
+        // One dimension draws one bar.
+        let one = LatentDiagnostics {
+            variance: vec![0.5],
+            active_units: 1,
+            kl_nats: None,
+            kl_per_dim: None,
+            chance_accuracy: 0.1,
+        };
+        let svg = latent_bars_svg(&one, 300, 200).unwrap();
+        let (r, g, b) = CLASS_COLORS[0];
+        assert_eq!(svg.matches(&format!("#{r:02X}{g:02X}{b:02X}")).count(), 1);
     }
 }

@@ -367,7 +367,7 @@ pub fn diagnostics_text(r: &RunRecord) -> String {
         let _ = writeln!(
             out,
             "COLLAPSED: {why}. What usually fixes it: {}.",
-            crate::eval::diagnostics::COLLAPSE_FIXES
+            crate::eval::diagnostics::collapse_fixes(&r.config)
         );
     }
     out

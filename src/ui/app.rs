@@ -199,6 +199,11 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
             eval_seconds: r.timings.eval_seconds,
             class_names: data.class_names.clone(),
             stopped_early: r.stopped_early,
+            latent: r.diagnostics.clone(),
+            variational: r.config.model.is_variational(),
+            collapse: r
+                .collapse()
+                .map(|why| (why, crate::eval::diagnostics::collapse_fixes(&r.config))),
         }))
     }
     .await;
@@ -208,8 +213,14 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
                 .done_ms
                 .set(Some(now_ms() - state.run_started_ms.get_untracked()));
             state.status.set(format!(
-                "Done: kNN accuracy {:.4}, AMI {:.4}.",
-                view.metrics.knn.accuracy, view.metrics.knn.ami
+                "Done: kNN accuracy {:.4}, AMI {:.4}{}",
+                view.metrics.knn.accuracy,
+                view.metrics.knn.ami,
+                if view.collapse.is_some() {
+                    "; the embedding collapsed (see Latent space)."
+                } else {
+                    "."
+                }
             ));
             state.result.set(Some(view));
         }

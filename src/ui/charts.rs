@@ -31,7 +31,7 @@ pub fn LossChart() -> impl IntoView {
     view! {
         <section class="panel">
             <h2>"Training"</h2>
-            <p class="muted">"Per step: metric = L_S; reconstruction and kl = parts of L_U (per pixel); active_triplets = share of mined triplets still violating the margin."</p>
+            <p class="muted">"Per step: metric = L_S; reconstruction and kl = parts of L_U (on the run's loss scale); active_triplets = share of mined triplets still violating the margin."</p>
             <div class="chart" data-testid="loss-chart" data-points=move || state.curves.with(|c| c.len()) inner_html=svg></div>
         </section>
     }

@@ -9,7 +9,8 @@ use wasm_bindgen::prelude::*;
 
 use super::state::{LabState, ScatterCaption};
 use crate::data::ImageSet;
-use crate::report::plot::CLASS_COLORS;
+use crate::eval::diagnostics::ACTIVE_THRESHOLD;
+use crate::report::plot::{latent_bars_svg, CLASS_COLORS};
 use crate::report::Scatter;
 
 #[wasm_bindgen(module = "/src/ui/scatter.js")]
@@ -97,6 +98,40 @@ pub fn set_images(state: LabState, test: &ImageSet) {
     }
 }
 
+/// Bars of each latent dimension's variance (and the unit prior's KL per dimension) of the
+/// last run, for variational models.
+#[component]
+fn LatentBars() -> impl IntoView {
+    let state = expect_context::<LabState>();
+    let latent = move || {
+        state.result.with(|r| {
+            r.as_ref()
+                .filter(|r| r.variational)
+                .and_then(|r| r.latent.clone())
+        })
+    };
+    move || {
+        latent().map(|d| {
+            let svg = latent_bars_svg(&d, 300, if d.kl_per_dim.is_some() { 360 } else { 200 })
+                .unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"));
+            let summary = format!(
+                "{} of {} dimensions active (variance of the mean > {ACTIVE_THRESHOLD}){}",
+                d.active_units,
+                d.variance.len(),
+                d.kl_nats
+                    .map(|kl| format!("; KL to the prior {kl:.2} nats per image"))
+                    .unwrap_or_default()
+            );
+            view! {
+                <figure class="latent-bars" data-testid="latent-bars" data-active=d.active_units data-dims=d.variance.len()>
+                    <div class="chart" inner_html=svg></div>
+                    <figcaption class="muted">{summary}</figcaption>
+                </figure>
+            }
+        })
+    }
+}
+
 /// The panel; its canvas is made by `scatter.js` on the first `show`.
 #[component]
 pub fn LatentScatter() -> impl IntoView {
@@ -129,12 +164,20 @@ pub fn LatentScatter() -> impl IntoView {
             <p class="muted" data-testid="scatter-caption">
                 {move || caption().unwrap_or_else(|| "The test embeddings appear here once training starts.".into())}
             </p>
+            {move || state.result.with(|r| r.as_ref().and_then(|r| r.collapse.clone())).map(|(why, fixes)| view! {
+                <p class="warning" role="status" data-testid="collapse">
+                    <strong>"The embedding collapsed: "</strong>{why}". What usually fixes it: "{fixes}"."
+                </p>
+            })}
+            <div class="latent-row">
             <div class="scatter-host" data-testid="scatter" node_ref=host
                 data-points=move || state.scatter.with(|c| c.as_ref().map_or(0, |c| c.points))
                 data-components=move || state.scatter.with(|c| c.as_ref().map_or(0, |c| c.components))
                 data-epoch=move || state.scatter.with(|c| c.as_ref().and_then(|c| c.training).map(|(e, _)| e.to_string()).unwrap_or_else(|| "final".into()))
                 data-first-ms=move || state.first_scatter_ms.get().map(|ms| format!("{ms:.0}")).unwrap_or_default()
                 data-step=move || state.scatter.with(|c| c.as_ref().and_then(|c| c.training).map(|(_, s)| s.to_string()).unwrap_or_default())></div>
+            <LatentBars />
+            </div>
             {move || state.scatter.with(|c| c.as_ref().is_some_and(|c| c.components > 0)).then(|| view! {
                 <p class="muted">{move || format!("Dashed rings: the prior's {} component(s), one standard deviation.", state.scatter.with(|c| c.as_ref().map_or(0, |c| c.components)))}</p>
             })}

@@ -19,6 +19,11 @@ pub struct RunView {
     pub eval_seconds: f64,
     pub class_names: Vec<String>,
     pub stopped_early: bool,
+    /// Active units and KL of the test embeddings (shown as bars for variational models).
+    pub latent: Option<crate::report::run_record::LatentDiagnostics>,
+    pub variational: bool,
+    /// Why the run counts as collapsed and what usually fixes it, if it does.
+    pub collapse: Option<(String, String)>,
 }
 
 /// Every signal of the page; `Copy`, so closures and tasks take it by value.

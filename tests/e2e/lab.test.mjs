@@ -73,7 +73,30 @@ test('a MetricVAE run draws its VampPrior components and reconstructions', { tim
   const grid = lab.page.locator('[data-testid=reconstructions] canvas');
   assert.equal(await grid.getAttribute('data-rows'), '2');
   assert.ok(Number(await grid.getAttribute('data-images')) >= 16, `reconstruction grid has ${await grid.getAttribute('data-images')} images`);
+  // A variational model shows a bar per latent dimension beside the scatter.
+  const bars = lab.byId('latent-bars');
+  assert.equal(await bars.getAttribute('data-dims'), '4');
+  assert.ok(Number(await bars.getAttribute('data-active')) >= 2, `active units ${await bars.getAttribute('data-active')}`);
+  assert.equal(await bars.locator('svg rect').count() >= 4, true, 'one bar per dimension');
+  assert.equal(await lab.byId('collapse').count(), 0, 'a healthy run is not called collapsed');
   await lab.page.screenshot({ path: `${OUT}/lab-metric-vae.png`, fullPage: true });
+  await lab.page.close();
+});
+
+test('a unit-prior run trained on its KL alone collapses, and the page says so and what helps', { timeout: 600_000 }, async () => {
+  const lab = await newLab();
+  await lab.configure({ model: 'dml-unit-prior', pl: 10, lsdim: 4, epochs: 1, steps: 60, backend: 'cpu' });
+  await lab.setNumber('alpha', 1);
+  await lab.train(540_000);
+  const bars = lab.byId('latent-bars');
+  assert.equal(await bars.getAttribute('data-active'), '0', 'the KL alone pulls every mean to 0');
+  assert.match(await bars.innerText(), /0 of 4 dimensions active/);
+  const note = await lab.byId('collapse').innerText();
+  assert.match(note, /collapsed: .*0 of 4 latent dimensions are active/);
+  assert.match(note, /free bits/);
+  assert.match(note, /smaller α/);
+  assert.match(await lab.byId('status').innerText(), /collapsed/);
+  await lab.page.screenshot({ path: `${OUT}/lab-collapse.png`, fullPage: true });
   await lab.page.close();
 });
 
