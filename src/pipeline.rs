@@ -5,12 +5,12 @@ use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 use web_time::Instant;
 
-use crate::config::{ExperimentConfig, ModelKind};
+use crate::config::{EncoderKind, ExperimentConfig, ModelKind};
 use crate::data::batch::images_tensor;
 use crate::data::Dataset;
 use crate::eval::diagnostics::{test_set_kl, LatentDiagnostics};
 use crate::eval::embed::{embed_all, embed_images};
-use crate::eval::{evaluate, EvalInput, Probes};
+use crate::eval::{evaluate, EvalInput, Probes, KNN_FOLDS};
 use crate::model::prior::{gmm_means, GMM_LOGVAR};
 use crate::model::LabModel;
 use crate::report::figures::{ReconGrid, RECONSTRUCTIONS, RECORDED_SCATTER_POINTS};
@@ -37,6 +37,7 @@ pub async fn run_experiment(
     probes: Probes,
     observer: &mut impl Observer,
 ) -> Result<Option<Outcome>, TrainError> {
+    check_dataset(cfg, data).map_err(TrainError::Data)?;
     let trained = train(cfg, data, device, observer).await?;
     let eval_start = Instant::now();
     let chunk = embed_chunk(&backend);
@@ -69,7 +70,7 @@ pub async fn run_experiment(
     };
     let Some(metrics) = evaluate(&input, probes, observer)
         .await
-        .map_err(TrainError::Device)?
+        .map_err(TrainError::Eval)?
     else {
         return Ok(None);
     };
@@ -114,6 +115,56 @@ pub async fn run_experiment(
         scatter,
         model: trained.model,
     }))
+}
+
+/// Test images the probes need at least: two per cross-validation fold.
+pub const MIN_TEST_IMAGES: usize = 2 * KNN_FOLDS;
+
+/// Why `data` cannot be used to train and evaluate `cfg`, found before training so that no
+/// run is lost at its evaluation.
+pub fn check_dataset(cfg: &ExperimentConfig, data: &Dataset) -> Result<(), String> {
+    let classes = |labels: &[u8]| {
+        let mut seen = [false; 256];
+        labels.iter().for_each(|&l| seen[l as usize] = true);
+        seen.iter().filter(|&&s| s).count()
+    };
+    let name = |labels: &[u8]| {
+        let first = labels.first().copied().unwrap_or(0) as usize;
+        data.class_names
+            .get(first)
+            .cloned()
+            .unwrap_or_else(|| first.to_string())
+    };
+    if data.train.is_empty() {
+        return Err("it has no training images".into());
+    }
+    if classes(&data.train.labels) < 2 {
+        return Err(format!(
+            "every training image has the label {}; metric learning needs at least two classes",
+            name(&data.train.labels)
+        ));
+    }
+    if data.test.len() < MIN_TEST_IMAGES {
+        return Err(format!(
+            "it has {} test images; the probes' {KNN_FOLDS}-fold cross-validation needs at least {MIN_TEST_IMAGES}",
+            data.test.len()
+        ));
+    }
+    if classes(&data.test.labels) < 2 {
+        return Err(format!(
+            "every test image has the label {}; the probes need at least two classes to score",
+            name(&data.test.labels)
+        ));
+    }
+    let shape = data.train.shape();
+    let smallest = crate::model::encoder::CONV_MIN_SIDE;
+    if cfg.encoder == EncoderKind::Conv && (shape.rows < smallest || shape.cols < smallest) {
+        return Err(format!(
+            "the conv encoder needs images of at least {smallest}×{smallest} pixels, these are {}×{}; use the MLP encoder (encoder mlp)",
+            shape.rows, shape.cols
+        ));
+    }
+    Ok(())
 }
 
 /// A finished run as a host shows it: the record, every test point, the weights.

@@ -360,6 +360,27 @@ fn config_cases(rows: &mut Vec<Case>) {
     case(
         rows_,
         json,
+        r#"{"kl_warmup": -1}"#,
+        "kl_warmup: must be a number of epochs in [0, 10000] (0 = off), got -1",
+        config(r#"{"kl_warmup": -1}"#),
+    );
+    case(
+        rows_,
+        json,
+        r#"{"free_bits": 1000}"#,
+        "free_bits: must be a number of nats in [0, 100] (0 = off), got 1000",
+        config(r#"{"free_bits": 1000}"#),
+    );
+    case(
+        rows_,
+        json,
+        r#"{"loss_scale": "per-image"}"#,
+        "unknown variant `per-image`, expected `per-pixel` or `paper`",
+        config(r#"{"loss_scale": "per-image"}"#),
+    );
+    case(
+        rows_,
+        json,
         r#"{"pl": 150}"#,
         "pl: must be in (0, 100], got 150",
         config(r#"{"pl": 150}"#),
@@ -525,6 +546,81 @@ fn training_cases(rows: &mut Vec<Case>) {
     );
 }
 
+/// A small dataset of `rows`×`cols` images with `labels(i)` for the training set and two
+/// classes in a test set of `test` images.
+fn odd_data(
+    train: usize,
+    test: usize,
+    rows: usize,
+    cols: usize,
+    labels: impl Fn(usize) -> u8,
+) -> dml_lab::data::Dataset {
+    let set = |n: usize, label: &dyn Fn(usize) -> u8| dml_lab::data::ImageSet {
+        pixels: (0..n * rows * cols).map(|i| (i * 37 % 251) as u8).collect(),
+        labels: (0..n).map(label).collect(),
+        rows,
+        cols,
+    };
+    dml_lab::data::Dataset {
+        name: "odd".into(),
+        class_names: vec!["zero".into(), "one".into()],
+        train: set(train, &labels),
+        test: set(test, &|i| (i % 2) as u8),
+    }
+}
+
+/// Trains and evaluates `cfg` on `data`: the error message, or `None` if it ran.
+fn experiment(cfg: ExperimentConfig, data: dml_lab::data::Dataset) -> Option<String> {
+    let (device, mut silent) = (dml_lab::backend::cpu(), dml_lab::train::Silent);
+    let info =
+        dml_lab::train::speed::BackendInfo::new(dml_lab::backend::BackendKind::Cpu, "ndarray");
+    let run = dml_lab::pipeline::run_experiment(
+        &cfg,
+        &data,
+        &device,
+        info,
+        dml_lab::eval::Probes::ALL,
+        &mut silent,
+    );
+    pollster::block_on(run).err().map(|e| e.to_string())
+}
+
+fn dataset_cases(rows: &mut Vec<Case>) {
+    let quick = ExperimentConfig {
+        epochs: 1,
+        steps_per_epoch: 2,
+        batch_size: 16,
+        ..Default::default()
+    };
+    case(
+        rows,
+        "dataset",
+        "every training image of one class",
+        "metric learning needs at least two classes",
+        || experiment(quick.clone(), odd_data(40, 20, 6, 5, |_| 1)),
+    );
+    case(
+        rows,
+        "dataset",
+        "3 test images",
+        "needs at least 10",
+        || experiment(quick.clone(), odd_data(40, 3, 6, 5, |i| (i % 2) as u8)),
+    );
+    case(
+        rows,
+        "dataset",
+        "conv encoder on 3×3 images",
+        "use the MLP encoder",
+        || {
+            let conv = ExperimentConfig {
+                encoder: dml_lab::config::EncoderKind::Conv,
+                ..quick.clone()
+            };
+            experiment(conv, odd_data(40, 20, 3, 3, |i| (i % 2) as u8))
+        },
+    );
+}
+
 // ---- The table ---------------------------------------------------------------------------
 
 fn cell(text: &str) -> String {
@@ -556,6 +652,7 @@ fn every_bad_input_gets_its_own_message_and_the_table_is_in_the_docs() {
     config_cases(&mut rows);
     link_cases(&mut rows);
     training_cases(&mut rows);
+    dataset_cases(&mut rows);
     let failures = FAILURES.lock().unwrap().clone();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let table = render(&rows);

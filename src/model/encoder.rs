@@ -79,7 +79,7 @@ pub struct ConvEncoder {
 }
 
 impl ConvEncoder {
-    /// For images of `shape` (each side at least [`CONV_MIN_SIDE`]; the config check says so
+    /// For images of `shape` (each side at least [`CONV_MIN_SIDE`]; `pipeline::check_dataset` says so
     /// before training).
     pub fn new(shape: ImageShape, output: usize, rng: &mut HostRng) -> Self {
         let conv = |rng: &mut HostRng, c_in, c_out| {

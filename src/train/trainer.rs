@@ -40,6 +40,10 @@ pub enum TrainError {
     },
     #[error("the device failed: {0}")]
     Device(String),
+    #[error("this dataset cannot be used: {0}")]
+    Data(String),
+    #[error("evaluation failed: {0}")]
+    Eval(String),
 }
 
 /// A trained model and how training went.
