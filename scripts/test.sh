@@ -42,7 +42,8 @@ fi
 grep -E "^setup:|success" "$page_log" || true
 
 step "browser end-to-end tests (headless chromium)"
-node --test --test-concurrency=1 tests/e2e/
+# The files by name: Node >= 21 reads a folder argument as a module to run, not as a folder of tests.
+node --test --test-concurrency=1 tests/e2e/*.test.mjs
 
 step "fuzz smoke run (cargo-fuzz on nightly: 20000 executions per parser)"
 scripts/fuzz.sh --smoke
