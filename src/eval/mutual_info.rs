@@ -149,6 +149,12 @@ pub fn adjusted_mutual_info<T: Ord + Copy>(truth: &[T], pred: &[T]) -> f64 {
     let mi = mutual_info(&c);
     let emi = expected_mutual_info(&c);
     let normalizer = (entropy_of_counts(&c.rows) + entropy_of_counts(&c.cols)) / 2.0;
+    // When the expected MI reaches the normaliser (e.g. both labelings all singletons: every
+    // labeling with these cluster sizes agrees equally), AMI is 0/0; scikit-learn's answer then
+    // depends on rounding. Defined here as 0: no agreement beyond what chance gives.
+    if (normalizer - emi).abs() <= 1e-12 * normalizer.max(1.0) {
+        return 0.0;
+    }
     let mut denominator = normalizer - emi;
     denominator = if denominator < 0.0 {
         denominator.min(-f64::EPSILON)
@@ -222,8 +228,14 @@ mod tests {
         assert_eq!(adjusted_mutual_info::<u8>(&[], &[]), 1.0);
         assert_eq!(normalized_mutual_info(&[0, 0, 0], &[0, 1, 2]), 0.0);
         assert_eq!(adjusted_mutual_info(&[0, 0, 0], &[0, 1, 2]), 0.0);
-        // All singletons: the expected MI equals the MI, so scikit-learn's AMI is 0 (not 1).
-        assert!(adjusted_mutual_info(&[0, 1, 2, 3], &[3, 2, 1, 0]).abs() < 1e-12);
+        // All singletons: the expected MI equals the normaliser (0/0), defined as exactly 0
+        // for every size (scikit-learn's value there is rounding noise divided by ε).
+        for n in [2u8, 3, 4, 7, 10, 50, 200] {
+            let ids: Vec<u8> = (0..n).collect();
+            let reversed: Vec<u8> = ids.iter().rev().copied().collect();
+            assert_eq!(adjusted_mutual_info(&ids, &reversed), 0.0, "n = {n}");
+            assert_eq!(adjusted_mutual_info(&ids, &ids), 0.0, "n = {n}");
+        }
         assert!((normalized_mutual_info(&[0, 1, 2, 3], &[3, 2, 1, 0]) - 1.0).abs() < 1e-12);
         assert!((entropy(&[0, 1]) - std::f64::consts::LN_2).abs() < 1e-15);
     }
