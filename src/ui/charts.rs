@@ -75,6 +75,9 @@ pub fn Results() -> impl IntoView {
                             })}
                         </tbody>
                     </table>
+                    {r.latent.as_ref().map(|d| view! {
+                        <p class="muted" data-testid="chance">{format!("Chance: {:.4} (always answering the most frequent test class).", d.chance_accuracy)}</p>
+                    })}
                     <p class="muted" data-testid="timing"
                         data-done-ms=move || state.done_ms.get().map(|ms| format!("{ms:.0}")).unwrap_or_default()>
                         {format!("{:.1} ms/step · trained {:.1} s · evaluated {:.1} s{}", r.ms_per_step, r.train_seconds, r.eval_seconds,

@@ -2,7 +2,7 @@
 // of a dataset and the reconstruction grid. As SVG, one <rect> per pixel made 60 000 elements
 // for MNIST's samples, which the page's main thread took hundreds of milliseconds to lay out.
 //
-// Test hooks on the canvas: data-rows, data-images.
+// Test hooks on the canvas: data-rows, data-images, data-tile (rows x cols of one image).
 
 /**
  * `labels`: one per row; `counts`: images per row; `pixels`: every image, row after row
@@ -63,5 +63,6 @@ export function drawImageRows(host, labels, counts, pixels, width, height, scale
   });
   canvas.dataset.rows = String(labels.length);
   canvas.dataset.images = String(images);
+  canvas.dataset.tile = `${height}x${width}`;
   canvas.setAttribute('aria-label', `${images} images in ${labels.length} rows: ${labels.filter((l) => l).join(', ')}`);
 }

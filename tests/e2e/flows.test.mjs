@@ -316,18 +316,21 @@ function idx(dims, data) {
 }
 
 /** Images of 3 classes (class c: a bright 8 × 8 block at a place of its own, plus noise). */
-function blocks(n, seed) {
+// n images of rows × cols (not square, not 28 × 28): noise plus a bright 4 × 4 block whose
+// place depends on the class (3 classes).
+function blocks(n, seed, rows = 12, cols = 20) {
   let s = seed;
   const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const pixels = new Uint8Array(n * 784);
+  const size = rows * cols;
+  const pixels = new Uint8Array(n * size);
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const c = i % 3;
     labels[i] = c;
-    for (let p = 0; p < 784; p++) pixels[i * 784 + p] = Math.floor(rand() * 60);
-    for (let r = 0; r < 8; r++) for (let k = 0; k < 8; k++) pixels[i * 784 + (4 + 8 * c + r) * 28 + 4 + 8 * c + k] = 255;
+    for (let p = 0; p < size; p++) pixels[i * size + p] = Math.floor(rand() * 60);
+    for (let r = 0; r < 4; r++) for (let k = 0; k < 4; k++) pixels[i * size + (1 + 3 * c + r) * cols + 2 + 6 * c + k] = 255;
   }
-  return { images: idx([n, 28, 28], pixels), labels: idx([n], labels) };
+  return { images: idx([n, rows, cols], pixels), labels: idx([n], labels) };
 }
 
 test('the user\'s own IDX files load (any order and names), train, and a bad set says what is wrong', { timeout: 600_000 }, async () => {
@@ -353,5 +356,21 @@ test('the user\'s own IDX files load (any order and names), train, and a bad set
   assert.ok(accuracy > 0.8, `accuracy ${accuracy} on three separable classes`);
   assert.equal(await lab.byId('scatter-canvas').getAttribute('data-points'), '150');
   await lab.page.screenshot({ path: `${OUT}/lab-idx-upload.png`, fullPage: true });
+  // Every other model trains on these 12 × 20 images too; decoders reconstruct at that size.
+  const models = ['dml-ae', 'dml-unit-prior', 'dml-gmm-prior', 'metric-vae', 'ae', 'vae'];
+  for (const [k, model] of models.entries()) {
+    await lab.byId('model').selectOption(model);
+    await lab.byId('steps_per_epoch').fill('8');
+    await lab.byId('steps_per_epoch').dispatchEvent('change');
+    await lab.byId('train').click();
+    await waitForRuns(lab, 2 + k);
+    assert.equal(await lab.byId('error').count(), 0, `${model}: no error`);
+    const acc = Number(await lab.byId('accuracy').innerText());
+    assert.ok(acc > 0.5, `${model}: accuracy ${acc} on three separable classes`);
+    if (['dml-ae', 'metric-vae', 'ae', 'vae'].includes(model)) {
+      const grid = lab.page.locator('[data-testid=reconstructions] canvas');
+      assert.equal(await grid.getAttribute('data-tile'), '12x20', `${model}: reconstructions at the images' size`);
+    }
+  }
   await lab.page.close();
 });

@@ -46,6 +46,8 @@ test('trains on the CPU backend and shows metrics, loss curve and scatter', { ti
   assert.match(r.probes.retrieval[2], /^MAP@R 0\.\d{4}$/);
   assert.match(r.probes.kmeans[0], /^NMI 0\.\d{4}$/);
   assert.equal(r.components, 0, 'plain DML has no prior to draw');
+  assert.equal(await lab.byId('chance').innerText(), 'Chance: 0.1135 (always answering the most frequent test class).');
+  assert.equal(await lab.byId('latent-bars').count(), 0, 'no bars for a point embedding');
   assert.equal(r.reconstructions, 0, 'plain DML has no decoder');
   await lab.page.screenshot({ path: `${OUT}/lab-cpu.png`, fullPage: true });
 
