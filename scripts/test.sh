@@ -24,9 +24,13 @@ trap 'kill -- -$page_group 2>/dev/null || true' EXIT
 step "formatting: every Rust file as rustfmt lays it out"
 cargo fmt --all --check
 
+step "lints: clippy on every target, native and wasm32, warnings are errors"
+cargo clippy --release --locked --all-targets --workspace -- -D warnings
+cargo clippy --release --locked --target wasm32-unknown-unknown --lib -- -D warnings
+
 step "module graph: dependencies between modules point one way"
 python3 scripts/module-graph.py
-python3 scripts/module-graph.py --root core/src --layers config,data,link,sweep
+python3 scripts/module-graph.py --root core/src --layers config,data,link,sweep,presets
 
 step "native tests (unit + CLI)"
 # The release profile (what scripts/cli.sh runs too): burn is compiled once, and training in

@@ -19,7 +19,7 @@ fn set(n: usize, rows: usize, cols: usize, label: impl Fn(usize) -> u8) -> Image
     for (i, &l) in labels.iter().enumerate() {
         for r in 0..rows {
             for c in 0..cols {
-                let on = (r + c + l as usize) % 3 == 0;
+                let on = (r + c + l as usize).is_multiple_of(3);
                 let noise = (i * 31 + r * 7 + c * 13) % 40;
                 pixels.push(if on {
                     200 + (noise as u8) % 50
@@ -105,7 +105,8 @@ fn two_classes(n: usize) -> ImageSet {
 /// reconstructions at the images' own 6×5 size.
 #[test]
 fn every_model_trains_on_odd_but_valid_data() {
-    let cases: Vec<(&str, Dataset, fn(ExperimentConfig) -> ExperimentConfig)> = vec![
+    type Tweak = fn(ExperimentConfig) -> ExperimentConfig;
+    let cases: Vec<(&str, Dataset, Tweak)> = vec![
         (
             "fewer training images than a batch",
             dataset(two_classes(5), two_classes(12), 2),
@@ -255,7 +256,7 @@ fn the_cli_trains_every_model_on_non_square_idx_files() {
         } else {
             assert!(recon.is_null(), "{}", model.name());
         }
-        assert_eq!(plots.join("latent.svg").exists(), true, "{}", model.name());
+        assert!(plots.join("latent.svg").exists(), "{}", model.name());
     }
     // The conv encoder on 3×3 images is refused with the reason and exit code 1.
     let small_dir = root.join("three");

@@ -7,7 +7,10 @@ use std::path::Path;
 
 use dml_lab_core::fuzz_targets;
 
-const TARGETS: [(&str, fn(&[u8])); 4] = [
+/// A fuzz target: its name and the function the fuzzer calls.
+type Target = (&'static str, fn(&[u8]));
+
+const TARGETS: [Target; 4] = [
     ("idx", fuzz_targets::idx),
     ("npy", fuzz_targets::npy),
     ("npz", fuzz_targets::npz),

@@ -48,9 +48,9 @@ mod tests {
             .into_data()
             .try_to_vec()
             .unwrap();
-        let expected = [
-            0.0, 5.0, 1.4142135, 5.0, 0.0, 3.6055512, 1.4142135, 3.6055512, 0.0,
-        ];
+        // Distances between (0, 0), (3, 4) and (1, 1): 5, √2 and √13.
+        let (r2, r13) = (std::f32::consts::SQRT_2, 13f32.sqrt());
+        let expected = [0.0, 5.0, r2, 5.0, 0.0, r13, r2, r13, 0.0];
         for (a, b) in d.iter().zip(expected) {
             assert!((a - b).abs() < 1e-5, "{d:?}");
         }

@@ -83,8 +83,9 @@ impl ConvDecoder {
     }
 }
 
-/// Either decoder.
+/// Either decoder. One per model, so the conv variant's size does not matter.
 #[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Decoder {
     Mlp(MlpDecoder),
     Conv(ConvDecoder),

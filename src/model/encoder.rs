@@ -112,8 +112,9 @@ impl ConvEncoder {
     }
 }
 
-/// Either encoder.
+/// Either encoder. One per model, so the conv variant's size does not matter.
 #[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Encoder {
     Mlp(MlpEncoder),
     Conv(ConvEncoder),

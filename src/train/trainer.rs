@@ -108,7 +108,7 @@ pub async fn train(
     let mut noise = HostRng::new(cfg.seed ^ NOISE_STREAM, &device);
     let objective = Objective::new(cfg, data.train.dim(), &device);
     let clipping =
-        (cfg.grad_clip > 0.0).then(|| GradientClippingConfig::Norm(cfg.grad_clip as f32));
+        (cfg.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(cfg.grad_clip as f32));
     let mut optim = AdamConfig::new().with_grad_clipping(clipping).init();
 
     let labelled = select_labelled(n, cfg.pl, cfg.seed);

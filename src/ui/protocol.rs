@@ -16,8 +16,9 @@ use crate::train::speed::AutoChoice;
 use crate::train::speed::BackendInfo;
 use crate::train::TrainEvent;
 
-/// What the page asks of the worker.
+/// What the page asks of the worker (a few messages per run, so `Run`'s size does not matter).
 #[derive(Debug, Serialize, Deserialize)]
+#[allow(clippy::large_enum_variant)]
 pub enum ToWorker {
     /// The dataset to train on follows in the message's `data` field.
     Data,

@@ -115,7 +115,7 @@ impl ImageSet {
             });
         }
         let images = pixels.len() / per_image;
-        if images != labels.len() || pixels.len() % per_image != 0 {
+        if images != labels.len() || !pixels.len().is_multiple_of(per_image) {
             return Err(DataError::CountMismatch {
                 split: split.into(),
                 images,
