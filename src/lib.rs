@@ -15,7 +15,7 @@ pub mod report;
 pub mod train;
 
 /// The experiment's description, links and sweeps live in `dml-lab-core` (no burn).
-pub use dml_lab_core::{config, link, sweep};
+pub use dml_lab_core::{config, link, presets, sweep};
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod data;
 pub mod link;
+pub mod presets;
 pub mod sweep;
 
 /// What each fuzz target checks (the fuzz crate and `tests/fuzz_corpus.rs` share it).

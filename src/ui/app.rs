@@ -10,6 +10,7 @@ use super::data_panel::DataPanel;
 use super::device::AdapterAnswer;
 use super::form::ExperimentForm;
 use super::host::{location_search, now_ms, yield_now};
+use super::presets::PresetsPanel;
 use super::progress::{show_backend, PageObserver};
 use super::runs::RunsPanel;
 use super::scatter::LatentScatter;
@@ -84,6 +85,7 @@ pub fn App() -> impl IntoView {
                 </div>
                 <SharePanel />
                 <SweepPanel start=start_sweep />
+                <PresetsPanel />
                 <p data-testid="status" class="status" aria-live="polite">{move || state.status.get()}</p>
                 <p data-testid="data-summary" class="muted">{move || state.data_summary.get()}</p>
                 <p data-testid="backend-used" data-kind=move || state.backend_kind.get().map(|k| crate::config::name_of(&k)) class="muted">

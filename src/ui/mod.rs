@@ -14,6 +14,7 @@ mod form;
 mod history;
 mod host;
 mod image_rows;
+mod presets;
 mod progress;
 mod protocol;
 mod recovery;

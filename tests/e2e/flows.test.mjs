@@ -79,6 +79,31 @@ test('a shared link restores the form and runs it; the copied link and the expor
   await lab.page.close();
 });
 
+test('a preset loads into the form in place, and its link opens the same experiment', { timeout: 120_000 }, async () => {
+  const lab = await open();
+  await lab.byId('presets').locator('summary').click();
+  const presets = lab.byId('preset');
+  assert.ok((await presets.count()) >= 5, 'the paper cells, the collapse, its fix and our recipe');
+  const collapse = presets.filter({ hasText: 'the collapse' }).first();
+  const href = await collapse.locator('a').getAttribute('href');
+  assert.match(href, /loss_scale=paper/);
+  assert.match(await collapse.innerText(), /Expect: .*collapsed/);
+  await collapse.locator('a').click();
+  assert.equal(await lab.byId('model').inputValue(), 'dml-unit-prior');
+  assert.equal(await lab.byId('pl').inputValue(), '0.01');
+  assert.equal(await lab.byId('alpha').inputValue(), '0.66');
+  assert.equal(await lab.byId('loss_scale').inputValue(), 'paper');
+  assert.match(await lab.byId('status').innerText(), /Loaded the preset/);
+  // The address bar follows the form, so the page is now the preset's link.
+  assert.ok(lab.page.url().endsWith(href), `${lab.page.url()} ends with ${href}`);
+  // Opened as a link, the preset gives the same form.
+  const other = await open(href);
+  assert.equal(await other.byId('loss_scale').inputValue(), 'paper');
+  assert.equal(await other.byId('alpha').inputValue(), '0.66');
+  await other.page.close();
+  await lab.page.close();
+});
+
 test('a link with bad parameters shows a notice and falls back to the defaults', { timeout: 120_000 }, async () => {
   const lab = await open('?pl=abc&lsdim=0&model=resnet&foo=%3Cscript%3E&epochs=2');
   const notice = await lab.byId('link-notice').innerText();
