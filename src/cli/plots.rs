@@ -17,7 +17,14 @@ pub fn write_plots(
 ) -> Result<Vec<String>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut files = vec![
-        ("loss.svg", loss_curves_svg(&figures.curves, 800, 400)?),
+        (
+            "loss.svg",
+            loss_curves_svg(
+                &figures.curves,
+                800,
+                160 * figures.curves.series.len().max(2) as u32,
+            )?,
+        ),
         ("scatter.svg", scatter_svg(scatter, 800, 800)?),
     ];
     if let Some(grid) = &figures.reconstructions {

@@ -40,7 +40,44 @@ fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     (lo - pad)..(hi + pad)
 }
 
-/// Loss curves, one coloured line per named series, with a legend.
+/// A number in at most 3 significant digits, without trailing zeros (axis labels).
+fn short_number(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    if !(-3..5).contains(&magnitude) {
+        return format!("{v:.1e}");
+    }
+    let decimals = (2 - magnitude).max(0) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// An exponential moving average of `points`' values over about `span` points.
+pub fn smoothed(points: &[(f64, f64)], span: usize) -> Vec<(f64, f64)> {
+    let alpha = 2.0 / (span.max(1) as f64 + 1.0);
+    let mut avg = None;
+    points
+        .iter()
+        .map(|&(x, y)| {
+            let next = match avg {
+                Some(a) => a + alpha * (y - a),
+                None => y,
+            };
+            avg = Some(next);
+            (x, next)
+        })
+        .collect()
+}
+
+/// Loss curves: one small chart per named series, each on its own scale (an L_U term at a
+/// per-pixel scale is not a flat line on the metric loss's axis), the raw per-step values
+/// faint and their moving average over ~1/30 of the run in full colour; steps on the x axis.
 pub fn loss_curves_svg(curves: &Curves, width: u32, height: u32) -> Result<String, String> {
     let mut svg = String::new();
     {
@@ -48,34 +85,34 @@ pub fn loss_curves_svg(curves: &Curves, width: u32, height: u32) -> Result<Strin
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let all = || curves.series.iter().flat_map(|(_, p)| p.iter());
         let x_range = padded_range(all().map(|p| p.0).chain([0.0, 1.0]));
-        let y_range = padded_range(all().map(|p| p.1).chain([0.0]));
-        let mut chart = ChartBuilder::on(&root)
-            .margin(10)
-            .x_label_area_size(30)
-            .y_label_area_size(45)
-            .build_cartesian_2d(x_range, y_range)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("step")
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        for (i, (name, points)) in curves.series.iter().enumerate() {
+        let panels = root.split_evenly((curves.series.len().max(1), 1));
+        for (i, ((name, points), panel)) in curves.series.iter().zip(&panels).enumerate() {
             let color = class_color(i);
+            let y_range = padded_range(points.iter().map(|p| p.1));
+            let mut chart = ChartBuilder::on(panel)
+                .margin(6)
+                .caption(name.as_str(), ("sans-serif", 13).into_font().color(&color))
+                .x_label_area_size(22)
+                .y_label_area_size(52)
+                .build_cartesian_2d(x_range.clone(), y_range)
+                .map_err(|e| e.to_string())?;
             chart
-                .draw_series(LineSeries::new(points.iter().copied(), &color))
-                .map_err(|e| e.to_string())?
-                .label(name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
-        }
-        if !curves.series.is_empty() {
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .position(SeriesLabelPosition::UpperRight)
+                .configure_mesh()
+                .light_line_style(WHITE.mix(0.0))
+                .x_labels(8)
+                .y_labels(4)
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| short_number(*y))
                 .draw()
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(LineSeries::new(points.iter().copied(), color.mix(0.3)))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(LineSeries::new(
+                    smoothed(points, points.len() / 30),
+                    color.stroke_width(2),
+                ))
                 .map_err(|e| e.to_string())?;
         }
         root.present().map_err(|e| e.to_string())?;
@@ -434,8 +471,9 @@ mod tests {
                 ],
             );
         }
-        let svg = loss_curves_svg(&c, 400, 200).unwrap();
-        // Each series: its line and its legend mark, in the series' colour.
+        let svg = loss_curves_svg(&c, 400, 300).unwrap();
+        // Each series: its faint raw line and its smoothed line, in the series' colour, in a
+        // chart of its own (its name as the caption).
         for color in ["#1F77B4", "#FF7F0E"] {
             let lines = svg
                 .lines()
@@ -445,6 +483,23 @@ mod tests {
         }
         assert!(svg.contains("triplet") && svg.contains("active_triplets"));
         assert!(loss_curves_svg(&Curves::default(), 400, 200).is_ok());
+    }
+
+    #[test]
+    fn smoothing_and_axis_numbers() {
+        let pts: Vec<(f64, f64)> = (0..5)
+            .map(|i| (i as f64, if i % 2 == 0 { 1.0 } else { 0.0 }))
+            .collect();
+        let avg = smoothed(&pts, 3); // α = 0.5
+        let ys: Vec<f64> = avg.iter().map(|p| p.1).collect();
+        assert_eq!(ys, [1.0, 0.5, 0.75, 0.375, 0.6875]);
+        assert_eq!(smoothed(&pts, 0), pts, "a span of 1 point is the raw line");
+        assert_eq!(short_number(0.00123456), "0.00123");
+        assert_eq!(short_number(0.000123456), "1.2e-4");
+        assert_eq!(short_number(12.5), "12.5");
+        assert_eq!(short_number(1500.0), "1500");
+        assert_eq!(short_number(2.0), "2");
+        assert_eq!(short_number(1e-7), "1.0e-7");
     }
 
     #[test]

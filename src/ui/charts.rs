@@ -24,14 +24,16 @@ pub fn LossChart() -> impl IntoView {
     let state = expect_context::<LabState>();
     let svg = move || {
         state.curves.with(|c| {
-            loss_curves_svg(&c.thinned(MAX_CURVE_POINTS), 560, 260)
+            // A chart of 110 px per loss term.
+            let height = 110 * c.series.len().max(2) as u32;
+            loss_curves_svg(&c.thinned(MAX_CURVE_POINTS), 560, height)
                 .unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"))
         })
     };
     view! {
         <section class="panel">
             <h2>"Training"</h2>
-            <p class="muted">"Per step: metric = L_S; reconstruction and kl = parts of L_U (on the run's loss scale); active_triplets = share of mined triplets still violating the margin."</p>
+            <p class="muted">"Per step, one chart per term on its own scale (faint: each step; bold: the moving average): metric = L_S; reconstruction and kl = parts of L_U (on the run's loss scale); active_triplets = share of mined triplets still violating the margin."</p>
             <div class="chart" data-testid="loss-chart" data-points=move || state.curves.with(|c| c.len()) inner_html=svg></div>
         </section>
     }
