@@ -213,11 +213,12 @@ pub struct EvalInput<'a> {
     pub seed: u64,
 }
 
-/// Reports `name` to the observer; `Err(())` if it asks to stop.
-async fn tick(observer: &mut impl Observer, name: &str) -> Result<(), ()> {
+/// Tells the observer that probe `name` is running; `Err(Interrupt::Stopped)` if it asks to
+/// stop.
+async fn announce_probe(observer: &mut impl Observer, name: &str) -> Result<(), Interrupt> {
     let event = TrainEvent::Probing { name: name.into() };
     match observer.on_event(&event).await {
-        Flow::Stop => Err(()),
+        Flow::Stop => Err(Interrupt::Stopped),
         Flow::Continue => Ok(()),
     }
 }
@@ -241,12 +242,6 @@ enum Interrupt {
     Failed(String),
 }
 
-impl From<()> for Interrupt {
-    fn from(_: ()) -> Self {
-        Interrupt::Stopped
-    }
-}
-
 impl From<String> for Interrupt {
     fn from(e: String) -> Self {
         Interrupt::Failed(e)
@@ -265,7 +260,7 @@ async fn cross_validated(
 ) -> Result<ProbeScores, Interrupt> {
     let mut pred = vec![0u8; input.labels.len()];
     for f in 0..KNN_FOLDS {
-        tick(observer, name).await?;
+        announce_probe(observer, name).await?;
         let (idx, p) = folds::predict_fold(
             input.embeddings,
             input.dim,
@@ -305,12 +300,12 @@ async fn evaluate_inner(
     let mut seconds = BTreeMap::new();
 
     let start = Instant::now();
-    tick(observer, "knn").await?;
+    announce_probe(observer, "knn").await?;
     let knn = CrossValKnn::new(embeddings, dim, labels, num_classes, KNN_K, KNN_FOLDS, seed);
     let mut pred = Vec::with_capacity(n);
     for s in (0..n).step_by(QUERY_CHUNK) {
         pred.extend(knn.predict(s..(s + QUERY_CHUNK).min(n)));
-        tick(observer, "knn").await?;
+        announce_probe(observer, "knn").await?;
     }
     let knn = ProbeScores::of(labels, &pred);
     seconds.insert("knn".to_string(), start.elapsed().as_secs_f64());
@@ -349,7 +344,7 @@ async fn evaluate_inner(
             let start = Instant::now();
             let mut pred = Vec::with_capacity(n);
             for s in (0..n).step_by(QUERY_CHUNK) {
-                tick(observer, "few_label_knn").await?;
+                announce_probe(observer, "few_label_knn").await?;
                 let queries = &embeddings[s * dim..(s + QUERY_CHUNK).min(n) * dim];
                 pred.extend(knn::predict_from(
                     refs,
@@ -367,7 +362,7 @@ async fn evaluate_inner(
     };
 
     let kmeans = if probes.kmeans {
-        tick(observer, "kmeans").await?;
+        announce_probe(observer, "kmeans").await?;
         let start = Instant::now();
         let scores = clustering::cluster_scores(embeddings, dim, labels, num_classes, seed)?;
         seconds.insert("kmeans".into(), start.elapsed().as_secs_f64());
@@ -380,7 +375,7 @@ async fn evaluate_inner(
         let start = Instant::now();
         let mut sums = retrieval::RetrievalSums::default();
         for s in (0..n).step_by(QUERY_CHUNK) {
-            tick(observer, "retrieval").await?;
+            announce_probe(observer, "retrieval").await?;
             retrieval::add_queries(
                 &mut sums,
                 embeddings,
