@@ -386,3 +386,38 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod free_bits_gradient {
+    use super::*;
+
+    /// Below the floor the KL has no gradient, above it the usual one: burn's `clamp_min`
+    /// must not pass gradients through where it clamps, or free bits would do nothing.
+    #[test]
+    fn free_bits_stop_the_gradient_below_the_floor() {
+        let device = crate::backend::cpu().autodiff();
+        let cfg = ExperimentConfig {
+            model: ModelKind::DmlUnitPrior,
+            lsdim: 2,
+            loss_scale: LossScale::Paper,
+            free_bits: 0.5,
+            ..Default::default()
+        };
+        let objective = Objective::new(&cfg, 4, &device);
+        // One image; dimension 0's KL is 0.1 (below 0.5), dimension 1's is 2.0.
+        let per_dim = Tensor::<2>::from_data(TensorData::new(vec![0.1f32, 2.0], [1, 2]), &device)
+            .require_grad();
+        let kl = Kl {
+            per_image: per_dim.clone().sum_dim(1).squeeze_dim::<1>(1),
+            per_dim: Some(per_dim.clone()),
+        };
+        let grads = objective.kl_loss(&kl, 1.0).backward();
+        let g: Vec<f32> = per_dim
+            .grad(&grads)
+            .expect("a gradient")
+            .into_data()
+            .try_to_vec()
+            .unwrap();
+        assert_eq!(g, vec![0.0, 1.0], "free bits: no gradient below the floor");
+    }
+}
