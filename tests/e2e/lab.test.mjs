@@ -82,6 +82,18 @@ test('a MetricVAE run draws its VampPrior components and reconstructions', { tim
   assert.equal(await bars.locator('svg rect').count() >= 4, true, 'one bar per dimension');
   assert.equal(await lab.byId('collapse').count(), 0, 'a healthy run is not called collapsed');
   await lab.page.screenshot({ path: `${OUT}/lab-metric-vae.png`, fullPage: true });
+  // The same config and seed again (the VAE's ε included): the same numbers, so the comparison
+  // cell of the two runs has a standard deviation of exactly 0.
+  await lab.byId('train').click();
+  await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid=comparison]')?.dataset.runs) >= 2 || document.querySelector('[data-testid=error]'), null, {
+    timeout: 540_000,
+    polling: 500,
+  });
+  assert.equal(await lab.byId('error').count(), 0, 'no error');
+  assert.equal(Number(await lab.byId('accuracy').innerText()), r.accuracy);
+  assert.equal(Number(await lab.byId('ami').innerText()), r.ami);
+  const cell = await lab.byId('comparison-cell').first().innerText();
+  assert.match(cell, /^\d\.\d{4}±0\.0000 \/ \d\.\d{4}±0\.0000 \(n=2\)$/, cell);
   await lab.page.close();
 });
 
