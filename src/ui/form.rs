@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::state::LabState;
-use crate::config::{Field, FieldKind, FIELDS};
+use crate::config::{Choice, Field, FieldKind, FIELDS};
 
 /// The control of one field: a list for names and flags, a number input otherwise; the
 /// field's explanation is its tooltip, and text it cannot read shows under it.
@@ -90,10 +90,28 @@ pub fn ExperimentForm() -> impl IntoView {
             .map(|f| view! { <FieldInput field=f /> })
             .collect_view()
     };
+    // What the chosen model, metric loss and schedule are, in a sentence each (the same text
+    // as the options' tooltips and `--help`), so a newcomer need not hover to find out.
+    let about = move || {
+        state.config.with(|c| {
+            let mut lines = vec![c.model.describe()];
+            if c.model.has_metric_loss() {
+                lines.push(c.loss.describe());
+            }
+            if c.model.has_both_losses() {
+                lines.push(c.schedule.describe());
+            }
+            lines
+                .into_iter()
+                .map(|line| view! { <li>{line}</li> })
+                .collect_view()
+        })
+    };
     view! {
         <fieldset class="form">
             <legend>"Experiment"</legend>
             {fields(false)}
+            <ul class="about muted" data-testid="about">{about}</ul>
             <details class="advanced" data-testid="advanced">
                 <summary>"More settings"</summary>
                 <div class="advanced-fields">{fields(true)}</div>

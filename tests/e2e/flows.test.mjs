@@ -88,8 +88,13 @@ test('a preset loads into the form in place, and its link opens the same experim
   const href = await collapse.locator('a').getAttribute('href');
   assert.match(href, /loss_scale=paper/);
   assert.match(await collapse.innerText(), /Expect: .*collapsed/);
+  // The form says what the default model is, and follows the choice.
+  assert.match(await lab.byId('about').innerText(), /^Deep metric learning alone/);
   await collapse.locator('a').click();
   assert.equal(await lab.byId('model').inputValue(), 'dml-unit-prior');
+  const about = await lab.byId('about').innerText();
+  assert.match(about, /KL term pulling each image's Gaussian towards N\(0, I\)/);
+  assert.match(about, /The paper's schedule: odd epochs/);
   assert.equal(await lab.byId('pl').inputValue(), '0.01');
   assert.equal(await lab.byId('alpha').inputValue(), '0.66');
   assert.equal(await lab.byId('loss_scale').inputValue(), 'paper');
