@@ -15,6 +15,16 @@ pub enum BackendKind {
     Wgpu,
 }
 
+/// A tensor's values read back to the host as f32 (awaiting the device, so the page's
+/// WebGPU path never blocks); `what` names it in the error.
+pub async fn read_floats<const D: usize>(t: Tensor<D>, what: &str) -> Result<Vec<f32>, String> {
+    t.into_data_async()
+        .await
+        .map_err(|e| format!("reading {what}: {e:?}"))?
+        .try_to_vec::<f32>()
+        .map_err(|e| format!("reading {what}: {e:?}"))
+}
+
 /// burn's ndarray backend: pure Rust, runs natively and in wasm.
 #[allow(deprecated)] // burn 0.22 deprecates ndarray in favour of flex; the stack asks for ndarray.
 pub fn cpu() -> Device {

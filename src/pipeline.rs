@@ -5,6 +5,7 @@ use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 use web_time::Instant;
 
+use crate::backend::read_floats;
 use crate::config::{EncoderKind, ExperimentConfig, ModelKind};
 use crate::data::batch::images_tensor;
 use crate::data::Dataset;
@@ -209,14 +210,6 @@ pub fn embed_chunk(backend: &BackendInfo) -> usize {
     }
 }
 
-async fn read(t: Tensor<2>) -> Result<Vec<f32>, String> {
-    t.into_data_async()
-        .await
-        .map_err(|e| format!("reading a tensor: {e:?}"))?
-        .try_to_vec::<f32>()
-        .map_err(|e| format!("reading a tensor: {e:?}"))
-}
-
 /// The prior's components in latent space, as (mean, log-variance) pairs: N(0, I) for the
 /// unit prior, the fixed GMM components, or the VampPrior's q(z | u_k).
 pub async fn prior_components(
@@ -232,7 +225,8 @@ pub async fn prior_components(
             .collect(),
         _ => match model.vamp_components() {
             Some((means, logvars)) => {
-                let (means, logvars) = (read(means).await?, read(logvars).await?);
+                let means = read_floats(means, "the VampPrior's means").await?;
+                let logvars = read_floats(logvars, "the VampPrior's log-variances").await?;
                 means
                     .chunks_exact(d)
                     .zip(logvars.chunks_exact(d))
@@ -254,7 +248,7 @@ async fn reconstruct(
     let Some(logits) = model.decode(model.embed(images_tensor(&data.test, &idx, device))) else {
         return Ok(None);
     };
-    let pixels = read(sigmoid(logits)).await?;
+    let pixels = read_floats(sigmoid(logits), "the reconstructions").await?;
     let dim = data.test.dim();
     Ok(Some(ReconGrid {
         width: data.test.cols,

@@ -13,6 +13,7 @@
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::backend::read_floats;
 use crate::config::ExperimentConfig;
 use crate::data::batch::images_tensor;
 use crate::data::ImageSet;
@@ -172,11 +173,12 @@ pub async fn test_set_kl(
         let Some((kl, _)) = objective.kl(model, &enc, &mut noise) else {
             return Ok(Some(None));
         };
-        total += read_sum(kl.per_image.sum()).await?;
+        let sum = read_floats(kl.per_image.sum(), "the KL").await?;
+        total += sum.iter().map(|&s| s as f64).sum::<f64>();
         if let Some(per_dim) = kl.per_dim {
-            let sums = read(per_dim.sum_dim(0)).await?;
+            let sums = read_floats(per_dim.sum_dim(0), "the KL per dimension").await?;
             let acc = per_dim_sum.get_or_insert_with(|| vec![0.0; sums.len()]);
-            acc.iter_mut().zip(sums).for_each(|(a, s)| *a += s);
+            acc.iter_mut().zip(sums).for_each(|(a, s)| *a += s as f64);
         }
         let event = TrainEvent::Probing {
             name: "latent diagnostics".into(),
@@ -190,21 +192,6 @@ pub async fn test_set_kl(
         nats: total / n,
         per_dim: per_dim_sum.map(|v| v.into_iter().map(|s| s / n).collect()),
     })))
-}
-
-async fn read<const D: usize>(t: Tensor<D>) -> Result<Vec<f64>, String> {
-    Ok(t.into_data_async()
-        .await
-        .map_err(|e| format!("reading the KL: {e:?}"))?
-        .try_to_vec::<f32>()
-        .map_err(|e| format!("reading the KL: {e:?}"))?
-        .into_iter()
-        .map(f64::from)
-        .collect())
-}
-
-async fn read_sum(t: Tensor<1>) -> Result<f64, String> {
-    Ok(read(t).await?.into_iter().sum())
 }
 
 #[cfg(test)]

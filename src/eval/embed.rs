@@ -2,6 +2,7 @@
 
 use burn::prelude::*;
 
+use crate::backend::read_floats;
 use crate::data::batch::images_tensor;
 use crate::data::ImageSet;
 use crate::model::LabModel;
@@ -33,14 +34,7 @@ pub async fn embed_images(
     let mut done = 0;
     for idx in indices.chunks(chunk.max(1)) {
         let z = model.embed(images_tensor(set, idx, device)); // [chunk, lsdim]
-        let data = z
-            .into_data_async()
-            .await
-            .map_err(|e| format!("reading embeddings: {e:?}"))?;
-        out.extend(
-            data.try_to_vec::<f32>()
-                .map_err(|e| format!("embeddings: {e:?}"))?,
-        );
+        out.extend(read_floats(z, "embeddings").await?);
         done += idx.len();
         let event = TrainEvent::Embedding {
             done,
