@@ -114,26 +114,27 @@ impl Objective {
         }
     }
 
-    /// The KL term of L_U for a batch: the batch mean, with free bits a floor of `free_bits`
-    /// nats per dimension (on each dimension's batch mean for the unit prior, on the total for
-    /// the mixtures: no gradient below it), scaled, times β.
-    fn kl_loss(&self, kl: &Kl, beta: f64) -> Tensor<1> {
+    /// The KL term of L_U for a batch and the curves' `kl` (the scaled batch mean, without β
+    /// or floor). The term is the batch mean, with free bits a floor of `free_bits` nats per
+    /// dimension (on each dimension's batch mean for the unit prior, on the total for the
+    /// mixtures: no gradient below it), scaled, times β.
+    fn kl_term(&self, kl: &Kl, beta: f64) -> (Tensor<1>, Tensor<1>) {
         let floor = self.free_bits;
-        let nats = match (&kl.per_dim, floor > 0.0) {
-            (Some(per_dim), true) => per_dim
-                .clone()
-                .mean_dim(0)
-                .clamp_min(floor)
-                .sum_dim(1)
-                .reshape([1]),
-            (None, true) => kl
-                .per_image
-                .clone()
-                .mean()
-                .clamp_min(floor * self.lsdim as f64),
-            (_, false) => kl.per_image.clone().mean(),
+        let mean = kl.per_image.clone().mean();
+        let shown = self.scaled(mean.clone());
+        let scaled = match (&kl.per_dim, floor > 0.0) {
+            (Some(per_dim), true) => self.scaled(
+                per_dim
+                    .clone()
+                    .mean_dim(0)
+                    .clamp_min(floor)
+                    .sum_dim(1)
+                    .reshape([1]),
+            ),
+            (None, true) => self.scaled(mean.clamp_min(floor * self.lsdim as f64)),
+            (_, false) => shown.clone(),
         };
-        self.scaled(nats).mul_scalar(beta)
+        (scaled.mul_scalar(beta), shown)
     }
 
     /// The loss of one step. `labelled` is used when `w.supervised > 0`, `unlabelled` when
@@ -197,18 +198,15 @@ impl Objective {
             }
             // The priors: the KL alone.
             (Some((kl, _)), false) => {
-                let shown = self.scaled(kl.per_image.clone().mean());
-                (self.kl_loss(&kl, beta), vec![("kl", shown)])
+                let (term, shown) = self.kl_term(&kl, beta);
+                (term, vec![("kl", shown)])
             }
             // MetricVAE, VAE: reconstruction from z ~ q plus the KL (the negative ELBO).
             (Some((kl, z)), true) => {
                 let z = z.expect("a Monte-Carlo KL samples z");
                 let r = reconstruct(z);
-                let shown = self.scaled(kl.per_image.clone().mean());
-                (
-                    r.clone() + self.kl_loss(&kl, beta),
-                    vec![("reconstruction", r), ("kl", shown)],
-                )
+                let (term, shown) = self.kl_term(&kl, beta);
+                (r.clone() + term, vec![("reconstruction", r), ("kl", shown)])
             }
             // dml: no L_U.
             (None, false) => (enc.mean.sum().mul_scalar(0.0), vec![]),
@@ -272,25 +270,25 @@ mod tests {
         };
         let (per_pixel, device) = objective(ModelKind::DmlUnitPrior, LossScale::PerPixel, 0.0);
         let kl = known_kl(&device);
-        close(per_pixel.kl_loss(&kl, 1.0), 0.45 / 4.0);
-        close(per_pixel.kl_loss(&kl, 0.5), 0.45 / 8.0);
+        close(per_pixel.kl_term(&kl, 1.0).0, 0.45 / 4.0);
+        close(per_pixel.kl_term(&kl, 0.5).0, 0.45 / 8.0);
         let (paper, _) = objective(ModelKind::DmlUnitPrior, LossScale::Paper, 0.0);
-        close(paper.kl_loss(&kl, 1.0), 0.45);
-        close(paper.kl_loss(&kl, 0.25), 0.1125);
+        close(paper.kl_term(&kl, 1.0).0, 0.45);
+        close(paper.kl_term(&kl, 0.25).0, 0.1125);
         // Free bits 0.2 per dimension: dimension means (0.4, 0.05) → (0.4, 0.2), sum 0.6.
         let (unit_fb, _) = objective(ModelKind::DmlUnitPrior, LossScale::Paper, 0.2);
-        close(unit_fb.kl_loss(&kl, 1.0), 0.6);
+        close(unit_fb.kl_term(&kl, 1.0).0, 0.6);
         let (unit_fb_pp, _) = objective(ModelKind::DmlUnitPrior, LossScale::PerPixel, 0.2);
-        close(unit_fb_pp.kl_loss(&kl, 1.0), 0.15);
+        close(unit_fb_pp.kl_term(&kl, 1.0).0, 0.15);
         // A mixture prior's floor is on the total: max(0.45, 0.2 · 2) = 0.45; with 0.3: 0.6.
         let mixture = Kl {
             per_image: kl.per_image.clone(),
             per_dim: None,
         };
         let (gmm_fb, _) = objective(ModelKind::DmlGmmPrior, LossScale::Paper, 0.2);
-        close(gmm_fb.kl_loss(&mixture, 1.0), 0.45);
+        close(gmm_fb.kl_term(&mixture, 1.0).0, 0.45);
         let (gmm_fb, _) = objective(ModelKind::DmlGmmPrior, LossScale::Paper, 0.3);
-        close(gmm_fb.kl_loss(&mixture, 1.0), 0.6);
+        close(gmm_fb.kl_term(&mixture, 1.0).0, 0.6);
     }
 
     #[test]
@@ -411,7 +409,7 @@ mod free_bits_gradient {
             per_image: per_dim.clone().sum_dim(1).squeeze_dim::<1>(1),
             per_dim: Some(per_dim.clone()),
         };
-        let grads = objective.kl_loss(&kl, 1.0).backward();
+        let grads = objective.kl_term(&kl, 1.0).0.backward();
         let g: Vec<f32> = per_dim
             .grad(&grads)
             .expect("a gradient")
