@@ -25,9 +25,22 @@ pub async fn read_floats<const D: usize>(t: Tensor<D>, what: &str) -> Result<Vec
         .map_err(|e| format!("reading {what}: {e:?}"))
 }
 
-/// burn's ndarray backend: pure Rust, runs natively and in wasm.
-#[allow(deprecated)] // burn 0.22 deprecates ndarray in favour of flex; the stack asks for ndarray.
+/// The lab's CPU backend, burn-flex: pure Rust (gemm matmul), natively (rayon threads, AVX-512
+/// kernels when the CPU has them) and in wasm (SIMD128, one thread); measured 2–4× faster than
+/// burn-ndarray on both targets (docs/bench.md).
 pub fn cpu() -> Device {
+    Device::flex()
+}
+
+/// The CPU backend's name, as run records and the page show it.
+pub const CPU_BACKEND: &str = "flex";
+
+/// burn-ndarray, the lab's CPU backend until flex measured faster; kept for the benchmarks'
+/// comparison (`dml-lab bench --backend ndarray`; in a page built with `--features ndarray`,
+/// `?bench=cpu-ndarray`).
+#[cfg(any(not(target_arch = "wasm32"), feature = "ndarray"))]
+#[allow(deprecated)] // burn 0.22 deprecates ndarray in favour of flex.
+pub fn ndarray() -> Device {
     Device::ndarray()
 }
 
@@ -58,10 +71,4 @@ pub fn adapter_name(device: &Device) -> String {
         .identity()
         .map(|i| i.name)
         .unwrap_or_else(|| "unnamed adapter".into())
-}
-
-/// burn-flex, burn's newer pure-Rust CPU backend (gemm matmul); `dml-lab bench --backend flex`.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn flex() -> Device {
-    Device::flex()
 }

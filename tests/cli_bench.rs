@@ -29,7 +29,7 @@ fn bench_prints_one_json_line_per_model() {
     assert_eq!(lines.len(), 2, "{stdout}");
     for (line, model) in lines.iter().zip(["dml", "metric-vae"]) {
         assert_eq!(line["model"], model);
-        assert_eq!(line["backend"], "ndarray");
+        assert_eq!(line["backend"], "flex");
         assert_eq!(line["steps"], 2);
         assert_eq!(line["batch_size"], 64);
         let sps = line["steps_per_s"].as_f64().unwrap();

@@ -1,4 +1,4 @@
-//! Same config and seed → the same numbers, bit for bit, on the CPU (ndarray).
+//! Same config and seed → the same numbers, bit for bit, on the CPU (flex).
 //!
 //! Every random number of a run (initial weights, the VAE's ε, batches, augmentation, the
 //! probes' folds and the MLP probe's initialisation) comes from seeded generators on the host,

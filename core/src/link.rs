@@ -19,8 +19,10 @@ pub const MAX_QUERY: usize = 8192;
 /// What a benchmark page does (`?bench=cpu|webgpu|agreement`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BenchMode {
-    /// Time every model family on the CPU (wasm).
+    /// Time every model family on the CPU (wasm, the lab's CPU backend).
     Cpu,
+    /// The same on burn-ndarray, the previous CPU backend (for the comparison in docs/bench.md).
+    CpuNdarray,
     /// Time every model family on WebGPU.
     Webgpu,
     /// Compare the CPU's and WebGPU's loss terms step by step.
@@ -41,10 +43,11 @@ pub fn bench_request(query: &str) -> Option<Result<(BenchMode, usize), String>> 
             "bench" => {
                 mode = Some(match value.as_ref() {
                     "cpu" => Ok(BenchMode::Cpu),
+                    "cpu-ndarray" => Ok(BenchMode::CpuNdarray),
                     "webgpu" => Ok(BenchMode::Webgpu),
                     "agreement" => Ok(BenchMode::Agreement),
                     other => Err(format!(
-                        "bench={:?}: expected cpu, webgpu or agreement",
+                        "bench={:?}: expected cpu, cpu-ndarray, webgpu or agreement",
                         clip(other)
                     )),
                 })
@@ -340,6 +343,10 @@ mod tests {
         assert_eq!(
             bench_request("?bench=cpu&bench_steps=5"),
             Some(Ok((BenchMode::Cpu, 5)))
+        );
+        assert_eq!(
+            bench_request("bench=cpu-ndarray"),
+            Some(Ok((BenchMode::CpuNdarray, BENCH_STEPS)))
         );
         assert_eq!(
             bench_request("bench=agreement"),

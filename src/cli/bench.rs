@@ -13,17 +13,17 @@ use crate::train::Silent;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum BenchBackend {
-    /// burn-ndarray on the CPU (the lab's CPU backend).
-    Ndarray,
-    /// burn-flex on the CPU (build with `--features flex`).
+    /// burn-flex on the CPU (the lab's CPU backend).
     Flex,
+    /// burn-ndarray on the CPU (the previous CPU backend, for comparison).
+    Ndarray,
     /// burn-wgpu: Vulkan/Metal/DX12 (build with `--features wgpu`).
     Wgpu,
 }
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    #[arg(long, value_enum, default_value = "ndarray")]
+    #[arg(long, value_enum, default_value = "flex")]
     backend: BenchBackend,
     /// Comma-separated models [default: dml,dml-ae,dml-unit-prior,dml-gmm-prior,metric-vae].
     #[arg(long, value_delimiter = ',', value_parser = parse_name::<ModelKind>)]
@@ -69,7 +69,12 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
         steps: args.steps.max(1),
         seed: 0,
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // rayon's thread count: RAYON_NUM_THREADS when set, else one per core.
+    let threads = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     for model in models {
         reset_peak();
         let timing = pollster::block_on(bench_model(model, &spec, &data, &device, &mut Silent))
@@ -94,8 +99,8 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
 
 fn device_for(choice: BenchBackend) -> Result<(burn::prelude::Device, String), String> {
     match choice {
-        BenchBackend::Ndarray => Ok((backend::cpu(), "ndarray".into())),
-        BenchBackend::Flex => Ok((backend::flex(), "flex".into())),
+        BenchBackend::Ndarray => Ok((backend::ndarray(), "ndarray".into())),
+        BenchBackend::Flex => Ok((backend::cpu(), "flex".into())),
         #[cfg(feature = "wgpu")]
         BenchBackend::Wgpu => pollster::block_on(backend::wgpu())
             .map(|d| (d, "wgpu".into()))

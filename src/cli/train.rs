@@ -139,7 +139,7 @@ pub(super) fn pick_device(
     let cpu = || {
         (
             backend::cpu(),
-            BackendInfo::new(BackendKind::Cpu, "ndarray"),
+            BackendInfo::new(BackendKind::Cpu, backend::CPU_BACKEND),
         )
     };
     match cfg.backend {
@@ -159,7 +159,7 @@ pub(super) fn pick_device(
                 Ok(device) => device,
                 Err(e) => {
                     let (device, mut info) = cpu();
-                    info.detail = format!("ndarray (wgpu unavailable: {e})");
+                    info.detail = format!("{} (wgpu unavailable: {e})", backend::CPU_BACKEND);
                     return Ok((device, info));
                 }
             };
@@ -183,7 +183,7 @@ pub(super) fn pick_device(
             let gpu_speed =
                 pollster::block_on(measure_speed(cfg, data, &gpu, gpu_budget, no_timer));
             let choice = AutoChoice::decide(name, software, gpu_speed, cpu_speed);
-            let detail = choice.reason("wgpu", "CPU (ndarray)");
+            let detail = choice.reason("wgpu", &format!("CPU ({})", backend::CPU_BACKEND));
             let (device, kind) = if choice.use_wgpu {
                 (gpu, BackendKind::Wgpu)
             } else {
@@ -200,7 +200,7 @@ pub(super) fn pick_device(
         #[cfg(not(feature = "wgpu"))]
         BackendChoice::Auto => {
             let (device, mut info) = cpu();
-            info.detail = "ndarray (built without the wgpu feature)".into();
+            info.detail = format!("{} (built without the wgpu feature)", backend::CPU_BACKEND);
             Ok((device, info))
         }
     }

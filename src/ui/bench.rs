@@ -1,5 +1,5 @@
 //! The page's benchmark (the address is read by `link::bench_request`, so a bad `bench_steps`
-//! says so): `?bench=cpu` or `?bench=webgpu` (optionally `&bench_steps=N`) times
+//! says so): `?bench=cpu`, `?bench=cpu-ndarray` or `?bench=webgpu` (optionally `&bench_steps=N`) times
 //! the same training steps as `dml-lab bench` in this browser, on random MNIST-shaped images,
 //! and writes one JSON object per model into the page (`data-testid="bench-results"`), where
 //! the end-to-end harness reads them. `?bench=agreement` trains a few steps of a model of each
@@ -52,11 +52,13 @@ impl Observer for Yielding {
     }
 }
 
-/// Times every model family on `choice` (`adapter`: what the page found for WebGPU), reporting
+/// Times every model family on `choice` (burn-ndarray instead of the lab's CPU backend when
+/// `ndarray`; `adapter`: what the page found for WebGPU), reporting
 /// progress to `status` and each result line (JSON) to `line`. The page's benchmark panel runs
 /// it on the main thread; the training worker runs it for a `Bench` message (the Dawn runner).
 pub(super) async fn run_bench(
     choice: BackendChoice,
+    ndarray: bool,
     steps: usize,
     adapter: Option<super::device::AdapterAnswer>,
     mut status: impl FnMut(String),
@@ -69,8 +71,25 @@ pub(super) async fn run_bench(
         backend: choice,
         ..Default::default()
     };
-    let (device, info) =
-        super::device::pick_device(&cfg, &data, adapter, None, &mut status).await?;
+    let (device, info) = match ndarray {
+        #[cfg(feature = "ndarray")]
+        true => (
+            crate::backend::ndarray(),
+            crate::train::speed::BackendInfo::new(
+                crate::backend::BackendKind::Cpu,
+                "CPU (wasm, ndarray)",
+            ),
+        ),
+        #[cfg(not(feature = "ndarray"))]
+        true => {
+            return Err(
+                "this page is built without burn-ndarray; build it with `trunk build \
+                        --release --features ndarray` for the comparison"
+                    .into(),
+            )
+        }
+        false => super::device::pick_device(&cfg, &data, adapter, None, &mut status).await?,
+    };
     let spec = BenchSpec {
         steps,
         ..Default::default()
@@ -185,15 +204,20 @@ pub fn BenchPanel() -> impl IntoView {
     if let Some(Ok((mode, steps))) = wanted {
         leptos::task::spawn_local(async move {
             let adapter = match mode {
-                BenchMode::Cpu => None,
+                BenchMode::Cpu | BenchMode::CpuNdarray => None,
                 _ => Some(super::device::find_adapter().await),
             };
             let show = |s| status.set(s);
             let add = |l| lines.update(|all: &mut Vec<String>| all.push(l));
             let result = match mode {
-                BenchMode::Cpu => run_bench(BackendChoice::Cpu, steps, adapter, show, add).await,
+                BenchMode::Cpu => {
+                    run_bench(BackendChoice::Cpu, false, steps, adapter, show, add).await
+                }
+                BenchMode::CpuNdarray => {
+                    run_bench(BackendChoice::Cpu, true, steps, adapter, show, add).await
+                }
                 BenchMode::Webgpu => {
-                    run_bench(BackendChoice::Wgpu, steps, adapter, show, add).await
+                    run_bench(BackendChoice::Wgpu, false, steps, adapter, show, add).await
                 }
                 BenchMode::Agreement => run_agreement(steps, adapter, show, add).await,
             };

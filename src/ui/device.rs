@@ -134,7 +134,7 @@ async fn wgpu_device() -> Result<Device, String> {
         .map_err(|e| format!("WebGPU initialisation failed: {e}"))
 }
 
-const CPU_NAME: &str = "CPU (wasm, ndarray)";
+const CPU_NAME: &str = "CPU (wasm, flex)";
 
 /// The device for `cfg.backend`. For Auto: `remembered` when the page has a choice for this
 /// shape, else both backends measured on `data` (`status` hears what is being measured).

@@ -80,6 +80,7 @@ pub fn receive(message: JsValue) {
         } => wasm_bindgen_futures::spawn_local(async move {
             let result = super::bench::run_bench(
                 backend,
+                false,
                 steps,
                 adapter,
                 |s| post(&FromWorker::Status(s), None),

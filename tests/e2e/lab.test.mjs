@@ -152,7 +152,7 @@ test('Auto with the defaults measures both backends and shows the latent space w
   const backendText = await lab.byId('backend-used').innerText();
   console.log(`auto: ${backendText}`);
   assert.equal(await lab.byId('backend-used').getAttribute('data-kind'), 'cpu');
-  assert.match(backendText, /WebGPU \(.*, a software adapter\) .+, CPU \(wasm, ndarray\) [\d.]+ steps\/s: training on the CPU/);
+  assert.match(backendText, /WebGPU \(.*, a software adapter\) .+, CPU \(wasm, flex\) [\d.]+ steps\/s: training on the CPU/);
   const firstMs = Number(await lab.byId('scatter').getAttribute('data-first-ms'));
   const doneMs = Number(await lab.byId('timing').getAttribute('data-done-ms'));
   console.log(`page figures: first latent scatter ${firstMs.toFixed(0)} ms after Train (test saw it at ${seenMs} ms), all probes ${doneMs.toFixed(0)} ms; live scatter: ${JSON.stringify(live)}`);
