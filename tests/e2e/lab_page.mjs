@@ -39,8 +39,11 @@ export class LabPage {
   /** Clicks Train and waits for the metrics (or an error). */
   async train(timeoutMs) {
     await this.byId('train').click();
+    // The previous run's metrics stay on the page until the new ones arrive: wait for the run
+    // to end (Train enabled again) as well.
     await this.page.waitForFunction(
-      () => document.querySelector('[data-testid=accuracy]') || document.querySelector('[data-testid=error]'),
+      () => !document.querySelector('[data-testid=train]').disabled
+        && (document.querySelector('[data-testid=accuracy]') || document.querySelector('[data-testid=error]')),
       null,
       { timeout: timeoutMs, polling: 500 },
     );
