@@ -164,25 +164,29 @@ pub(super) fn pick_device(
                 }
             };
             let name = backend::adapter_name(&gpu);
-            let software = is_software_adapter(&name, false);
-            let gpu_budget = if software {
-                SpeedBudget::QUICK
-            } else {
-                SpeedBudget::HARDWARE_GPU
-            };
-            // No timer natively: a wgpu readback blocks, so the budget is checked between steps.
-            let no_timer = |_| std::future::pending::<()>();
             let (cpu_device, _) = cpu();
-            let cpu_speed = pollster::block_on(measure_speed(
-                cfg,
-                data,
-                &cpu_device,
-                SpeedBudget::QUICK,
-                no_timer,
-            ));
-            let gpu_speed =
-                pollster::block_on(measure_speed(cfg, data, &gpu, gpu_budget, no_timer));
-            let choice = AutoChoice::decide(name, software, gpu_speed, cpu_speed);
+            let choice = if is_software_adapter(&name, false) {
+                AutoChoice::software(name)
+            } else {
+                // No timer natively: a wgpu readback blocks, so the budget is checked between
+                // steps.
+                let no_timer = |_| std::future::pending::<()>();
+                let cpu_speed = pollster::block_on(measure_speed(
+                    cfg,
+                    data,
+                    &cpu_device,
+                    SpeedBudget::QUICK,
+                    no_timer,
+                ));
+                let gpu_speed = pollster::block_on(measure_speed(
+                    cfg,
+                    data,
+                    &gpu,
+                    SpeedBudget::HARDWARE_GPU,
+                    no_timer,
+                ));
+                AutoChoice::decide(name, false, gpu_speed, cpu_speed)
+            };
             let detail = choice.reason("wgpu", &format!("CPU ({})", backend::CPU_BACKEND));
             let (device, kind) = if choice.use_wgpu {
                 (gpu, BackendKind::Wgpu)

@@ -142,9 +142,41 @@ impl AutoChoice {
         }
     }
 
+    /// A software adapter (a GPU emulated on the CPU: SwiftShader, llvmpipe, lavapipe) is not
+    /// timed: it ran 30–100× slower than the CPU backend on the same cores wherever measured
+    /// (docs/bench.md), and timing it would cost the visitor seconds before the first step.
+    pub fn software(adapter: String) -> Self {
+        let untimed = || SpeedSample {
+            warmup_seconds: None,
+            steps: 0,
+            seconds: 0.0,
+            failed: None,
+        };
+        Self {
+            adapter,
+            software: true,
+            wgpu: untimed(),
+            cpu: untimed(),
+            use_wgpu: false,
+            cached: false,
+        }
+    }
+
+    /// Whether Auto chose without timing ([`Self::software`]).
+    pub fn untimed(&self) -> bool {
+        self.software && self.wgpu.warmup_seconds.is_none() && self.wgpu.failed.is_none()
+    }
+
     /// For the page and the CLI, e.g. "WebGPU (google swiftshader, a software adapter) 0.213
     /// steps/s, CPU 28.1 steps/s: training on the CPU".
     pub fn reason(&self, gpu_name: &str, cpu_name: &str) -> String {
+        if self.untimed() {
+            return format!(
+                "{gpu_name} ({}) is a software adapter, a GPU emulated on the CPU (30–100× \
+                 slower than the CPU backend): training on the {cpu_name}",
+                self.adapter
+            );
+        }
         let software = if self.software {
             ", a software adapter"
         } else {
@@ -410,6 +442,13 @@ mod tests {
             slow_gpu.reason("WebGPU", "CPU"),
             "WebGPU (google swiftshader, a software adapter) 0.213 steps/s, CPU 28.1 steps/s: training on the CPU"
         );
+        let software = AutoChoice::software("google swiftshader".into());
+        assert!(!software.use_wgpu && software.untimed());
+        assert_eq!(
+            software.reason("WebGPU", "CPU (wasm, flex)"),
+            "WebGPU (google swiftshader) is a software adapter, a GPU emulated on the CPU (30–100× slower than the CPU backend): training on the CPU (wasm, flex)"
+        );
+        assert!(!slow_gpu.untimed(), "a timed choice says what it measured");
         let fast_gpu =
             AutoChoice::decide("nvidia ampere".into(), false, rate(8, 0.02), rate(8, 0.285));
         assert!(fast_gpu.use_wgpu);

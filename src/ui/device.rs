@@ -1,6 +1,7 @@
 //! Which device a run trains on in the browser: the CPU (wasm), WebGPU, or for Auto the faster
 //! of the two on this experiment, measured with a few real steps on each (`train::speed`) and
-//! remembered per browser, adapter and experiment shape.
+//! remembered per browser, adapter and experiment shape. A software adapter (SwiftShader and
+//! the like) is not timed: Auto trains on the CPU at once (`AutoChoice::software`).
 //!
 //! The page asks the browser for the WebGPU adapter (`find_adapter`; tests fake the page's
 //! `navigator.gpu`) and looks up Auto's remembered choice; the training worker makes the device
@@ -117,7 +118,7 @@ pub fn remembered(adapter: &Adapter, cfg: &ExperimentConfig, data: &Dataset) -> 
 
 /// Keeps Auto's measured choice for the next run of the same shape.
 pub fn remember(adapter: &Adapter, cfg: &ExperimentConfig, data: &Dataset, choice: &AutoChoice) {
-    if choice.cached {
+    if choice.cached || choice.untimed() {
         return;
     }
     if let (Some(store), Ok(text)) = (storage(), serde_json::to_string(choice)) {
@@ -176,6 +177,7 @@ pub async fn pick_device(
     }
     let choice = match remembered {
         Some(choice) => choice,
+        None if adapter.software => AutoChoice::software(adapter.name.clone()),
         None => {
             let timer = |seconds: f64| sleep_ms((seconds * 1000.0) as i32);
             status(format!(
@@ -189,16 +191,11 @@ pub async fn pick_device(
             ));
             let gpu_speed = match wgpu_device().await {
                 Ok(device) => {
-                    let budget = if adapter.software {
-                        SpeedBudget::QUICK
-                    } else {
-                        SpeedBudget::HARDWARE_GPU
-                    };
-                    measure_speed(cfg, data, &device, budget, timer).await
+                    measure_speed(cfg, data, &device, SpeedBudget::HARDWARE_GPU, timer).await
                 }
                 Err(e) => crate::train::speed::SpeedSample::failed(e),
             };
-            AutoChoice::decide(adapter.name.clone(), adapter.software, gpu_speed, cpu_speed)
+            AutoChoice::decide(adapter.name.clone(), false, gpu_speed, cpu_speed)
         }
     };
     let reason = choice.reason("WebGPU", CPU_NAME);
