@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::knn::squared_distance;
+use super::knn::Columns;
 
 /// Mean retrieval scores over all queries.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -56,13 +56,19 @@ pub fn add_queries(
     let mut class_size = [0usize; 256];
     labels.iter().for_each(|&l| class_size[l as usize] += 1);
     let point = |i: usize| &embeddings[i * dim..(i + 1) * dim];
+    let all: Vec<usize> = (0..n).collect();
+    let columns = Columns::of(embeddings, dim, &all);
+    let mut distances = Vec::with_capacity(n);
     let mut others: Vec<(f32, usize)> = Vec::with_capacity(n);
     for q in range {
+        columns.distances(point(q), &mut distances);
         others.clear();
         others.extend(
-            (0..n)
-                .filter(|&j| j != q)
-                .map(|j| (squared_distance(point(q), point(j)), j)),
+            distances
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != q)
+                .map(|(j, &d)| (d, j)),
         );
         if others.is_empty() {
             continue;
