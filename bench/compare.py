@@ -13,7 +13,10 @@ def load(path):
         lines = [json.loads(l) for l in f if l.strip().startswith("{")]
     if not lines:
         sys.exit(f"{path}: no benchmark lines")
-    return lines[0]["backend"], {l["model"]: l for l in lines}
+    name = lines[0]["backend"]
+    if "threads" in lines[0]:
+        name += f" ({lines[0]['threads']} thr)"
+    return name, {l["model"]: l for l in lines}
 
 
 def main():
