@@ -287,6 +287,8 @@ impl Observer for CliObserver {
                 .bar
                 .set_message(format!("embedding test set {done}/{total}")),
             TrainEvent::Probing { name } => self.bar.set_message(format!("{name} probe")),
+            // The table after the run shows every probe's scores.
+            TrainEvent::ProbeDone { .. } => {}
         }
         Flow::Continue
     }

@@ -15,6 +15,13 @@ pub struct ClusterScores {
     pub ami: f64,
 }
 
+impl ClusterScores {
+    /// "NMI 0.8949, AMI 0.8947", as the CLI and the page show it.
+    pub fn text(&self) -> String {
+        format!("NMI {:.4}, AMI {:.4}", self.nmi, self.ami)
+    }
+}
+
 /// Most Lloyd iterations (scikit-learn's default is 300; it converges much sooner here).
 const MAX_ITER: usize = 100;
 

@@ -215,6 +215,35 @@ pub struct EvalInput<'a> {
 
 /// Tells the observer that probe `name` is running; `Err(Interrupt::Stopped)` if it asks to
 /// stop.
+/// How tables label the k-means probe.
+pub const KMEANS_LABEL: &str = "k-means (k = classes)";
+/// How tables label the retrieval probe.
+pub const RETRIEVAL_LABEL: &str = "retrieval (leave-one-out)";
+
+/// Tells the observer that a probe finished, with its scores in words: the page shows each
+/// probe's result while the others run.
+async fn probe_done(
+    observer: &mut impl Observer,
+    label: &str,
+    result: String,
+    seconds: f64,
+) -> Result<(), Interrupt> {
+    let event = TrainEvent::ProbeDone {
+        label: label.into(),
+        result,
+        seconds,
+    };
+    match observer.on_event(&event).await {
+        Flow::Stop => Err(Interrupt::Stopped),
+        Flow::Continue => Ok(()),
+    }
+}
+
+/// A classifier probe's scores in words.
+fn scores_text(s: &ProbeScores) -> String {
+    format!("accuracy {:.4}, AMI {:.4}", s.accuracy, s.ami)
+}
+
 async fn announce_probe(observer: &mut impl Observer, name: &str) -> Result<(), Interrupt> {
     let event = TrainEvent::Probing { name: name.into() };
     match observer.on_event(&event).await {
@@ -309,6 +338,8 @@ async fn evaluate_inner(
     }
     let knn = ProbeScores::of(labels, &pred);
     seconds.insert("knn".to_string(), start.elapsed().as_secs_f64());
+    let label = ClassifierProbe::Knn.label();
+    probe_done(observer, label, scores_text(&knn), seconds["knn"]).await?;
 
     let fold_of = folds::assign_folds(n, KNN_FOLDS, seed);
     let random_forest = if probes.random_forest {
@@ -322,6 +353,14 @@ async fn evaluate_inner(
         )
         .await?;
         seconds.insert("random_forest".into(), start.elapsed().as_secs_f64());
+        let label = ClassifierProbe::RandomForest.label();
+        probe_done(
+            observer,
+            label,
+            scores_text(&scores),
+            seconds["random_forest"],
+        )
+        .await?;
         Some(scores)
     } else {
         None
@@ -334,6 +373,8 @@ async fn evaluate_inner(
         })
         .await?;
         seconds.insert("mlp".into(), start.elapsed().as_secs_f64());
+        let label = ClassifierProbe::Mlp.label();
+        probe_done(observer, label, scores_text(&scores), seconds["mlp"]).await?;
         Some(scores)
     } else {
         None
@@ -356,7 +397,16 @@ async fn evaluate_inner(
                 ));
             }
             seconds.insert("few_label_knn".into(), start.elapsed().as_secs_f64());
-            Some(ProbeScores::of(labels, &pred))
+            let scores = ProbeScores::of(labels, &pred);
+            let label = ClassifierProbe::FewLabelKnn.label();
+            probe_done(
+                observer,
+                label,
+                scores_text(&scores),
+                seconds["few_label_knn"],
+            )
+            .await?;
+            Some(scores)
         }
         _ => None,
     };
@@ -366,6 +416,7 @@ async fn evaluate_inner(
         let start = Instant::now();
         let scores = clustering::cluster_scores(embeddings, dim, labels, num_classes, seed)?;
         seconds.insert("kmeans".into(), start.elapsed().as_secs_f64());
+        probe_done(observer, KMEANS_LABEL, scores.text(), seconds["kmeans"]).await?;
         Some(scores)
     } else {
         None
@@ -385,7 +436,15 @@ async fn evaluate_inner(
             );
         }
         seconds.insert("retrieval".into(), start.elapsed().as_secs_f64());
-        Some(sums.scores())
+        let scores = sums.scores();
+        probe_done(
+            observer,
+            RETRIEVAL_LABEL,
+            scores.text(),
+            seconds["retrieval"],
+        )
+        .await?;
+        Some(scores)
     } else {
         None
     };
@@ -457,6 +516,47 @@ mod tests {
             (1.0, 1.0, 1.0)
         );
         assert_eq!(m.seconds.len(), 6, "{:?}", m.seconds);
+    }
+
+    /// Keeps every `ProbeDone` event.
+    struct Finished(Vec<(String, String)>);
+
+    impl Observer for Finished {
+        async fn on_event(&mut self, event: &TrainEvent) -> Flow {
+            if let TrainEvent::ProbeDone { label, result, .. } = event {
+                self.0.push((label.clone(), result.clone()));
+            }
+            Flow::Continue
+        }
+    }
+
+    #[test]
+    fn each_probe_reports_its_scores_as_it_finishes() {
+        let (emb, labels) = clusters(40, 4);
+        let (refs, ref_labels) = clusters(3, 4);
+        let input = EvalInput {
+            embeddings: &emb,
+            dim: 3,
+            labels: &labels,
+            num_classes: 4,
+            labelled: Some((&refs, &ref_labels)),
+            seed: 1,
+        };
+        let mut seen = Finished(Vec::new());
+        let m = pollster::block_on(evaluate(&input, Probes::ALL, &mut seen))
+            .unwrap()
+            .unwrap();
+        let labels: Vec<&str> = seen.0.iter().map(|(l, _)| l.as_str()).collect();
+        let mut expected: Vec<&str> = ClassifierProbe::ALL.iter().map(|p| p.label()).collect();
+        expected.extend([KMEANS_LABEL, RETRIEVAL_LABEL]);
+        assert_eq!(labels, expected);
+        assert_eq!(seen.0[0].1, "accuracy 1.0000, AMI 1.0000");
+        assert_eq!(seen.0[4].1, m.kmeans.unwrap().text());
+        assert_eq!(seen.0[5].1, "P@1 1.0000, R-precision 1.0000, MAP@R 1.0000");
+        // Only the probes that run report.
+        let mut seen = Finished(Vec::new());
+        pollster::block_on(evaluate(&input, Probes::KNN_ONLY, &mut seen)).unwrap();
+        assert_eq!(seen.0.len(), 1);
     }
 
     #[test]

@@ -32,6 +32,16 @@ pub struct RetrievalSums {
     r_queries: usize,
 }
 
+impl RetrievalScores {
+    /// "P@1 0.9482, R-precision 0.9021, MAP@R 0.8805", as the CLI and the page show it.
+    pub fn text(&self) -> String {
+        format!(
+            "P@1 {:.4}, R-precision {:.4}, MAP@R {:.4}",
+            self.precision_at_1, self.r_precision, self.map_at_r
+        )
+    }
+}
+
 impl RetrievalSums {
     /// Means over the queries added so far.
     pub fn scores(&self) -> RetrievalScores {

@@ -308,18 +308,10 @@ pub fn metrics_text(m: &crate::eval::Metrics) -> String {
         }
     }
     if let Some(k) = m.kmeans {
-        let _ = writeln!(
-            out,
-            "{:<34} NMI {:.4}, AMI {:.4}",
-            "k-means (k = classes)", k.nmi, k.ami
-        );
+        let _ = writeln!(out, "{:<34} {}", crate::eval::KMEANS_LABEL, k.text());
     }
     if let Some(r) = m.retrieval {
-        let _ = writeln!(
-            out,
-            "{:<34} P@1 {:.4}, R-precision {:.4}, MAP@R {:.4}",
-            "retrieval (leave-one-out)", r.precision_at_1, r.r_precision, r.map_at_r
-        );
+        let _ = writeln!(out, "{:<34} {}", crate::eval::RETRIEVAL_LABEL, r.text());
     }
     let seconds: Vec<String> = m
         .seconds

@@ -28,6 +28,12 @@ pub enum TrainEvent {
     Embedding { done: usize, total: usize },
     /// A probe is running.
     Probing { name: String },
+    /// A probe finished: its table label, its scores in words and its wall time.
+    ProbeDone {
+        label: String,
+        result: String,
+        seconds: f64,
+    },
 }
 
 /// Mean loss terms over one epoch.

@@ -143,6 +143,7 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
     state.run_started_ms.set(now_ms());
     state.first_scatter_ms.set(None);
     state.done_ms.set(None);
+    state.probes_done.set(Vec::new());
     state.stop_requested.set(false);
     state.paused.set(false);
     state.error.set(None);

@@ -46,6 +46,17 @@ pub fn Results() -> impl IntoView {
     view! {
         <section class="panel">
             <h2>"Test-set embeddings"</h2>
+            // Each probe's scores as soon as it finishes (the table follows when all are done).
+            {move || {
+                let done = state.probes_done.get();
+                (state.running.get() && !done.is_empty()).then(|| view! {
+                    <ul class="probe-stream" data-testid="probe-stream">
+                        {done.into_iter().map(|(label, result, seconds)| view! {
+                            <li data-testid="probe-done">{format!("{label}: {result} ({seconds:.1} s)")}</li>
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
             {move || match state.result.get() {
                 None => view! { <p class="muted">"Train a model to see its probes (kNN, random forest, MLP, few-label kNN), clustering and retrieval scores, and the latent scatter."</p> }.into_any(),
                 Some(r) => view! {
@@ -70,10 +81,10 @@ pub fn Results() -> impl IntoView {
                     <table class="metrics" data-testid="cluster-metrics">
                         <tbody>
                             {r.metrics.kmeans.map(|k| view! {
-                                <tr data-probe="kmeans"><td>"k-means (k = classes)"</td><td>{format!("NMI {:.4}", k.nmi)}</td><td>{format!("AMI {:.4}", k.ami)}</td><td></td><td>{seconds(&r.metrics, "kmeans")}</td></tr>
+                                <tr data-probe="kmeans"><td>{crate::eval::KMEANS_LABEL}</td><td>{format!("NMI {:.4}", k.nmi)}</td><td>{format!("AMI {:.4}", k.ami)}</td><td></td><td>{seconds(&r.metrics, "kmeans")}</td></tr>
                             })}
                             {r.metrics.retrieval.map(|x| view! {
-                                <tr data-probe="retrieval"><td>"retrieval (leave-one-out)"</td><td>{format!("P@1 {:.4}", x.precision_at_1)}</td><td>{format!("R-prec {:.4}", x.r_precision)}</td><td>{format!("MAP@R {:.4}", x.map_at_r)}</td><td>{seconds(&r.metrics, "retrieval")}</td></tr>
+                                <tr data-probe="retrieval"><td>{crate::eval::RETRIEVAL_LABEL}</td><td>{format!("P@1 {:.4}", x.precision_at_1)}</td><td>{format!("R-prec {:.4}", x.r_precision)}</td><td>{format!("MAP@R {:.4}", x.map_at_r)}</td><td>{seconds(&r.metrics, "retrieval")}</td></tr>
                             })}
                         </tbody>
                     </table>

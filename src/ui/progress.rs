@@ -137,6 +137,13 @@ impl PageObserver {
             TrainEvent::Probing { name } => {
                 self.state.status.set(format!("Running the {name} probe…"))
             }
+            TrainEvent::ProbeDone {
+                label,
+                result,
+                seconds,
+            } => self.state.probes_done.update(|done| {
+                done.push((label.clone(), result.clone(), *seconds));
+            }),
         }
     }
 }

@@ -73,6 +73,9 @@ pub struct LabState {
     pub first_scatter_ms: RwSignal<Option<f64>>,
     /// Milliseconds from Train to the run's last probe.
     pub done_ms: RwSignal<Option<f64>>,
+    /// The current run's finished probes (label, scores in words, seconds), shown while the
+    /// others run.
+    pub probes_done: RwSignal<Vec<(String, String, f64)>>,
     /// What the page keeps between runs without showing it (datasets, worker, weights).
     pub session: StoredValue<Session, LocalStorage>,
 }
@@ -130,6 +133,7 @@ impl LabState {
             run_started_ms: RwSignal::new(0.0),
             first_scatter_ms: RwSignal::new(None),
             done_ms: RwSignal::new(None),
+            probes_done: RwSignal::new(Vec::new()),
             session: StoredValue::new_local(Session::default()),
         }
     }

@@ -149,6 +149,13 @@ test('Auto with the defaults trains on the CPU at once and shows the latent spac
   }, null, { timeout: 300_000, polling: 100 });
   const seenMs = Date.now() - clicked;
   const live = await lab.byId('scatter').evaluate((s) => ({ ...s.dataset }));
+  // Each probe's scores appear as it finishes, while the others still run.
+  await lab.page.waitForSelector('[data-testid=probe-done]', { timeout: 540_000 });
+  const streamed = await lab.byId('probe-done').first().innerText();
+  const stillRunning = await lab.byId('train').isDisabled();
+  console.log(`first probe streamed: ${streamed}`);
+  assert.match(streamed, /^kNN \(k=5, 5-fold\): accuracy 0\.\d{4}, AMI 0\.\d{4} \([\d.]+ s\)$/);
+  assert.ok(stillRunning, 'the first probe shows while the others run');
   await lab.page.waitForFunction(() => document.querySelector('[data-testid=accuracy]') || document.querySelector('[data-testid=error]'), null, { timeout: 540_000, polling: 500 });
   assert.equal(await lab.byId('error').count(), 0, 'no error');
   const backendText = await lab.byId('backend-used').innerText();
