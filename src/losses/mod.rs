@@ -1,7 +1,9 @@
-//! Stage 3, losses: distances, metric losses (triplet with miners, SupCon, center) and the
-//! ELBO's terms (reconstruction, Gaussian and mixture log-densities, KL).
+//! Stage 3, losses: distances, metric losses (triplet with miners, SupCon, center), the
+//! unlabelled contrastive term (NT-Xent) and the ELBO's terms (reconstruction, Gaussian and
+//! mixture log-densities, KL).
 
 pub mod center;
+pub mod contrast;
 pub mod distance;
 pub mod kl;
 pub mod metric;

@@ -1,5 +1,6 @@
 //! One step's loss: L_S on the labelled batch, L_U on the unlabelled batch, weighted by the
-//! schedule, with every term named for the curves.
+//! schedule, and the unlabelled contrastive term on two augmented views of another unlabelled
+//! batch (weight `contrast`), with every term named for the curves.
 //!
 //! L_U's scale (`loss_scale`, D = pixels): the reconstruction is always a per-pixel mean
 //! (summed over pixels / D); the KL is divided by D too under `per-pixel` (the balanced ELBO,
@@ -11,6 +12,7 @@ use burn::prelude::*;
 
 use super::schedule::Weights;
 use crate::config::{ExperimentConfig, LossScale, ModelKind, ReconLoss};
+use crate::losses::contrast::nt_xent;
 use crate::losses::kl::{gaussian_log_density, mixture_log_density, unit_gaussian_kl_per_dim};
 use crate::losses::reconstruction::reconstruction_per_image;
 use crate::losses::MetricLoss;
@@ -35,6 +37,9 @@ pub struct Objective {
     /// Free bits, nats per latent dimension (0 = off).
     free_bits: f64,
     lsdim: usize,
+    /// Weight of the unlabelled contrastive term (0 = off) and its temperature.
+    contrast: f64,
+    temperature: f64,
 }
 
 /// KL(q(z|x) ‖ p(z)) of a batch in nats.
@@ -66,6 +71,8 @@ impl Objective {
             scale: cfg.loss_scale,
             free_bits: cfg.free_bits,
             lsdim: cfg.lsdim,
+            contrast: cfg.contrast,
+            temperature: cfg.temperature,
         }
     }
 
@@ -138,12 +145,14 @@ impl Objective {
     }
 
     /// The loss of one step. `labelled` is used when `w.supervised > 0`, `unlabelled` when
-    /// `w.unsupervised > 0`; at least one must be given. `noise` draws the VAE's ε.
+    /// `w.unsupervised > 0`, `views` (two augmented views of the same unlabelled images) when
+    /// the config's `contrast` > 0; at least one must be given. `noise` draws the VAE's ε.
     pub fn forward(
         &self,
         model: &LabModel,
         labelled: Option<(Tensor<2>, &[u8])>,
         unlabelled: Option<Tensor<2>>,
+        views: Option<(Tensor<2>, Tensor<2>)>,
         w: Weights,
         noise: &mut HostRng,
     ) -> StepLoss {
@@ -168,6 +177,11 @@ impl Objective {
             let (lu, parts) = self.unsupervised(model, images, w.kl, noise);
             add(lu, w.unsupervised);
             terms.extend(parts);
+        }
+        if let Some((a, b)) = views.filter(|_| self.contrast > 0.0) {
+            let c = nt_xent(model.encode(a).mean, model.encode(b).mean, self.temperature);
+            add(c.clone(), self.contrast);
+            terms.push(("contrast", c));
         }
         StepLoss {
             total: total.expect("a step needs a labelled or an unlabelled batch"),
@@ -332,6 +346,7 @@ mod tests {
                 &model,
                 None,
                 Some(images.clone()),
+                None,
                 w,
                 &mut HostRng::new(1, &device),
             );
@@ -376,6 +391,7 @@ mod tests {
                 &model,
                 None,
                 Some(images),
+                None,
                 w,
                 &mut HostRng::new(1, &device),
             );

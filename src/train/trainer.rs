@@ -122,6 +122,10 @@ pub async fn train(
     );
     let mut all_batches = Cycler::new((0..n).collect(), cfg.seed.wrapping_add(2));
     let mut augment_rng = StdRng::seed_from_u64(cfg.seed.wrapping_add(3));
+    // The contrastive term's images and views: streams of their own, so that turning it on
+    // leaves every other draw of the run as it was. Labels never reach it.
+    let mut contrast_batches = Cycler::new((0..n).collect(), cfg.seed.wrapping_add(4));
+    let mut view_rng = StdRng::seed_from_u64(cfg.seed.wrapping_add(5));
     let steps = steps_per_epoch(cfg, data);
     let mut history = Vec::with_capacity(cfg.epochs);
     let started = TrainEvent::Started {
@@ -144,7 +148,7 @@ pub async fn train(
         let mut pending: Vec<PendingStep> = Vec::new();
         let mut last_read = Instant::now();
         for step in 1..=steps {
-            if w.supervised <= 0.0 && w.unsupervised <= 0.0 {
+            if w.supervised <= 0.0 && w.unsupervised <= 0.0 && cfg.contrast <= 0.0 {
                 break; // nothing to train this epoch (alternating, even epoch, alpha = 0)
             }
             let lab_idx = (w.supervised > 0.0).then(|| labelled_batches.next_batch(cfg.batch_size));
@@ -172,7 +176,13 @@ pub async fn train(
                 kl: kl_weight(cfg, (epoch - 1) * steps + step - 1, steps),
                 ..w
             };
-            let loss = objective.forward(&model, labelled_batch, unlabelled, w, &mut noise);
+            let views = (cfg.contrast > 0.0).then(|| {
+                let idx = contrast_batches.next_batch(cfg.batch_size);
+                let mut view =
+                    || augmented_images_tensor(&data.train, &idx, &mut view_rng, &device);
+                (view(), view())
+            });
+            let loss = objective.forward(&model, labelled_batch, unlabelled, views, w, &mut noise);
             let grads = GradientsParams::from_grads(loss.total.backward(), &model);
             model = optim.step(cfg.lr, model, grads);
 
@@ -330,6 +340,51 @@ mod tests {
             .filter_map(|t| t.iter().find(|(n, _)| n == name).map(|(_, v)| *v))
             .collect();
         values.iter().sum::<f64>() / values.len().max(1) as f64
+    }
+
+    /// Labels never reach the unlabelled terms: relabelling every image outside the labelled
+    /// set leaves every loss term of every step unchanged, for a model with each kind of L_U
+    /// and the contrastive term on; relabelling a labelled image does change the run.
+    #[test]
+    fn labels_of_unlabelled_images_change_nothing() {
+        use crate::data::partial::select_labelled;
+        use crate::data::synthetic::random_mnist_shaped;
+        let data = random_mnist_shaped(300, 20, 7);
+        for model in [ModelKind::Dml, ModelKind::DmlAe, ModelKind::MetricVae] {
+            let cfg = ExperimentConfig {
+                model,
+                pl: 5.0,
+                lsdim: 3,
+                epochs: 1,
+                steps_per_epoch: 4,
+                batch_size: 32,
+                vamp_components: 5,
+                contrast: 1.0,
+                augment: true,
+                seed: 3,
+                ..Default::default()
+            };
+            let run = |data: &Dataset| {
+                let mut rec = Recorder::default();
+                pollster::block_on(train(&cfg, data, &crate::backend::cpu(), &mut rec))
+                    .expect("trains");
+                rec.0
+            };
+            let base = run(&data);
+            assert!(base[0].iter().any(|(n, _)| n == "contrast"), "{base:?}");
+            let labelled = select_labelled(data.train.len(), cfg.pl, cfg.seed);
+            let mut relabelled = data.clone();
+            for (i, label) in relabelled.train.labels.iter_mut().enumerate() {
+                if !labelled.contains(&i) {
+                    *label = (*label + 1) % 10;
+                }
+            }
+            assert_eq!(run(&relabelled), base, "{model:?}");
+            let mut changed = data.clone();
+            let first = labelled[0];
+            changed.train.labels[first] = (changed.train.labels[first] + 1) % 10;
+            assert_ne!(run(&changed), base, "{model:?}: the check can fail");
+        }
     }
 
     #[test]

@@ -212,8 +212,8 @@ pub static FIELDS: &[Field] = &[
     },
     Field {
         name: "temperature",
-        label: "SupCon temperature",
-        help: "Temperature of the supervised contrastive loss: lower is sharper.",
+        label: "contrastive temperature",
+        help: "Temperature of the contrastive losses (the supervised SupCon and the unlabelled contrast term): lower is sharper.",
         kind: FieldKind::Real,
         advanced: true,
         used_by: metric,
@@ -263,6 +263,21 @@ pub static FIELDS: &[Field] = &[
         advanced: true,
         used_by: metric,
         check: fine,
+    },
+    Field {
+        name: "contrast",
+        label: "unlabelled contrast weight (0 = off)",
+        help: "Weight of a contrastive term on the unlabelled images (NT-Xent, as in SimCLR): two randomly rotated, scaled and shifted views of each image of the unlabelled batch are pulled together and pushed away from the other images' views, at the contrastive temperature. No label is used; 0 = off.",
+        kind: FieldKind::Real,
+        advanced: true,
+        used_by: |_| true,
+        check: |c| {
+            if c.contrast.is_finite() && (0.0..=100.0).contains(&c.contrast) {
+                Ok(())
+            } else {
+                Err(format!("must be a weight in [0, 100] (0 = off), got {}", c.contrast))
+            }
+        },
     },
     Field {
         name: "alpha",

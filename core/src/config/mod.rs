@@ -51,6 +51,9 @@ pub struct ExperimentConfig {
     pub m_per_class: usize,
     /// Randomly rotate, scale and shift the labelled images of each batch.
     pub augment: bool,
+    /// Weight of the unlabelled contrastive term (NT-Xent between two augmented views of each
+    /// image of the unlabelled batch; labels never reach it); 0 = off.
+    pub contrast: f64,
     /// Weight of L_U against L_S, in [0, 1] (schedules alternating and joint).
     pub alpha: f64,
     /// Weight of L_S in L = L_U + γ·L_S (schedule joint-gamma).
@@ -95,6 +98,7 @@ impl Default for ExperimentConfig {
             normalize: false,
             m_per_class: 0,
             augment: false,
+            contrast: 0.0,
             alpha: 0.5,
             gamma: 1.0,
             schedule: Schedule::Joint,
