@@ -95,10 +95,11 @@ pub fn App() -> impl IntoView {
                     <p data-testid="error" class="error" role="alert">{move || state.error.get()}</p>
                 </Show>
             </div>
-            <BenchPanel />
+            // The latent space is the main view; curves and probes beside it, the runs below.
+            <LatentScatter />
             <LossChart />
             <Results />
-            <LatentScatter />
+            <BenchPanel />
             <RunsPanel />
             <Samples />
         </main>

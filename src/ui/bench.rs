@@ -229,7 +229,7 @@ pub fn BenchPanel() -> impl IntoView {
     }
     view! {
         <Show when=move || shown>
-            <section class="panel" data-testid="bench">
+            <section class="panel bench" data-testid="bench">
                 <h2>"Benchmark"</h2>
                 <p data-testid="bench-status" aria-live="polite">{move || status.get()}</p>
                 <pre data-testid="bench-results">{move || lines.get().join("\n")}</pre>

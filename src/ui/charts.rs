@@ -31,7 +31,7 @@ pub fn LossChart() -> impl IntoView {
         })
     };
     view! {
-        <section class="panel">
+        <section class="panel training">
             <h2>"Training"</h2>
             <p class="muted">"Per step, one chart per term on its own scale (faint: each step; bold: the moving average): metric = L_S; reconstruction and kl = parts of L_U (on the run's loss scale); active_triplets = share of mined triplets still violating the margin."</p>
             <div class="chart" data-testid="loss-chart" data-points=move || state.curves.with(|c| c.len()) inner_html=svg></div>
@@ -44,7 +44,7 @@ pub fn LossChart() -> impl IntoView {
 pub fn Results() -> impl IntoView {
     let state = expect_context::<LabState>();
     view! {
-        <section class="panel">
+        <section class="panel probes">
             <h2>"Test-set embeddings"</h2>
             // Each probe's scores as soon as it finishes (the table follows when all are done).
             {move || {

@@ -67,7 +67,7 @@ pub fn RunsPanel() -> impl IntoView {
         }
     };
     view! {
-        <section class="panel">
+        <section class="panel runs">
             <h2>"Runs"</h2>
             {move || match table() {
                 t if !t.rows.is_empty() => view! {

@@ -159,7 +159,7 @@ pub fn LatentScatter() -> impl IntoView {
         })
     };
     view! {
-        <section class="panel">
+        <section class="panel latent">
             <h2>"Latent space"</h2>
             <p class="muted" data-testid="scatter-caption">
                 {move || caption().unwrap_or_else(|| "The test embeddings appear here once training starts.".into())}
