@@ -213,43 +213,48 @@ pub struct EvalInput<'a> {
     pub seed: u64,
 }
 
-/// Tells the observer that probe `name` is running; `Err(Interrupt::Stopped)` if it asks to
-/// stop.
 /// How tables label the k-means probe.
 pub const KMEANS_LABEL: &str = "k-means (k = classes)";
 /// How tables label the retrieval probe.
 pub const RETRIEVAL_LABEL: &str = "retrieval (leave-one-out)";
 
-/// Tells the observer that a probe finished, with its scores in words: the page shows each
-/// probe's result while the others run.
-async fn probe_done(
-    observer: &mut impl Observer,
-    label: &str,
-    result: String,
-    seconds: f64,
-) -> Result<(), Interrupt> {
-    let event = TrainEvent::ProbeDone {
-        label: label.into(),
-        result,
-        seconds,
-    };
+/// Tells the observer `event`; `Err(Interrupt::Stopped)` if it asks to stop.
+async fn send(observer: &mut impl Observer, event: TrainEvent) -> Result<(), Interrupt> {
     match observer.on_event(&event).await {
         Flow::Stop => Err(Interrupt::Stopped),
         Flow::Continue => Ok(()),
     }
+}
+
+/// Tells the observer that probe `name` is running.
+async fn announce_probe(observer: &mut impl Observer, name: &str) -> Result<(), Interrupt> {
+    send(observer, TrainEvent::Probing { name: name.into() }).await
+}
+
+/// Records probe `name`'s wall time since `start` in `seconds` and tells the observer its
+/// scores in words (`label` as tables show it): the page shows each probe's result while the
+/// others run.
+async fn probe_done(
+    observer: &mut impl Observer,
+    seconds: &mut BTreeMap<String, f64>,
+    name: &str,
+    start: Instant,
+    label: &str,
+    result: String,
+) -> Result<(), Interrupt> {
+    let took = start.elapsed().as_secs_f64();
+    seconds.insert(name.into(), took);
+    let event = TrainEvent::ProbeDone {
+        label: label.into(),
+        result,
+        seconds: took,
+    };
+    send(observer, event).await
 }
 
 /// A classifier probe's scores in words.
 fn scores_text(s: &ProbeScores) -> String {
     format!("accuracy {:.4}, AMI {:.4}", s.accuracy, s.ami)
-}
-
-async fn announce_probe(observer: &mut impl Observer, name: &str) -> Result<(), Interrupt> {
-    let event = TrainEvent::Probing { name: name.into() };
-    match observer.on_event(&event).await {
-        Flow::Stop => Err(Interrupt::Stopped),
-        Flow::Continue => Ok(()),
-    }
 }
 
 /// Runs the chosen probes with an observer event between pieces of work (query chunks, folds),
@@ -337,9 +342,16 @@ async fn evaluate_inner(
         announce_probe(observer, "knn").await?;
     }
     let knn = ProbeScores::of(labels, &pred);
-    seconds.insert("knn".to_string(), start.elapsed().as_secs_f64());
     let label = ClassifierProbe::Knn.label();
-    probe_done(observer, label, scores_text(&knn), seconds["knn"]).await?;
+    probe_done(
+        observer,
+        &mut seconds,
+        "knn",
+        start,
+        label,
+        scores_text(&knn),
+    )
+    .await?;
 
     let fold_of = folds::assign_folds(n, KNN_FOLDS, seed);
     let random_forest = if probes.random_forest {
@@ -352,15 +364,9 @@ async fn evaluate_inner(
             |tr, l, te, s| forest::fit_predict(tr, l, te, dim, s),
         )
         .await?;
-        seconds.insert("random_forest".into(), start.elapsed().as_secs_f64());
         let label = ClassifierProbe::RandomForest.label();
-        probe_done(
-            observer,
-            label,
-            scores_text(&scores),
-            seconds["random_forest"],
-        )
-        .await?;
+        let text = scores_text(&scores);
+        probe_done(observer, &mut seconds, "random_forest", start, label, text).await?;
         Some(scores)
     } else {
         None
@@ -372,9 +378,16 @@ async fn evaluate_inner(
             Ok(mlp_probe::fit_predict(tr, l, te, dim, num_classes, s))
         })
         .await?;
-        seconds.insert("mlp".into(), start.elapsed().as_secs_f64());
         let label = ClassifierProbe::Mlp.label();
-        probe_done(observer, label, scores_text(&scores), seconds["mlp"]).await?;
+        probe_done(
+            observer,
+            &mut seconds,
+            "mlp",
+            start,
+            label,
+            scores_text(&scores),
+        )
+        .await?;
         Some(scores)
     } else {
         None
@@ -396,16 +409,10 @@ async fn evaluate_inner(
                     KNN_K,
                 ));
             }
-            seconds.insert("few_label_knn".into(), start.elapsed().as_secs_f64());
             let scores = ProbeScores::of(labels, &pred);
             let label = ClassifierProbe::FewLabelKnn.label();
-            probe_done(
-                observer,
-                label,
-                scores_text(&scores),
-                seconds["few_label_knn"],
-            )
-            .await?;
+            let text = scores_text(&scores);
+            probe_done(observer, &mut seconds, "few_label_knn", start, label, text).await?;
             Some(scores)
         }
         _ => None,
@@ -415,8 +422,15 @@ async fn evaluate_inner(
         announce_probe(observer, "kmeans").await?;
         let start = Instant::now();
         let scores = clustering::cluster_scores(embeddings, dim, labels, num_classes, seed)?;
-        seconds.insert("kmeans".into(), start.elapsed().as_secs_f64());
-        probe_done(observer, KMEANS_LABEL, scores.text(), seconds["kmeans"]).await?;
+        probe_done(
+            observer,
+            &mut seconds,
+            "kmeans",
+            start,
+            KMEANS_LABEL,
+            scores.text(),
+        )
+        .await?;
         Some(scores)
     } else {
         None
@@ -435,13 +449,15 @@ async fn evaluate_inner(
                 s..(s + QUERY_CHUNK).min(n),
             );
         }
-        seconds.insert("retrieval".into(), start.elapsed().as_secs_f64());
         let scores = sums.scores();
+        let text = scores.text();
         probe_done(
             observer,
+            &mut seconds,
+            "retrieval",
+            start,
             RETRIEVAL_LABEL,
-            scores.text(),
-            seconds["retrieval"],
+            text,
         )
         .await?;
         Some(scores)
