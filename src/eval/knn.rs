@@ -105,6 +105,12 @@ impl Columns {
         Self { n, coords }
     }
 
+    /// All the points of row-major `embeddings` (size `dim` each).
+    pub fn all(embeddings: &[f32], dim: usize) -> Self {
+        let idx: Vec<usize> = (0..embeddings.len() / dim.max(1)).collect();
+        Self::of(embeddings, dim, &idx)
+    }
+
     /// Squared Euclidean distances from `query` to every point, into `out`.
     pub fn distances(&self, query: &[f32], out: &mut Vec<f32>) {
         /// Points per block: fixed-size blocks vectorise even where the page's size-optimised
@@ -130,10 +136,11 @@ impl Columns {
     }
 }
 
-/// kNN fitted on one set (`refs`, `ref_labels`) predicting another (`queries`): the
-/// few-label probe, where only the labelled training images are known.
+/// kNN fitted on one set (`refs`, [`Columns::all`] of the reference embeddings, and
+/// `ref_labels`) predicting another (`queries`): the few-label probe, where only the labelled
+/// training images are known.
 pub fn predict_from(
-    refs: &[f32],
+    refs: &Columns,
     ref_labels: &[u8],
     queries: &[f32],
     dim: usize,
@@ -141,14 +148,12 @@ pub fn predict_from(
     k: usize,
 ) -> Vec<u8> {
     let mut best = Nearest::new(k.min(ref_labels.len()).max(1));
-    let all: Vec<usize> = (0..ref_labels.len()).collect();
-    let columns = Columns::of(refs, dim, &all);
     let mut distances = Vec::new();
     queries
         .chunks_exact(dim)
         .map(|query| {
             best.clear();
-            columns.distances(query, &mut distances);
+            refs.distances(query, &mut distances);
             for (&d, &label) in distances.iter().zip(ref_labels) {
                 best.offer(d, label);
             }
@@ -286,6 +291,7 @@ mod tests {
     fn few_label_knn_predicts_queries_from_the_references_only() {
         let refs = [0.0, 10.0, 20.0];
         let ref_labels = [2, 0, 1];
+        let refs = Columns::all(&refs, 1);
         let queries = [1.0, 9.0, 19.5, 100.0];
         // k larger than the references: capped at 3, then majority (a 3-way tie → class 0).
         assert_eq!(

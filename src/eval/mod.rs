@@ -396,12 +396,13 @@ async fn evaluate_inner(
     let few_label_knn = match input.labelled {
         Some((refs, ref_labels)) if probes.few_label_knn && !ref_labels.is_empty() => {
             let start = Instant::now();
+            let refs = knn::Columns::all(refs, dim);
             let mut pred = Vec::with_capacity(n);
             for s in (0..n).step_by(QUERY_CHUNK) {
                 announce_probe(observer, "few_label_knn").await?;
                 let queries = &embeddings[s * dim..(s + QUERY_CHUNK).min(n) * dim];
                 pred.extend(knn::predict_from(
-                    refs,
+                    &refs,
                     ref_labels,
                     queries,
                     dim,
@@ -439,10 +440,12 @@ async fn evaluate_inner(
     let retrieval = if probes.retrieval {
         let start = Instant::now();
         let mut sums = retrieval::RetrievalSums::default();
+        let columns = knn::Columns::all(embeddings, dim);
         for s in (0..n).step_by(QUERY_CHUNK) {
             announce_probe(observer, "retrieval").await?;
             retrieval::add_queries(
                 &mut sums,
+                &columns,
                 embeddings,
                 dim,
                 labels,

@@ -54,9 +54,11 @@ impl RetrievalSums {
     }
 }
 
-/// Scores the queries `range` of `labels.len()` points of size `dim` against all others.
+/// Scores the queries `range` of `labels.len()` points of size `dim` against all others
+/// (`columns`: [`Columns::all`] of the same `embeddings`, made once for all queries).
 pub fn add_queries(
     sums: &mut RetrievalSums,
+    columns: &Columns,
     embeddings: &[f32],
     dim: usize,
     labels: &[u8],
@@ -66,8 +68,6 @@ pub fn add_queries(
     let mut class_size = [0usize; 256];
     labels.iter().for_each(|&l| class_size[l as usize] += 1);
     let point = |i: usize| &embeddings[i * dim..(i + 1) * dim];
-    let all: Vec<usize> = (0..n).collect();
-    let columns = Columns::of(embeddings, dim, &all);
     let mut distances = Vec::with_capacity(n);
     let mut others: Vec<(f32, usize)> = Vec::with_capacity(n);
     for q in range {
@@ -114,7 +114,15 @@ pub fn add_queries(
 /// All queries at once.
 pub fn retrieval_scores(embeddings: &[f32], dim: usize, labels: &[u8]) -> RetrievalScores {
     let mut sums = RetrievalSums::default();
-    add_queries(&mut sums, embeddings, dim, labels, 0..labels.len());
+    let columns = Columns::all(embeddings, dim);
+    add_queries(
+        &mut sums,
+        &columns,
+        embeddings,
+        dim,
+        labels,
+        0..labels.len(),
+    );
     sums.scores()
 }
 
@@ -145,7 +153,7 @@ mod tests {
         let emb = [0.0, 1.0, 2.0, 10.0, 20.0, 30.0];
         let labels = [0, 1, 0, 0, 1, 1];
         let mut sums = RetrievalSums::default();
-        add_queries(&mut sums, &emb, 1, &labels, 0..1);
+        add_queries(&mut sums, &Columns::all(&emb, 1), &emb, 1, &labels, 0..1);
         let s = sums.scores();
         assert_eq!(
             (s.precision_at_1, s.r_precision, s.map_at_r),
