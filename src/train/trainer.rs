@@ -21,7 +21,7 @@ use super::sampler::{Cycler, LabelledSampler};
 use super::schedule::{kl_weight, weights, Weights};
 use crate::config::{ConfigError, ExperimentConfig};
 use crate::data::batch::{augmented_images_tensor, images_tensor, labels_of};
-use crate::data::partial::select_labelled;
+use crate::data::partial::{select_labelled, select_labelled_balanced};
 use crate::data::Dataset;
 use crate::model::{HostRng, LabModel};
 
@@ -111,7 +111,11 @@ pub async fn train(
         (cfg.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(cfg.grad_clip as f32));
     let mut optim = AdamConfig::new().with_grad_clipping(clipping).init();
 
-    let labelled = select_labelled(n, cfg.pl, cfg.seed);
+    let labelled = if cfg.balanced_labels {
+        select_labelled_balanced(&data.train.labels, cfg.pl, cfg.seed)
+    } else {
+        select_labelled(n, cfg.pl, cfg.seed)
+    };
     let labelled_count = labelled.len();
     let labelled_indices = labelled.clone();
     let mut labelled_batches = LabelledSampler::new(

@@ -106,6 +106,15 @@ pub static FIELDS: &[Field] = &[
         },
     },
     Field {
+        name: "balanced_labels",
+        label: "balanced labels",
+        help: "Draw the labelled images class-balanced (e.g. 10 per class for 100 MNIST labels, as the semi-supervised literature does) instead of uniformly, as the paper does (6 uniform labels leave at least four classes without one).",
+        kind: FieldKind::Flag,
+        advanced: true,
+        used_by: always,
+        check: fine,
+    },
+    Field {
         name: "lsdim",
         label: "latent dim",
         help: "Dimension d of the embedding (latent) space.",

@@ -51,6 +51,9 @@ pub struct ExperimentConfig {
     pub m_per_class: usize,
     /// Randomly rotate, scale and shift the labelled images of each batch.
     pub augment: bool,
+    /// Draw the labelled images class-balanced (the same number per class) instead of
+    /// uniformly (the paper's way).
+    pub balanced_labels: bool,
     /// Weight of the unlabelled contrastive term (NT-Xent between two augmented views of each
     /// image of the unlabelled batch; labels never reach it); 0 = off.
     pub contrast: f64,
@@ -98,6 +101,7 @@ impl Default for ExperimentConfig {
             normalize: false,
             m_per_class: 0,
             augment: false,
+            balanced_labels: false,
             contrast: 0.0,
             alpha: 0.5,
             gamma: 1.0,
