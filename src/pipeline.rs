@@ -17,7 +17,7 @@ use crate::model::LabModel;
 use crate::report::figures::{ReconGrid, RECONSTRUCTIONS, RECORDED_SCATTER_POINTS};
 use crate::report::{Figures, RunRecord, Scatter, Timings};
 use crate::train::speed::BackendInfo;
-use crate::train::{train, Observer, TrainError};
+use crate::train::{train, Flow, Observer, TrainError, TrainEvent};
 
 /// A finished run: its record and the full scatter of the test embeddings.
 pub struct Outcome {
@@ -26,6 +26,8 @@ pub struct Outcome {
     pub scatter: Scatter,
     /// The trained model (for exporting its weights).
     pub model: LabModel,
+    /// Every test image's embedding, `[n * lsdim]` (for another projection of the scatter).
+    pub embeddings: Vec<f32>,
 }
 
 /// Trains and evaluates. A stop during training ends training early and still evaluates (the
@@ -39,9 +41,11 @@ pub async fn run_experiment(
     observer: &mut impl Observer,
 ) -> Result<Option<Outcome>, TrainError> {
     check_dataset(cfg, data).map_err(TrainError::Data)?;
-    let trained = train(cfg, data, device, observer).await?;
-    let eval_start = Instant::now();
     let chunk = embed_chunk(&backend);
+    let mut tracked = Tracked::new(cfg, data, device, chunk, observer);
+    let trained = train(cfg, data, device, &mut tracked).await?;
+    let accuracy = tracked.points;
+    let eval_start = Instant::now();
     let Some(embeddings) = embed_all(&trained.model, &data.test, chunk, device, observer)
         .await
         .map_err(TrainError::Device)?
@@ -108,6 +112,7 @@ pub async fn run_experiment(
             curves: trained.curves,
             scatter: scatter.truncated(RECORDED_SCATTER_POINTS),
             reconstructions,
+            accuracy,
         }),
         diagnostics: Some(diagnostics),
     };
@@ -115,7 +120,132 @@ pub async fn run_experiment(
         record,
         scatter,
         model: trained.model,
+        embeddings,
     }))
+}
+
+/// Test images whose kNN accuracy is measured while training goes on (the first ones).
+pub const TRACKED_TEST_IMAGES: usize = 1000;
+
+/// Accuracy measurements per run while training, besides one at the end of each epoch.
+const TRACKED_POINTS: usize = 10;
+
+/// Passes every event on to the host's observer, and measures the kNN accuracy of the first
+/// [`TRACKED_TEST_IMAGES`] test images about [`TRACKED_POINTS`] times a run and at the end of
+/// each epoch ([`TrainEvent::Accuracy`]). It reads the model only (no random draw), so the run
+/// is the same with or without it.
+struct Tracked<'a, O> {
+    inner: &'a mut O,
+    data: &'a Dataset,
+    device: &'a Device,
+    chunk: usize,
+    dim: usize,
+    seed: u64,
+    /// Steps between two measurements, and per epoch (known once training has started).
+    every: usize,
+    steps_per_epoch: usize,
+    next_due: usize,
+    epoch: usize,
+    last_step: usize,
+    points: Vec<crate::train::AccuracyPoint>,
+}
+
+impl<'a, O: Observer> Tracked<'a, O> {
+    fn new(
+        cfg: &ExperimentConfig,
+        data: &'a Dataset,
+        device: &'a Device,
+        chunk: usize,
+        inner: &'a mut O,
+    ) -> Self {
+        Self {
+            inner,
+            data,
+            device,
+            chunk,
+            dim: cfg.lsdim,
+            seed: cfg.seed,
+            every: usize::MAX,
+            steps_per_epoch: usize::MAX,
+            next_due: usize::MAX,
+            epoch: 1,
+            last_step: 0,
+            points: Vec::new(),
+        }
+    }
+
+    /// Measures the accuracy of `model` now and tells the host.
+    async fn measure(&mut self, model: &LabModel, epoch_end: bool) -> Flow {
+        let start = Instant::now();
+        let test = &self.data.test;
+        let idx: Vec<usize> = (0..TRACKED_TEST_IMAGES.min(test.len())).collect();
+        let embedded = embed_images(
+            model,
+            test,
+            &idx,
+            self.chunk,
+            self.device,
+            &mut crate::train::Silent,
+        )
+        .await;
+        let Ok(Some(embeddings)) = embedded else {
+            return Flow::Continue; // the curve misses a point; the run goes on
+        };
+        let labels = &test.labels[..idx.len()];
+        let classes = self.data.num_classes();
+        let point = crate::train::AccuracyPoint {
+            epoch: self.epoch,
+            global_step: self.last_step,
+            accuracy: crate::eval::knn_accuracy(&embeddings, self.dim, labels, classes, self.seed),
+            epoch_end,
+            seconds: start.elapsed().as_secs_f64(),
+        };
+        self.points.push(point);
+        self.inner.on_event(&TrainEvent::Accuracy(point)).await
+    }
+}
+
+impl<O: Observer> Observer for Tracked<'_, O> {
+    async fn on_event(&mut self, event: &TrainEvent) -> Flow {
+        match event {
+            TrainEvent::Started {
+                epochs,
+                steps_per_epoch,
+                ..
+            } => {
+                self.every = (epochs * steps_per_epoch / TRACKED_POINTS).max(1);
+                self.next_due = self.every;
+                self.steps_per_epoch = (*steps_per_epoch).max(1);
+            }
+            TrainEvent::Step {
+                epoch, global_step, ..
+            } => (self.epoch, self.last_step) = (*epoch, *global_step),
+            _ => {}
+        }
+        self.inner.on_event(event).await
+    }
+
+    async fn during_training(&mut self, global_step: usize, model: &LabModel) -> Flow {
+        // Not at an epoch's last step: the end of the epoch measures that one.
+        if global_step >= self.next_due && !global_step.is_multiple_of(self.steps_per_epoch) {
+            self.next_due = global_step + self.every;
+            if self.measure(&model.valid(), false).await == Flow::Stop {
+                return Flow::Stop;
+            }
+        }
+        self.inner.during_training(global_step, model).await
+    }
+
+    async fn after_epoch(&mut self, epoch: usize, model: &LabModel) -> Flow {
+        if self.measure(model, true).await == Flow::Stop {
+            return Flow::Stop;
+        }
+        self.inner.after_epoch(epoch, model).await
+    }
+
+    fn max_pending_steps(&self) -> usize {
+        self.inner.max_pending_steps()
+    }
 }
 
 /// Test images the probes need at least: two per cross-validation fold.
@@ -175,6 +305,8 @@ pub struct Finished {
     pub scatter: Scatter,
     /// The trained weights as .safetensors, or why there are none.
     pub weights: Result<Vec<u8>, String>,
+    /// Every test image's embedding (the worker keeps them; they do not cross to the page).
+    pub embeddings: Vec<f32>,
 }
 
 /// Trains and evaluates with every probe, then writes the weights (`None`: stopped during
@@ -195,6 +327,7 @@ pub async fn train_to_finish(
             weights: crate::model::weights::to_safetensors(&o.model, cfg).await,
             record: o.record,
             scatter: o.scatter,
+            embeddings: o.embeddings,
         }),
         None => None,
     })

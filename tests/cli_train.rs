@@ -88,6 +88,32 @@ fn the_readme_command_trains_a_real_model_above_90_percent() {
         .collect();
     assert!(active[2] < 0.8 * active[0], "{active:?}");
 
+    // The accuracy while training: about ten points and one at each epoch's end, printed per
+    // epoch; it rises from the first point to the last, which is near the final probe's.
+    let points = run["figures"]["accuracy"].as_array().unwrap();
+    let at_ends: Vec<&serde_json::Value> =
+        points.iter().filter(|p| p["epoch_end"] == true).collect();
+    assert_eq!(at_ends.len(), 3, "{points:?}");
+    assert!(points.len() >= 10, "{} points", points.len());
+    let acc = |p: &serde_json::Value| p["accuracy"].as_f64().unwrap();
+    assert!(acc(&points[0]) < acc(at_ends[2]), "{points:?}");
+    assert!(
+        (acc(at_ends[2]) - accuracy).abs() < 0.05,
+        "{} vs {accuracy}",
+        acc(at_ends[2])
+    );
+    assert!(
+        stdout.contains("epoch   3  kNN accuracy of the first 1000 test images"),
+        "{stdout}"
+    );
+    // The kNN confusion matrix: every test image once, the diagonal is the accuracy.
+    let confusion: Vec<Vec<u64>> =
+        serde_json::from_value(run["metrics"]["knn_confusion"].clone()).unwrap();
+    let total: u64 = confusion.iter().flatten().sum();
+    let hits: u64 = (0..10).map(|i| confusion[i][i]).sum();
+    assert_eq!(total, 10_000);
+    assert!((hits as f64 / total as f64 - accuracy).abs() < 1e-9);
+
     // Every probe and metric is in the record, each well above chance on this good embedding.
     let m = &run["metrics"];
     for probe in ["random_forest", "mlp", "few_label_knn"] {

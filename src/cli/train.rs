@@ -289,6 +289,17 @@ impl Observer for CliObserver {
             TrainEvent::Probing { name } => self.bar.set_message(format!("{name} probe")),
             // The table after the run shows every probe's scores.
             TrainEvent::ProbeDone { .. } => {}
+            TrainEvent::Accuracy(p) if p.epoch_end && !self.quiet => {
+                let line = format!(
+                    "epoch {:>3}  kNN accuracy of the first {} test images {:.4}  ({:.2}s)",
+                    p.epoch,
+                    crate::pipeline::TRACKED_TEST_IMAGES,
+                    p.accuracy,
+                    p.seconds
+                );
+                self.bar.suspend(|| println!("{line}"));
+            }
+            TrainEvent::Accuracy(_) => {}
         }
         Flow::Continue
     }

@@ -209,9 +209,36 @@ pub fn accuracy(truth: &[u8], pred: &[u8]) -> f64 {
     hits as f64 / truth.len().max(1) as f64
 }
 
+/// Counts of (true class, predicted class): `matrix[t][p]`, `classes` × `classes` (labels at
+/// or above `classes` are left out).
+pub fn confusion(truth: &[u8], pred: &[u8], classes: usize) -> Vec<Vec<u32>> {
+    let mut matrix = vec![vec![0u32; classes]; classes];
+    for (&t, &p) in truth.iter().zip(pred) {
+        if let Some(cell) = matrix
+            .get_mut(t as usize)
+            .and_then(|row| row.get_mut(p as usize))
+        {
+            *cell += 1;
+        }
+    }
+    matrix
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rows are the true classes, columns the predictions; the diagonal holds the hits.
+    #[test]
+    fn confusion_counts_true_rows_and_predicted_columns() {
+        let m = confusion(&[0, 0, 1, 2, 2, 2], &[0, 1, 1, 2, 0, 2], 3);
+        assert_eq!(m, vec![vec![1, 1, 0], vec![0, 1, 0], vec![1, 0, 2]]);
+        let hits: u32 = (0..3).map(|i| m[i][i]).sum();
+        assert_eq!(
+            hits as f64 / 6.0,
+            accuracy(&[0, 0, 1, 2, 2, 2], &[0, 1, 1, 2, 0, 2])
+        );
+    }
 
     /// Points on a line: class c sits around 10·c.
     fn clusters(n_per: usize, classes: usize) -> (Vec<f32>, Vec<u8>) {

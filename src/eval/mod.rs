@@ -16,6 +16,7 @@ pub mod mlp_probe;
 pub mod mutual_info;
 pub mod pca;
 pub mod retrieval;
+pub mod tsne;
 
 use std::collections::BTreeMap;
 
@@ -60,6 +61,10 @@ pub struct Metrics {
     pub kmeans: Option<ClusterScores>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retrieval: Option<RetrievalScores>,
+    /// The kNN probe's confusion matrix: `[true class][predicted class]` counts (absent in
+    /// older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knn_confusion: Option<Vec<Vec<u32>>>,
     /// Wall-clock seconds per probe (names as the fields above).
     #[serde(default)]
     pub seconds: BTreeMap<String, f64>,
@@ -213,6 +218,19 @@ pub struct EvalInput<'a> {
     pub seed: u64,
 }
 
+/// The paper's kNN accuracy (k = [`KNN_K`], [`KNN_FOLDS`]-fold) of `embeddings` in one go,
+/// without observer events: for small sets measured while training goes on.
+pub fn knn_accuracy(
+    embeddings: &[f32],
+    dim: usize,
+    labels: &[u8],
+    num_classes: usize,
+    seed: u64,
+) -> f64 {
+    let knn = CrossValKnn::new(embeddings, dim, labels, num_classes, KNN_K, KNN_FOLDS, seed);
+    accuracy(labels, &knn.predict(0..labels.len()))
+}
+
 /// How tables label the k-means probe.
 pub const KMEANS_LABEL: &str = "k-means (k = classes)";
 /// How tables label the retrieval probe.
@@ -342,6 +360,7 @@ async fn evaluate_inner(
         announce_probe(observer, "knn").await?;
     }
     let knn = ProbeScores::of(labels, &pred);
+    let knn_confusion = Some(knn::confusion(labels, &pred, num_classes));
     let label = ClassifierProbe::Knn.label();
     probe_done(
         observer,
@@ -475,6 +494,7 @@ async fn evaluate_inner(
         few_label_knn,
         kmeans,
         retrieval,
+        knn_confusion,
         seconds,
     })
 }

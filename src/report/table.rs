@@ -450,6 +450,7 @@ mod tests {
                 few_label_knn: None,
                 kmeans: None,
                 retrieval: None,
+                knn_confusion: None,
                 seconds: Default::default(),
             },
             backend: BackendInfo::new(crate::backend::BackendKind::Cpu, "ndarray"),

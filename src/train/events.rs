@@ -24,6 +24,9 @@ pub enum TrainEvent {
     },
     /// An epoch finished.
     EpochEnd(EpochRecord),
+    /// The kNN accuracy of the model as it stands, measured on the first test images while
+    /// training goes on (the accuracy curve).
+    Accuracy(AccuracyPoint),
     /// Test images embedded so far during evaluation.
     Embedding { done: usize, total: usize },
     /// A probe is running.
@@ -43,6 +46,21 @@ pub struct EpochRecord {
     pub epoch: usize,
     pub loss: f64,
     pub terms: std::collections::BTreeMap<String, f64>,
+    pub seconds: f64,
+}
+
+/// The kNN accuracy (k = 5, 5-fold) of the first test images' embeddings at one point of
+/// training.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AccuracyPoint {
+    /// The epoch under way (counts from 1).
+    pub epoch: usize,
+    /// Optimiser steps done so far.
+    pub global_step: usize,
+    pub accuracy: f64,
+    /// Measured at the end of `epoch`.
+    pub epoch_end: bool,
+    /// Wall time of the measurement (embedding plus kNN), part of the training time.
     pub seconds: f64,
 }
 

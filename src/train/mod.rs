@@ -11,5 +11,5 @@ pub mod speed;
 pub mod trainer;
 
 pub use curves::Curves;
-pub use events::{EpochRecord, Flow, Observer, Silent, TrainEvent};
+pub use events::{AccuracyPoint, EpochRecord, Flow, Observer, Silent, TrainEvent};
 pub use trainer::{steps_per_epoch, train, TrainError, Trained};
