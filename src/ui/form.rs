@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::state::LabState;
-use crate::config::{Choice, Field, FieldKind, FIELDS};
+use crate::config::{Choice, ExperimentConfig, Field, FieldKind, MetricLossKind, Schedule, FIELDS};
 
 /// The control of one field: a list for names and flags, a number input otherwise; the
 /// field's explanation is its tooltip, and text it cannot read shows under it.
@@ -74,6 +74,26 @@ fn FieldInput(field: &'static Field) -> impl IntoView {
     }
 }
 
+/// What α (or γ) does in this config, with the paper's tables that vary it.
+fn weights_sentence(c: &ExperimentConfig) -> String {
+    let unsupervised = if c.model.is_variational() {
+        "reconstruction and KL"
+    } else {
+        "reconstruction"
+    };
+    if c.schedule == Schedule::JointGamma {
+        format!(
+            "γ = {}: the metric term's weight in L = L_U + γ·L_S, L_U being {unsupervised}; the paper's MetricVAE cells use γ from 0 to 10 (thesis Table 4), and γ = 0 is the VAE alone.",
+            c.gamma
+        )
+    } else {
+        format!(
+            "α = {}: L_U ({unsupervised}, from every image) weighs α and the metric term L_S (labelled images only) 1 − α; α = 1 leaves the labels unused. The paper's Tables 1 and 3 try α = 1/3, 2/3 and 1.",
+            c.alpha
+        )
+    }
+}
+
 /// The form; edits are validated as a whole and the message shown under it.
 #[component]
 pub fn ExperimentForm() -> impl IntoView {
@@ -94,12 +114,20 @@ pub fn ExperimentForm() -> impl IntoView {
     // as the options' tooltips and `--help`), so a newcomer need not hover to find out.
     let about = move || {
         state.config.with(|c| {
-            let mut lines = vec![c.model.describe()];
+            let mut lines = vec![c.model.describe().to_string()];
             if c.model.has_metric_loss() {
-                lines.push(c.loss.describe());
+                lines.push(c.loss.describe().to_string());
+                if c.loss == MetricLossKind::Triplet {
+                    lines.push(format!(
+                        "Miner ({}): {}",
+                        c.miner.label(),
+                        c.miner.describe()
+                    ));
+                }
             }
             if c.model.has_both_losses() {
-                lines.push(c.schedule.describe());
+                lines.push(c.schedule.describe().to_string());
+                lines.push(weights_sentence(c));
             }
             lines
                 .into_iter()
