@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::eval::pca::Projection2d;
-use crate::train::Curves;
+use crate::eval::tsne::{tsne_2d, TSNE_POINTS};
+use crate::train::{AccuracyPoint, Curves};
 
 /// Test points kept in a record's scatter (the page draws all of them live).
 pub const RECORDED_SCATTER_POINTS: usize = 2000;
@@ -16,6 +17,41 @@ pub const RECONSTRUCTIONS: usize = 8;
 pub struct Component {
     pub center: [f32; 2],
     pub radius: f32,
+}
+
+/// How the latent scatter maps d > 2 dimensions to two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Projection {
+    /// The two leading principal axes, of every test point (linear: distances along them are
+    /// the embedding's own).
+    #[default]
+    Pca,
+    /// t-SNE of the first test points (non-linear: it keeps neighbourhoods, not distances).
+    Tsne,
+}
+
+impl Projection {
+    pub const ALL: [Projection; 2] = [Projection::Pca, Projection::Tsne];
+
+    /// Its name in the page's controls.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pca => "pca",
+            Self::Tsne => "tsne",
+        }
+    }
+
+    /// How captions and axes call it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pca => "PCA",
+            Self::Tsne => "t-SNE",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
 }
 
 /// The latent scatter: test embeddings projected to 2-D (PCA when lsdim > 2), their classes,
@@ -52,6 +88,35 @@ impl Scatter {
                 })
                 .collect(),
             axes: if dim > 2 { "PCA" } else { "latent" }.into(),
+        }
+    }
+
+    /// The 2-D t-SNE of the first [`TSNE_POINTS`] of `embeddings` (`[n * dim]`); the latent
+    /// space itself when `dim <= 2`. No prior components: t-SNE has no map for them.
+    pub fn tsne(embeddings: &[f32], dim: usize, labels: &[u8]) -> Result<Self, String> {
+        let n = TSNE_POINTS.min(labels.len());
+        if dim <= 2 {
+            return Ok(Self::project(
+                &embeddings[..n * dim],
+                dim,
+                &labels[..n],
+                &[],
+            ));
+        }
+        Ok(Scatter {
+            points: tsne_2d(&embeddings[..n * dim], dim)?,
+            labels: labels[..n].to_vec(),
+            components: Vec::new(),
+            axes: Projection::Tsne.label().into(),
+        })
+    }
+
+    /// What the axes are called, before their number ("PC1", "z1", "t-SNE 1").
+    pub fn axis_prefix(&self) -> &'static str {
+        match self.axes.as_str() {
+            "PCA" => "PC",
+            "t-SNE" => "t-SNE ",
+            _ => "z",
         }
     }
 
@@ -103,4 +168,7 @@ pub struct Figures {
     pub scatter: Scatter,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconstructions: Option<ReconGrid>,
+    /// kNN accuracy of the first test images while training went on (absent in older records).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accuracy: Vec<AccuracyPoint>,
 }

@@ -7,5 +7,5 @@ pub mod run_record;
 pub mod table;
 
 pub use crate::train::Curves;
-pub use figures::{Component, Figures, ReconGrid, Scatter};
+pub use figures::{Component, Figures, Projection, ReconGrid, Scatter};
 pub use run_record::{Metrics, RunRecord, Timings};

@@ -79,22 +79,61 @@ pub fn smoothed(points: &[(f64, f64)], span: usize) -> Vec<(f64, f64)> {
 /// per-pixel scale is not a flat line on the metric loss's axis), the raw per-step values
 /// faint and their moving average over ~1/30 of the run in full colour; steps on the x axis.
 pub fn loss_curves_svg(curves: &Curves, width: u32, height: u32) -> Result<String, String> {
+    curves_svg(&[curves], &[], width, height)
+}
+
+/// [`loss_curves_svg`] for one or more runs: one chart per loss term any run has, each on its
+/// own scale. One run: faint raw values, its moving average in the term's colour. Several:
+/// each run's moving average in the run's colour ([`class_color`] of its position), overlaid.
+/// `marks`: steps where a dotted vertical line goes (the ends of epochs).
+pub fn curves_svg(
+    runs: &[&Curves],
+    marks: &[f64],
+    width: u32,
+    height: u32,
+) -> Result<String, String> {
+    let mut names: Vec<&str> = Vec::new();
+    for (name, _) in runs.iter().flat_map(|c| c.series.iter()) {
+        if !names.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
+    let series = |name: &str| -> Vec<(usize, &Vec<(f64, f64)>)> {
+        runs.iter()
+            .enumerate()
+            .filter_map(|(r, c)| {
+                c.series
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, p)| (r, p))
+            })
+            .collect()
+    };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let all = || curves.series.iter().flat_map(|(_, p)| p.iter());
+        let all = || {
+            runs.iter()
+                .flat_map(|c| c.series.iter())
+                .flat_map(|(_, p)| p.iter())
+        };
         let x_range = padded_range(all().map(|p| p.0).chain([0.0, 1.0]));
-        let panels = root.split_evenly((curves.series.len().max(1), 1));
-        for (i, ((name, points), panel)) in curves.series.iter().zip(&panels).enumerate() {
-            let color = class_color(i);
-            let y_range = padded_range(points.iter().map(|p| p.1));
+        let panels = root.split_evenly((names.len().max(1), 1));
+        for (i, (name, panel)) in names.iter().zip(&panels).enumerate() {
+            let caption_color = if runs.len() == 1 {
+                class_color(i)
+            } else {
+                BLACK
+            };
+            let y_range =
+                padded_range(series(name).iter().flat_map(|(_, p)| p.iter().map(|q| q.1)));
             let mut chart = ChartBuilder::on(panel)
                 .margin(6)
-                .caption(name.as_str(), ("sans-serif", 13).into_font().color(&color))
+                .caption(*name, ("sans-serif", 13).into_font().color(&caption_color))
                 .x_label_area_size(22)
                 .y_label_area_size(52)
-                .build_cartesian_2d(x_range.clone(), y_range)
+                .build_cartesian_2d(x_range.clone(), y_range.clone())
                 .map_err(|e| e.to_string())?;
             chart
                 .configure_mesh()
@@ -105,14 +144,105 @@ pub fn loss_curves_svg(curves: &Curves, width: u32, height: u32) -> Result<Strin
                 .y_label_formatter(&|y| short_number(*y))
                 .draw()
                 .map_err(|e| e.to_string())?;
+            for &m in marks {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        [(m, y_range.start), (m, y_range.end)],
+                        2,
+                        3,
+                        BLACK.mix(0.35).stroke_width(1),
+                    ))
+                    .map_err(|e| e.to_string())?;
+            }
+            for (r, points) in series(name) {
+                let color = if runs.len() == 1 {
+                    class_color(i)
+                } else {
+                    class_color(r)
+                };
+                if runs.len() == 1 {
+                    chart
+                        .draw_series(LineSeries::new(points.iter().copied(), color.mix(0.3)))
+                        .map_err(|e| e.to_string())?;
+                }
+                chart
+                    .draw_series(LineSeries::new(
+                        smoothed(points, points.len() / 30),
+                        color.stroke_width(2),
+                    ))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// kNN accuracy while training, one line with dots per run (in the run's colour, as in
+/// [`curves_svg`]) on a fixed 0–1 scale, the dashed line at `chance`, dotted verticals at
+/// `marks` (the ends of epochs).
+pub fn accuracy_svg(
+    runs: &[&[(f64, f64)]],
+    chance: Option<f64>,
+    marks: &[f64],
+    width: u32,
+    height: u32,
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let x_range = padded_range(
+            runs.iter()
+                .flat_map(|r| r.iter().map(|p| p.0))
+                .chain([0.0, 1.0]),
+        );
+        let mut chart = ChartBuilder::on(&root)
+            .margin(6)
+            .caption("kNN accuracy, first test images", ("sans-serif", 13))
+            .x_label_area_size(22)
+            .y_label_area_size(52)
+            .build_cartesian_2d(x_range.clone(), 0.0..1.0)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .x_labels(8)
+            .y_labels(6)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| short_number(*y))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for &m in marks {
             chart
-                .draw_series(LineSeries::new(points.iter().copied(), color.mix(0.3)))
+                .draw_series(DashedLineSeries::new(
+                    [(m, 0.0), (m, 1.0)],
+                    2,
+                    3,
+                    BLACK.mix(0.35).stroke_width(1),
+                ))
                 .map_err(|e| e.to_string())?;
+        }
+        if let Some(c) = chance {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x_range.start, c), (x_range.end, c)],
+                    5,
+                    4,
+                    RGBColor(214, 39, 40).mix(0.7).stroke_width(1),
+                ))
+                .map_err(|e| e.to_string())?;
+        }
+        for (r, points) in runs.iter().enumerate() {
+            let color = class_color(if runs.len() == 1 { 0 } else { r });
             chart
                 .draw_series(LineSeries::new(
-                    smoothed(points, points.len() / 30),
+                    points.iter().copied(),
                     color.stroke_width(2),
                 ))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
                 .map_err(|e| e.to_string())?;
         }
         root.present().map_err(|e| e.to_string())?;
@@ -227,6 +357,39 @@ pub fn latent_bars_svg(d: &LatentDiagnostics, width: u32, height: u32) -> Result
 /// The latent scatter: one `<circle>` per point, coloured by class, and each prior component
 /// as a dashed black ring of one standard deviation (a 48-segment `<polyline>`).
 pub fn scatter_svg(scatter: &Scatter, width: u32, height: u32) -> Result<String, String> {
+    scatter_svg_in(scatter, None, width, height)
+}
+
+/// The x and y ranges that hold every point of every scatter (and their prior rings), padded:
+/// scatters drawn side by side at one scale.
+pub fn common_ranges(scatters: &[&Scatter]) -> (std::ops::Range<f64>, std::ops::Range<f64>) {
+    let points = || {
+        scatters.iter().flat_map(|s| {
+            s.points
+                .iter()
+                .map(|p| (p[0] as f64, p[1] as f64))
+                .chain(s.components.iter().flat_map(|c| {
+                    let r = c.radius as f64;
+                    [
+                        (c.center[0] as f64 - r, c.center[1] as f64 - r),
+                        (c.center[0] as f64 + r, c.center[1] as f64 + r),
+                    ]
+                }))
+        })
+    };
+    (
+        padded_range(points().map(|p| p.0)),
+        padded_range(points().map(|p| p.1)),
+    )
+}
+
+/// [`scatter_svg`] on the given `(x, y)` ranges (its own when `None`).
+pub fn scatter_svg_in(
+    scatter: &Scatter,
+    ranges: Option<(std::ops::Range<f64>, std::ops::Range<f64>)>,
+    width: u32,
+    height: u32,
+) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
@@ -244,9 +407,13 @@ pub fn scatter_svg(scatter: &Scatter, width: u32, height: u32) -> Result<String,
         let xs = scatter.points.iter().map(|p| p[0] as f64);
         let ys = scatter.points.iter().map(|p| p[1] as f64);
         let ring_points: Vec<(f64, f64)> = scatter.components.iter().flat_map(ring).collect();
-        let x_range = padded_range(xs.chain(ring_points.iter().map(|p| p.0)));
-        let y_range = padded_range(ys.chain(ring_points.iter().map(|p| p.1)));
-        let axis = if scatter.axes == "PCA" { "PC" } else { "z" };
+        let (x_range, y_range) = ranges.unwrap_or_else(|| {
+            (
+                padded_range(xs.chain(ring_points.iter().map(|p| p.0))),
+                padded_range(ys.chain(ring_points.iter().map(|p| p.1))),
+            )
+        });
+        let axis = scatter.axis_prefix();
         let mut chart = ChartBuilder::on(&root)
             .margin(10)
             .x_label_area_size(30)
@@ -483,6 +650,77 @@ mod tests {
         }
         assert!(svg.contains("triplet") && svg.contains("active_triplets"));
         assert!(loss_curves_svg(&Curves::default(), 400, 200).is_ok());
+    }
+
+    /// Two runs overlaid: one chart per term either run has, each run's smoothed line in the
+    /// run's colour (no faint raw lines); a term only one run has is drawn for that run only.
+    #[test]
+    fn overlaid_curves_colour_each_run_and_mark_epochs() {
+        let run = |scale: f64, extra: bool| {
+            let mut c = Curves::default();
+            for step in 1..=4 {
+                let mut terms = vec![("triplet".to_string(), scale / step as f64)];
+                if extra {
+                    terms.push(("kl".into(), 0.1));
+                }
+                c.push(step as f64, &terms);
+            }
+            c
+        };
+        let (a, b) = (run(1.0, false), run(2.0, true));
+        let svg = curves_svg(&[&a, &b], &[2.0], 400, 300).unwrap();
+        let lines = |color: &str| {
+            svg.lines()
+                .filter(|l| l.starts_with("<polyline") && l.contains(color))
+                .count()
+        };
+        assert_eq!(lines("#1F77B4"), 1, "run 1: triplet only: {svg}");
+        assert_eq!(lines("#FF7F0E"), 2, "run 2: triplet and kl: {svg}");
+        assert!(
+            svg.lines().any(|l| l.trim() == "kl"),
+            "the kl chart's caption: {svg}"
+        );
+        // The epoch mark: a dashed vertical line in each of the two charts.
+        let dashed = svg
+            .lines()
+            .filter(|l| l.contains("stroke-dasharray") || l.starts_with("<line"))
+            .count();
+        assert!(dashed >= 2, "{svg}");
+    }
+
+    /// Accuracy points as dots on a 0–1 axis, one colour per run, the chance line dashed red.
+    #[test]
+    fn accuracy_chart_draws_a_dot_per_point_and_the_chance_line() {
+        let a = [(10.0, 0.5), (20.0, 0.8), (30.0, 0.9)];
+        let b = [(10.0, 0.3), (30.0, 0.6)];
+        let svg = accuracy_svg(&[&a, &b], Some(0.1135), &[], 400, 200).unwrap();
+        assert_eq!(count(&svg, "circle"), 5, "{svg}");
+        assert!(svg.contains("#D62728"), "the chance line: {svg}");
+        let one = accuracy_svg(&[&a], None, &[], 400, 200).unwrap();
+        assert_eq!(count(&one, "circle"), 3);
+        assert!(!one.contains("#D62728"));
+    }
+
+    /// Side by side at one scale: the common ranges hold every point of both scatters.
+    #[test]
+    fn common_ranges_hold_every_scatter() {
+        let s = |points: Vec<[f32; 2]>| Scatter {
+            labels: vec![0; points.len()],
+            points,
+            components: vec![],
+            axes: "PCA".into(),
+        };
+        let (a, b) = (
+            s(vec![[0.0, 0.0], [1.0, 1.0]]),
+            s(vec![[-5.0, 2.0], [3.0, 10.0]]),
+        );
+        let (x, y) = common_ranges(&[&a, &b]);
+        assert!(
+            x.start < -5.0 && x.end > 3.0 && y.start < 0.0 && y.end > 10.0,
+            "{x:?} {y:?}"
+        );
+        let (xa, _) = common_ranges(&[&a]);
+        assert!(xa.start > -1.0 && xa.end < 2.0);
     }
 
     #[test]

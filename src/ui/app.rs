@@ -29,7 +29,7 @@ pub fn App() -> impl IntoView {
     let state = LabState::new();
     provide_context(state);
     let start = move || {
-        if state.running.get_untracked() {
+        if state.running.get_untracked() || state.projecting.get_untracked() {
             return;
         }
         // A run of its own ends any sweep that is still queued.
@@ -72,7 +72,7 @@ pub fn App() -> impl IntoView {
                 <DataPanel />
                 <div class="buttons">
                     <button data-testid="train" on:click=train
-                        disabled=move || state.running.get() || state.config.with(|c| c.validate().is_err())>"Train"</button>
+                        disabled=move || state.running.get() || state.projecting.get() || state.config.with(|c| c.validate().is_err())>"Train"</button>
                     <button data-testid="pause" on:click=move |_| state.paused.update(|p| *p = !*p)
                         disabled=move || !state.running.get()>
                         {move || if state.paused.get() { "Resume" } else { "Pause" }}
@@ -96,7 +96,7 @@ pub fn App() -> impl IntoView {
                 </Show>
             </div>
             // The latent space is the main view; curves and probes beside it, the runs below.
-            <LatentScatter />
+            <LatentScatter reproject=Callback::new(move |_| leptos::task::spawn_local(super::remote::show_projection(state))) />
             <LossChart />
             <Results />
             <BenchPanel />
@@ -145,6 +145,7 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
     state.first_scatter_ms.set(None);
     state.done_ms.set(None);
     state.probes_done.set(Vec::new());
+    state.accuracy.set(Vec::new());
     state.stop_requested.set(false);
     state.paused.set(false);
     state.error.set(None);
@@ -185,7 +186,7 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
         let Some(outcome) = finished else {
             return Ok(None);
         };
-        super::scatter::show(state, &outcome.scatter, None, &data.class_names, None);
+        super::scatter::show_finished(state, &outcome, &data);
         let r = &outcome.record;
         state.add_run(r.clone());
         let weights = (outcome.weights, r.config.clone());
@@ -211,6 +212,7 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
         }))
     }
     .await;
+    let finished = matches!(outcome, Ok(Some(_)));
     match outcome {
         Ok(Some(view)) => {
             state
@@ -251,5 +253,8 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
         .flatten();
     if let Some((_, _, cfg)) = next {
         start_run(state, cfg);
+    } else if finished && state.projection.get_untracked() != crate::report::Projection::Pca {
+        // The chosen projection of the finished run (the worker is free now).
+        super::remote::show_projection(state).await;
     }
 }

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use super::image_rows::ImageRowsView;
 use super::state::LabState;
 use crate::eval::{ClassifierProbe, Metrics};
-use crate::report::plot::{loss_curves_svg, CLASS_COLORS};
+use crate::pipeline::TRACKED_TEST_IMAGES;
+use crate::report::plot::{accuracy_svg, curves_svg, CLASS_COLORS};
 
 /// A probe's seconds, as shown in the metrics table.
 fn seconds(m: &Metrics, name: &str) -> String {
@@ -22,19 +23,53 @@ const MAX_CURVE_POINTS: usize = 1500;
 #[component]
 pub fn LossChart() -> impl IntoView {
     let state = expect_context::<LabState>();
+    // Dotted lines at the ends of epochs (where the accuracy was measured at an epoch's end).
+    // A memo: the loss charts are redrawn when an epoch ends, not at every accuracy point.
+    let marks = Memo::new(move |_| {
+        state.accuracy.with(|a| {
+            a.iter()
+                .filter(|p| p.epoch_end)
+                .map(|p| p.global_step as f64)
+                .collect::<Vec<_>>()
+        })
+    });
     let svg = move || {
+        let marks = marks.get();
         state.curves.with(|c| {
             // A chart of 110 px per loss term.
             let height = 110 * c.series.len().max(2) as u32;
-            loss_curves_svg(&c.thinned(MAX_CURVE_POINTS), 560, height)
+            curves_svg(&[&c.thinned(MAX_CURVE_POINTS)], &marks, 560, height)
                 .unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"))
+        })
+    };
+    let accuracy = move || {
+        let points: Vec<(f64, f64)> = state.accuracy.with(|a| {
+            a.iter()
+                .map(|p| (p.global_step as f64, p.accuracy))
+                .collect()
+        });
+        let chance = state.result.with(|r| {
+            r.as_ref()
+                .and_then(|r| r.latent.as_ref())
+                .map(|d| d.chance_accuracy)
+        });
+        (!points.is_empty()).then(|| {
+            let last = points.last().map_or(0.0, |p| p.1);
+            let svg = accuracy_svg(&[&points], chance, &marks.get(), 560, 180)
+                .unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"));
+            view! {
+                <div class="chart" data-testid="accuracy-chart" data-points=points.len()
+                    data-last=format!("{last:.4}") inner_html=svg></div>
+            }
         })
     };
     view! {
         <section class="panel training">
             <h2>"Training"</h2>
-            <p class="muted">"Per step, one chart per term on its own scale (faint: each step; bold: the moving average): metric = L_S; reconstruction and kl = parts of L_U (on the run's loss scale); active_triplets = share of mined triplets still violating the margin."</p>
+            <p class="muted">"Per step, one chart per term on its own scale (faint: each step; bold: the moving average; dotted: end of an epoch): metric = L_S; reconstruction and kl = parts of L_U (on the run's loss scale); active_triplets = share of mined triplets still violating the margin."</p>
             <div class="chart" data-testid="loss-chart" data-points=move || state.curves.with(|c| c.len()) inner_html=svg></div>
+            <p class="muted">{format!("kNN accuracy (k = 5, 5-fold) of the first {TRACKED_TEST_IMAGES} test images, measured about ten times a run and at each epoch's end; the dashed red line is chance.")}</p>
+            {accuracy}
         </section>
     }
 }
@@ -88,6 +123,18 @@ pub fn Results() -> impl IntoView {
                             })}
                         </tbody>
                     </table>
+                    {r.metrics.knn_confusion.clone().map(|m| {
+                        // Drawn when opened: the finished run's views stay one short task.
+                        let open = RwSignal::new(false);
+                        let names = r.class_names.clone();
+                        view! {
+                            <details class="confusion" data-testid="confusion"
+                                on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())>
+                                <summary>"Confusion matrix of the kNN probe"</summary>
+                                {move || open.get().then(|| view! { <ConfusionTable matrix=m.clone() names=names.clone() /> })}
+                            </details>
+                        }
+                    })}
                     {r.latent.as_ref().map(|d| view! {
                         <p class="muted" data-testid="chance">{format!("Chance: {:.4} (always answering the most frequent test class).", d.chance_accuracy)}</p>
                     })}
@@ -130,5 +177,45 @@ pub fn Samples() -> impl IntoView {
                 <ImageRowsView rows=Signal::derive(move || rows.clone()) testid="samples-grid" scale=2 />
             </details>
         })}
+    }
+}
+
+/// A probe's confusion matrix: rows are the true classes, columns the predicted ones; the
+/// diagonal (hits) stands out, and so does any mix-up that takes at least 5 % of its row.
+#[component]
+pub fn ConfusionTable(matrix: Vec<Vec<u32>>, names: Vec<String>) -> impl IntoView {
+    let name = move |i: usize| names.get(i).cloned().unwrap_or_else(|| i.to_string());
+    let header = (0..matrix.len())
+        .map(|j| view! { <th title=name(j)>{j}</th> })
+        .collect_view();
+    let rows = matrix
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let total: u32 = row.iter().sum();
+            let cells = row
+                .iter()
+                .enumerate()
+                .map(|(j, &n)| {
+                    let class = if i == j {
+                        "hit"
+                    } else if n > 0 && n as f64 >= 0.05 * total as f64 {
+                        "mixup"
+                    } else {
+                        ""
+                    };
+                    view! { <td class=class>{n}</td> }
+                })
+                .collect_view();
+            view! { <tr><th title=name(i)>{format!("{i} {}", name(i))}</th>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll">
+            <table class="metrics confusion-matrix" data-testid="confusion-matrix">
+                <thead><tr><th>"true ↓ · predicted →"</th>{header}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }

@@ -1,12 +1,13 @@
 //! The lab page (wasm32 only): a leptos CSR app. One file per concern:
 //! `host` (browser services: fetch, yielding, WebGPU), `state` (signals shared by the
 //! components), `app` (layout and the run), `form`, `data_panel` (OrganAMNIST files), `charts`,
-//! `runs` (comparison, exports, history), `history` (IndexedDB), `share` (the link),
+//! `runs` (the table, exports, history), `compare` (runs side by side), `history` (IndexedDB), `share` (the link),
 //! `remote` (the page's side of the training worker) and `worker` (the worker's side).
 
 mod app;
 mod bench;
 mod charts;
+mod compare;
 mod data;
 mod data_panel;
 mod device;

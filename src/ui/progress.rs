@@ -144,6 +144,7 @@ impl PageObserver {
             } => self.state.probes_done.update(|done| {
                 done.push((label.clone(), result.clone(), *seconds));
             }),
+            TrainEvent::Accuracy(p) => self.state.accuracy.update(|a| a.push(*p)),
         }
     }
 }

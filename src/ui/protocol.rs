@@ -11,7 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::device::AdapterAnswer;
 use crate::config::{BackendChoice, ExperimentConfig};
 use crate::data::{Dataset, ImageSet};
-use crate::report::{RunRecord, Scatter};
+use crate::report::{Projection, RunRecord, Scatter};
 use crate::train::speed::AutoChoice;
 use crate::train::speed::BackendInfo;
 use crate::train::TrainEvent;
@@ -39,6 +39,8 @@ pub enum ToWorker {
     },
     Pause(bool),
     Stop,
+    /// Project the last finished run's test embeddings (which the worker keeps) to 2-D.
+    Project(Projection),
 }
 
 /// What the worker tells the page.
@@ -68,6 +70,13 @@ pub enum FromWorker {
         scatter: Scatter,
         weights_error: Option<String>,
     },
+    /// The last run's scatter in another projection, and the seconds it took.
+    Projected {
+        scatter: Scatter,
+        seconds: f64,
+    },
+    /// Why the projection could not be made (the page keeps the scatter it has).
+    ProjectionFailed(String),
     /// One benchmark result (JSON, as `dml-lab bench` prints it).
     BenchLine(String),
     /// The benchmark finished (`Err`: why it stopped).

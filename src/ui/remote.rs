@@ -18,7 +18,9 @@ use super::session::{Inbox, WorkerLink};
 use super::state::LabState;
 use crate::config::ExperimentConfig;
 use crate::data::Dataset;
+use crate::eval::tsne::TSNE_POINTS;
 use crate::pipeline::Finished;
+use crate::report::{Projection, Scatter};
 use crate::train::speed::AutoChoice;
 
 #[wasm_bindgen(module = "/src/ui/worker.js")]
@@ -191,11 +193,16 @@ pub async fn train_in_worker(
                     scatter,
                     weights: bytes
                         .ok_or(weights_error.unwrap_or_else(|| "no weights came back".into())),
-                })))
+                    // The worker keeps them (`project_in_worker`).
+                    embeddings: Vec::new(),
+                })));
             }
             FromWorker::Abandoned => return Some(Ok(None)),
-            // Only the Dawn runner asks for a benchmark.
-            FromWorker::BenchLine(_) | FromWorker::BenchDone(_) => {}
+            // Only the Dawn runner asks for a benchmark; projections are asked between runs.
+            FromWorker::BenchLine(_)
+            | FromWorker::BenchDone(_)
+            | FromWorker::Projected { .. }
+            | FromWorker::ProjectionFailed(_) => {}
             FromWorker::Failed(e) => return Some(Err(e)),
             FromWorker::Crashed(e) => {
                 end(state);
@@ -203,6 +210,91 @@ pub async fn train_in_worker(
                     "{e}; the worker was restarted, the page and its runs are kept"
                 )));
             }
+        }
+    }
+}
+
+/// The last run's scatter in `projection`, made by the worker from the embeddings it kept, and
+/// the seconds it took; `None` when this page has no worker (it trained in the page).
+pub async fn project_in_worker(
+    state: LabState,
+    projection: Projection,
+) -> Option<Result<(Scatter, f64), String>> {
+    let inbox = state
+        .session
+        .with_value(|s| s.worker.as_ref().map(|w| w.inbox.clone()))?;
+    send(&ToWorker::Project(projection), None);
+    loop {
+        let next = inbox.borrow_mut().pop_front();
+        let Some((message, _)) = next else {
+            sleep_ms(25).await;
+            continue;
+        };
+        match message {
+            FromWorker::Projected { scatter, seconds } => return Some(Ok((scatter, seconds))),
+            FromWorker::ProjectionFailed(e) | FromWorker::Failed(e) => return Some(Err(e)),
+            FromWorker::Crashed(e) => {
+                end(state);
+                return Some(Err(format!("{e}; the worker was restarted")));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Shows the last finished run in the chosen projection: PCA (or the 2-D latent space) at
+/// once, t-SNE computed by the worker (in the page when it trained there).
+pub async fn show_projection(state: LabState) {
+    let projection = state.projection.get_untracked();
+    let Some((pca, names)) = state.session.with_value(|s| s.last_scatter.clone()) else {
+        return;
+    };
+    if projection == Projection::Pca || pca.axes != Projection::Pca.label() {
+        super::scatter::show(state, &pca, None, &names, None);
+        return;
+    }
+    state.projecting.set(true);
+    let n = TSNE_POINTS.min(pca.points.len());
+    state.status.set(format!(
+        "Computing the {} of the first {n} test images…",
+        projection.label()
+    ));
+    let result = match project_in_worker(state, projection).await {
+        Some(result) => result,
+        None => {
+            super::host::yield_now().await;
+            let start = super::host::now_ms();
+            match state.session.with_value(|s| s.embeddings.clone()) {
+                Some((e, dim, labels)) => Scatter::tsne(&e, dim, &labels)
+                    .map(|s| (s, (super::host::now_ms() - start) / 1000.0)),
+                None => Err("no finished run to project".into()),
+            }
+        }
+    };
+    state.projecting.set(false);
+    // A run started meanwhile, or another choice: this result is no longer wanted.
+    if state.running.get_untracked() || state.projection.get_untracked() != projection {
+        return;
+    }
+    match result {
+        Ok((scatter, seconds)) => {
+            super::scatter::show(state, &scatter, None, &names, None);
+            state.scatter.update(|c| {
+                if let Some(c) = c {
+                    c.seconds = Some(seconds);
+                }
+            });
+            state.status.set(format!(
+                "{} of {n} test images in {seconds:.1} s.",
+                projection.label()
+            ));
+        }
+        Err(e) => {
+            state
+                .error
+                .set(Some(format!("The latent space stays in PCA: {e}.")));
+            state.projection.set(Projection::Pca);
+            super::scatter::show(state, &pca, None, &names, None);
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::compare::Comparison;
 use super::host::{download, download_bytes};
 use super::state::LabState;
 use crate::config::{name_of, ExperimentConfig};
@@ -98,6 +99,7 @@ pub fn RunsPanel() -> impl IntoView {
                     title="The last trained model's parameters as .safetensors (PyTorch: safetensors.torch.load_file)">"Export weights"</button>
             </div>
             <RunHistory />
+            <Comparison />
         </section>
     }
 }
@@ -125,8 +127,25 @@ fn RunHistory() -> impl IntoView {
                         r.metrics.knn.accuracy,
                         if r.stopped_early { " (stopped early)" } else { "" },
                     );
+                    let local = state.run_keys.with(|k| k.get(i).map(|(l, _)| *l));
+                    let checked = move || local.is_some_and(|l| state.compare.with(|c| c.contains(&l)));
+                    let toggle = move |_| {
+                        if let Some(l) = local {
+                            state.compare.update(|c| {
+                                if let Some(at) = c.iter().position(|&x| x == l) {
+                                    c.remove(at);
+                                } else {
+                                    c.push(l);
+                                }
+                            });
+                        }
+                    };
                     view! {
                         <li data-testid="history-run">
+                            <label class="compare-pick" title="Compare this run with the other ticked ones">
+                                <input type="checkbox" data-testid="compare-pick" prop:checked=checked on:change=toggle />
+                                <span class="visually-hidden">{format!("Compare run {}", i + 1)}</span>
+                            </label>
                             <span>{text}</span>
                             <button class="small" data-testid="delete-run" aria-label=format!("Delete run {}", i + 1)
                                 on:click=move |_| state.delete_run(i)>"Delete"</button>

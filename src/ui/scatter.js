@@ -11,13 +11,13 @@ const MARGIN = { left: 44, right: 10, top: 10, bottom: 32 };
 const HOVER_PX = 8;
 
 class ScatterView {
-  constructor(host) {
+  constructor(host, testid = 'scatter-canvas') {
     this.host = host;
     host.replaceChildren();
     this.canvas = document.createElement('canvas');
     this.canvas.tabIndex = 0;
     this.canvas.setAttribute('role', 'img');
-    this.canvas.dataset.testid = 'scatter-canvas';
+    this.canvas.dataset.testid = testid;
     this.tip = document.createElement('div');
     this.tip.className = 'scatter-tip';
     this.tip.dataset.testid = 'scatter-tip';
@@ -58,7 +58,9 @@ class ScatterView {
       const w = r[1] - r[0] || 1;
       return [r[0] - 0.05 * w, r[1] + 0.05 * w];
     };
-    this.extent = { x: pad(xs), y: pad(ys) };
+    // Given bounds [x0, x1, y0, y1] draw several scatters at one scale.
+    const b = data.bounds;
+    this.extent = b ? { x: [b[0], b[1]], y: [b[2], b[3]] } : { x: pad(xs), y: pad(ys) };
     if (!keepView || !this.view) this.view = { zoom: 1, cx: 0.5, cy: 0.5 };
     this.canvas.dataset.points = String(n);
     this.canvas.setAttribute('aria-label', `Scatter of ${n} test embeddings (${data.axes}), coloured by class`);
@@ -298,11 +300,13 @@ class ScatterView {
 /**
  * Shows a scatter in `host` (a div): `points` Float32Array [x0, y0, x1, …], `labels` Uint8Array,
  * `components` Float32Array [x, y, radius, …], `colors` and `classNames` arrays, `axes` ("PC" or
- * "z"), `indices` (Uint32Array, the test image of each point, or null: point i is image i).
+ * "z"), `indices` (Uint32Array, the test image of each point, or null: point i is image i),
+ * `bounds` (Float64Array [x0, x1, y0, y1] to draw on, or null: the points' own), `testid` (the
+ * canvas's data-testid, set when the host gets its canvas).
  */
-export function scatterShow(host, points, labels, components, colors, classNames, axes, indices, keepView) {
-  if (!host.__scatter) host.__scatter = new ScatterView(host);
-  host.__scatter.set({ points, labels, components, colors, classNames, axes, indices }, keepView);
+export function scatterShow(host, points, labels, components, colors, classNames, axes, indices, keepView, bounds, testid) {
+  if (!host.__scatter) host.__scatter = new ScatterView(host, testid);
+  host.__scatter.set({ points, labels, components, colors, classNames, axes, indices, bounds }, keepView);
 }
 
 /** The test images for the tooltip: `pixels` Uint8Array of `count` images of rows × cols. */

@@ -42,6 +42,12 @@ pub struct Session {
     pub weights: Option<KeptWeights>,
     /// The latent scatter's canvas host, once mounted.
     pub scatter_host: Option<JsValue>,
+    /// The last finished run's scatter of every test point (PCA, or the latent space itself)
+    /// and its class names, to go back to from another projection.
+    pub last_scatter: Option<(crate::report::Scatter, Vec<String>)>,
+    /// The last finished run's test embeddings, size and labels, when it trained in the page
+    /// (a worker keeps its own).
+    pub embeddings: Option<(Vec<f32>, usize, Vec<u8>)>,
 }
 
 impl Session {

@@ -76,6 +76,14 @@ pub struct LabState {
     /// The current run's finished probes (label, scores in words, seconds), shown while the
     /// others run.
     pub probes_done: RwSignal<Vec<(String, String, f64)>>,
+    /// The current run's kNN accuracy on the first test images while training went on.
+    pub accuracy: RwSignal<Vec<crate::train::AccuracyPoint>>,
+    /// Which projection the latent scatter shows for d > 2.
+    pub projection: RwSignal<crate::report::Projection>,
+    /// The runs picked for comparison (their page-local ids, as in `run_keys`).
+    pub compare: RwSignal<Vec<u64>>,
+    /// The projection being computed (the selector waits), if any.
+    pub projecting: RwSignal<bool>,
     /// What the page keeps between runs without showing it (datasets, worker, weights).
     pub session: StoredValue<Session, LocalStorage>,
 }
@@ -88,6 +96,8 @@ pub struct ScatterCaption {
     pub points: usize,
     pub components: usize,
     pub axes: String,
+    /// Seconds the projection took, when it was asked for (t-SNE).
+    pub seconds: Option<f64>,
 }
 
 /// A new id for a run of this page (its position in `runs` changes as runs are deleted).
@@ -134,6 +144,10 @@ impl LabState {
             first_scatter_ms: RwSignal::new(None),
             done_ms: RwSignal::new(None),
             probes_done: RwSignal::new(Vec::new()),
+            accuracy: RwSignal::new(Vec::new()),
+            projection: RwSignal::new(Default::default()),
+            projecting: RwSignal::new(false),
+            compare: RwSignal::new(Vec::new()),
             session: StoredValue::new_local(Session::default()),
         }
     }

@@ -21,7 +21,7 @@ use burn::prelude::Device;
 use crate::eval::embed::embed_images;
 use crate::model::LabModel;
 use crate::pipeline::{embed_chunk, prior_components, train_to_finish};
-use crate::report::Scatter;
+use crate::report::{Projection, Scatter};
 use crate::train::{Flow, Observer, Silent, TrainEvent};
 
 /// What the worker holds between messages: the dataset the page sent, and whether the page
@@ -29,6 +29,8 @@ use crate::train::{Flow, Observer, Silent, TrainEvent};
 #[derive(Default)]
 struct WorkerState {
     data: Option<Rc<Dataset>>,
+    /// The last finished run's test embeddings and their size (for `Project`).
+    embeddings: Option<(Vec<f32>, usize)>,
     paused: bool,
     stop: bool,
 }
@@ -67,7 +69,7 @@ pub fn receive(message: JsValue) {
             remembered,
             fault,
         } => {
-            with_state(|s| (s.paused, s.stop) = (false, false));
+            with_state(|s| (s.paused, s.stop, s.embeddings) = (false, false, None));
             if fault.as_deref() == Some("worker-panic") {
                 panic!("fault injected by a test (window.__dmlLabFault = \"worker-panic\")");
             }
@@ -89,8 +91,30 @@ pub fn receive(message: JsValue) {
             .await;
             post(&FromWorker::BenchDone(result), None);
         }),
+        ToWorker::Project(projection) => post(&project(projection), None),
         ToWorker::Pause(p) => with_state(|s| s.paused = p),
         ToWorker::Stop => with_state(|s| s.stop = true),
+    }
+}
+
+/// The last run's scatter in `projection`, from the embeddings kept after it finished.
+fn project(projection: Projection) -> FromWorker {
+    let kept = with_state(|s| s.data.clone().zip(s.embeddings.clone()));
+    let Some((data, (embeddings, dim))) = kept else {
+        return FromWorker::ProjectionFailed("no finished run to project".into());
+    };
+    let start = now_ms();
+    let labels = &data.test.labels;
+    let scatter = match projection {
+        Projection::Pca => Ok(Scatter::project(&embeddings, dim, labels, &[])),
+        Projection::Tsne => Scatter::tsne(&embeddings, dim, labels),
+    };
+    match scatter {
+        Ok(scatter) => FromWorker::Projected {
+            scatter,
+            seconds: (now_ms() - start) / 1000.0,
+        },
+        Err(e) => FromWorker::ProjectionFailed(format!("no {} ({e})", projection.label())),
     }
 }
 
@@ -144,6 +168,7 @@ async fn train(
     let Some(finished) = finished else {
         return Ok((FromWorker::Abandoned, None));
     };
+    with_state(|s| s.embeddings = Some((finished.embeddings, config.lsdim)));
     let (bytes, weights_error) = match finished.weights {
         Ok(b) => (Some(b), None),
         Err(e) => (None, Some(e)),

@@ -79,6 +79,77 @@ test('a shared link restores the form and runs it; the copied link and the expor
   await lab.page.close();
 });
 
+test('views of a run: accuracy curve, confusion matrix, t-SNE projection; two runs compared', { timeout: 600_000 }, async () => {
+  const lab = await open('?lsdim=4&pl=20&steps_per_epoch=20&epochs=2&backend=cpu&run=1');
+  await waitForRuns(lab, 1);
+  const scatter = lab.page.locator('[data-testid=scatter]');
+  // The accuracy curve: about ten points a run plus one at each epoch's end, each in [0, 1].
+  const chart = lab.byId('accuracy-chart');
+  assert.ok(Number(await chart.getAttribute('data-points')) >= 3, await chart.getAttribute('data-points'));
+  const last = Number(await chart.getAttribute('data-last'));
+  assert.ok(last > 0.3 && last <= 1, `last accuracy ${last}`);
+  assert.ok((await chart.locator('circle').count()) >= 3);
+
+  // The confusion matrix: every test image once, its diagonal is the kNN accuracy.
+  await lab.byId('confusion').locator('summary').click();
+  const cells = await lab.page.$$eval('[data-testid=confusion] [data-testid=confusion-matrix] tbody tr', (rows) =>
+    rows.map((r) => [...r.querySelectorAll('td')].map((td) => Number(td.innerText))));
+  assert.equal(cells.length, 10);
+  const total = cells.flat().reduce((a, b) => a + b, 0);
+  const hits = cells.reduce((a, row, i) => a + row[i], 0);
+  assert.equal(total, 10000);
+  assert.equal((hits / total).toFixed(4), await lab.byId('accuracy').innerText());
+
+  // t-SNE of the first 2000 test images, computed in the worker; PCA again brings back all.
+  assert.equal(await scatter.getAttribute('data-axes'), 'PCA');
+  await lab.byId('projection').selectOption('tsne');
+  await lab.page.waitForFunction(() => document.querySelector('[data-testid=scatter]').dataset.axes === 't-SNE', null, { timeout: 120_000 });
+  assert.equal(await scatter.getAttribute('data-points'), '2000');
+  console.log(`t-SNE of 2000 test embeddings (d = 4) in the worker: ${await scatter.getAttribute('data-projection-ms')} ms`);
+  assert.match(await lab.byId('scatter-caption').innerText(), /t-SNE of the latent space \(perplexity 30/);
+  await lab.byId('projection').selectOption('pca');
+  await lab.page.waitForFunction(() => document.querySelector('[data-testid=scatter]').dataset.axes === 'PCA');
+  assert.equal(await scatter.getAttribute('data-points'), '10000');
+
+  // With t-SNE chosen, the next run ends in t-SNE by itself.
+  await lab.byId('projection').selectOption('tsne');
+  await lab.page.waitForFunction(() => document.querySelector('[data-testid=scatter]').dataset.axes === 't-SNE', null, { timeout: 120_000 });
+  await lab.configure({ seed: 1, model: 'dml-ae' });
+  await lab.byId('train').click();
+  await waitForRuns(lab, 2);
+  await lab.page.waitForFunction(() => document.querySelector('[data-testid=scatter]').dataset.axes === 't-SNE'
+    && !document.querySelector('[data-testid=train]').disabled, null, { timeout: 120_000 });
+
+  // Compare the two: scores with differences, two scatters at one scale, overlaid curves.
+  assert.equal(await lab.byId('comparison-view').count(), 0);
+  const picks = lab.byId('compare-pick');
+  assert.equal(await picks.count(), 2);
+  await picks.nth(0).check();
+  await picks.nth(1).check();
+  const view = lab.byId('comparison-view');
+  await view.waitFor();
+  assert.equal(await view.getAttribute('data-runs'), '2');
+  assert.equal(await lab.byId('compare-scatter').count(), 2);
+  await lab.page.waitForFunction(() => document.querySelectorAll('[data-testid=compare-canvas]').length === 2);
+  for (const i of [0, 1]) assert.equal(await lab.byId('compare-canvas').nth(i).getAttribute('data-points'), '2000');
+  const knnRow = await lab.page.$$eval('[data-testid=compare-metrics] tr[data-metric="kNN accuracy"] td', (tds) => tds.map((td) => td.innerText));
+  const [a, b, diff] = knnRow.slice(1).map(Number);
+  assert.ok(Math.abs(b - a - diff) < 2e-4, knnRow.join(' | '));
+  const curves = await lab.byId('compare-curves').innerHTML();
+  for (const color of ['#1F77B4', '#FF7F0E']) assert.ok(curves.includes(color), `run colour ${color} in the overlaid curves`);
+  assert.ok((await lab.byId('compare-accuracy').locator('circle').count()) >= 6);
+  await lab.byId('compare-confusion').locator('summary').click();
+  assert.equal(await lab.byId('compare-confusion').getByTestId('confusion-matrix').count(), 2);
+  await view.screenshot({ path: `${OUT}/lab-compare.png` });
+  // Unticking one leaves a single run: no comparison.
+  await picks.nth(1).uncheck();
+  await lab.byId('compare-hint').waitFor();
+  const longest = Math.max(0, ...(await lab.page.evaluate(() => window.__longTasks)));
+  console.log(`longest main-thread task with the projection and the comparison: ${longest.toFixed(0)} ms`);
+  assert.ok(longest < 100, `a main-thread task took ${longest} ms`);
+  await lab.page.close();
+});
+
 test('a preset loads into the form in place, and its link opens the same experiment', { timeout: 120_000 }, async () => {
   const lab = await open();
   await lab.byId('presets').locator('summary').click();
