@@ -253,6 +253,7 @@ pub fn LatentScatter(reproject: Callback<()>) -> impl IntoView {
         state.scatter.get().map(|c| {
             let what = match c.training {
                 Some((e, s)) => format!("Training, epoch {e}, step {s}: the first {} test images", c.points),
+                None if c.axes == "t-SNE" => format!("The first {} test images", c.points),
                 None => format!("All {} test images", c.points),
             };
             let projection = match (c.axes.as_str(), c.seconds) {
