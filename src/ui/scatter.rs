@@ -48,15 +48,15 @@ fn colors_and_names(class_names: &[String]) -> (js_sys::Array, js_sys::Array) {
     (colors, names)
 }
 
-/// Draws `scatter` on `host` within `bounds` (`[x0, x1, y0, y1]`: scatters side by side at one
-/// scale), its canvas marked `testid`; `images`: the test images for the tooltip.
-pub fn show_in(
+/// Hands `scatter` to scatter.js on `host` (see `scatterShow` there for the arguments).
+fn draw(
     host: &JsValue,
     scatter: &Scatter,
     class_names: &[String],
-    bounds: [f64; 4],
+    indices: JsValue,
+    keep_view: bool,
+    bounds: JsValue,
     testid: &str,
-    images: Option<&ImageSet>,
 ) {
     let points: Vec<f32> = scatter.points.iter().flatten().copied().collect();
     let components: Vec<f32> = scatter
@@ -73,19 +73,46 @@ pub fn show_in(
         colors,
         names,
         scatter.axis_prefix(),
+        indices,
+        keep_view,
+        bounds,
+        testid,
+    );
+}
+
+/// Gives the tooltip of the scatter on `host` the test images.
+fn give_images(host: &JsValue, test: &ImageSet) {
+    scatter_images(
+        host,
+        Uint8Array::from(&test.pixels[..]),
+        test.len() as u32,
+        test.rows as u32,
+        test.cols as u32,
+    );
+}
+
+/// Draws `scatter` on `host` within `bounds` (`[x0, x1, y0, y1]`: scatters side by side at one
+/// scale), its canvas marked `testid`; `images`: the test images for the tooltip.
+pub fn show_in(
+    host: &JsValue,
+    scatter: &Scatter,
+    class_names: &[String],
+    bounds: [f64; 4],
+    testid: &str,
+    images: Option<&ImageSet>,
+) {
+    let bounds = js_sys::Float64Array::from(&bounds[..]).into();
+    draw(
+        host,
+        scatter,
+        class_names,
         JsValue::NULL,
         false,
-        js_sys::Float64Array::from(&bounds[..]).into(),
+        bounds,
         testid,
     );
     if let Some(test) = images {
-        scatter_images(
-            host,
-            Uint8Array::from(&test.pixels[..]),
-            test.len() as u32,
-            test.rows as u32,
-            test.cols as u32,
-        );
+        give_images(host, test);
     }
 }
 
@@ -100,27 +127,16 @@ pub fn show(
     let Some(host) = state.session.with_value(|s| s.scatter_host.clone()) else {
         return;
     };
-    let points: Vec<f32> = scatter.points.iter().flatten().copied().collect();
-    let components: Vec<f32> = scatter
-        .components
-        .iter()
-        .flat_map(|c| [c.center[0], c.center[1], c.radius])
-        .collect();
-    let (colors, names) = colors_and_names(class_names);
-    let axes = scatter.axis_prefix();
     // A later snapshot of the same run keeps the user's zoom; a new run starts from the whole view.
     let keep_view = state
         .scatter
         .with_untracked(|c| c.as_ref().is_some_and(|c| c.training.is_some()));
-    scatter_show(
+    let indices = indices.map_or(JsValue::NULL, |i| Uint32Array::from(i).into());
+    draw(
         &host,
-        Float32Array::from(&points[..]),
-        Uint8Array::from(&scatter.labels[..]),
-        Float32Array::from(&components[..]),
-        colors,
-        names,
-        axes,
-        indices.map_or(JsValue::NULL, |i| Uint32Array::from(i).into()),
+        scatter,
+        class_names,
+        indices,
         keep_view,
         JsValue::NULL,
         "scatter-canvas",
@@ -162,13 +178,7 @@ pub fn show_finished(
 /// The test images the tooltip shows.
 pub fn set_images(state: LabState, test: &ImageSet) {
     if let Some(host) = state.session.with_value(|s| s.scatter_host.clone()) {
-        scatter_images(
-            &host,
-            Uint8Array::from(&test.pixels[..]),
-            test.len() as u32,
-            test.rows as u32,
-            test.cols as u32,
-        );
+        give_images(&host, test);
     }
 }
 
