@@ -21,6 +21,23 @@ pub const CLASS_COLORS: [(u8, u8, u8); 11] = [
     (0, 0, 128),
 ];
 
+type Area<'b> = DrawingArea<SVGBackend<'b>, plotters::coord::Shift>;
+
+/// An SVG of `size` pixels on white, drawn by `draw`.
+fn svg_drawing(
+    size: (u32, u32),
+    draw: impl FnOnce(&Area<'_>) -> Result<(), String>,
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
 /// Colour of class `c` (cycling past 11 classes).
 pub fn class_color(c: usize) -> RGBColor {
     let (r, g, b) = CLASS_COLORS[c % CLASS_COLORS.len()];
@@ -109,10 +126,7 @@ pub fn curves_svg(
             })
             .collect()
     };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+    svg_drawing((width, height), |root| {
         let all = || {
             runs.iter()
                 .flat_map(|c| c.series.iter())
@@ -128,32 +142,8 @@ pub fn curves_svg(
             };
             let y_range =
                 padded_range(series(name).iter().flat_map(|(_, p)| p.iter().map(|q| q.1)));
-            let mut chart = ChartBuilder::on(panel)
-                .margin(6)
-                .caption(*name, ("sans-serif", 13).into_font().color(&caption_color))
-                .x_label_area_size(22)
-                .y_label_area_size(52)
-                .build_cartesian_2d(x_range.clone(), y_range.clone())
-                .map_err(|e| e.to_string())?;
-            chart
-                .configure_mesh()
-                .light_line_style(WHITE.mix(0.0))
-                .x_labels(8)
-                .y_labels(4)
-                .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_label_formatter(&|y| short_number(*y))
-                .draw()
-                .map_err(|e| e.to_string())?;
-            for &m in marks {
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        [(m, y_range.start), (m, y_range.end)],
-                        2,
-                        3,
-                        BLACK.mix(0.35).stroke_width(1),
-                    ))
-                    .map_err(|e| e.to_string())?;
-            }
+            let caption = (*name, caption_color);
+            let mut chart = step_chart(panel, caption, x_range.clone(), y_range, 4, marks)?;
             for (r, points) in series(name) {
                 let color = if runs.len() == 1 {
                     class_color(i)
@@ -173,9 +163,53 @@ pub fn curves_svg(
                     .map_err(|e| e.to_string())?;
             }
         }
-        root.present().map_err(|e| e.to_string())?;
+        Ok(())
+    })
+}
+
+type StepChart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A chart over training steps (integer ticks) with its caption, mesh and dotted verticals at
+/// `marks` (the ends of epochs): the frame shared by [`curves_svg`] and [`accuracy_svg`].
+fn step_chart<'a, 'b>(
+    area: &'a Area<'b>,
+    (caption, color): (&str, RGBColor),
+    x_range: std::ops::Range<f64>,
+    y_range: std::ops::Range<f64>,
+    y_labels: usize,
+    marks: &[f64],
+) -> Result<StepChart<'a, 'b>, String> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(6)
+        .caption(caption, ("sans-serif", 13).into_font().color(&color))
+        .x_label_area_size(22)
+        .y_label_area_size(52)
+        .build_cartesian_2d(x_range, y_range.clone())
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE.mix(0.0))
+        .x_labels(8)
+        .y_labels(y_labels)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| short_number(*y))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for &m in marks {
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(m, y_range.start), (m, y_range.end)],
+                2,
+                3,
+                BLACK.mix(0.35).stroke_width(1),
+            ))
+            .map_err(|e| e.to_string())?;
     }
-    Ok(svg)
+    Ok(chart)
 }
 
 /// kNN accuracy while training, one line with dots per run (in the run's colour, as in
@@ -188,41 +222,14 @@ pub fn accuracy_svg(
     width: u32,
     height: u32,
 ) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+    svg_drawing((width, height), |root| {
         let x_range = padded_range(
             runs.iter()
                 .flat_map(|r| r.iter().map(|p| p.0))
                 .chain([0.0, 1.0]),
         );
-        let mut chart = ChartBuilder::on(&root)
-            .margin(6)
-            .caption("kNN accuracy, first test images", ("sans-serif", 13))
-            .x_label_area_size(22)
-            .y_label_area_size(52)
-            .build_cartesian_2d(x_range.clone(), 0.0..1.0)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .x_labels(8)
-            .y_labels(6)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| short_number(*y))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        for &m in marks {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(m, 0.0), (m, 1.0)],
-                    2,
-                    3,
-                    BLACK.mix(0.35).stroke_width(1),
-                ))
-                .map_err(|e| e.to_string())?;
-        }
+        let caption = ("kNN accuracy, first test images", BLACK);
+        let mut chart = step_chart(root, caption, x_range.clone(), 0.0..1.0, 6, marks)?;
         if let Some(c) = chance {
             chart
                 .draw_series(DashedLineSeries::new(
@@ -245,9 +252,8 @@ pub fn accuracy_svg(
                 .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
                 .map_err(|e| e.to_string())?;
         }
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// The collapse diagnostics as bars, one per latent dimension: the variance of its encoder
@@ -265,10 +271,7 @@ pub fn latent_bars_svg(d: &LatentDiagnostics, width: u32, height: u32) -> Result
         SegmentValue::CenterOf(i) if i % every == 0 => format!("{}", i + 1),
         _ => String::new(),
     };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+    svg_drawing((width, height), |root| {
         let panels = match &d.kl_per_dim {
             Some(_) => root.split_evenly((2, 1)),
             None => vec![root.clone()],
@@ -349,9 +352,8 @@ pub fn latent_bars_svg(d: &LatentDiagnostics, width: u32, height: u32) -> Result
                 )
                 .map_err(|e| e.to_string())?;
         }
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// The latent scatter: one `<circle>` per point, coloured by class, and each prior component
@@ -390,10 +392,7 @@ pub fn scatter_svg_in(
     width: u32,
     height: u32,
 ) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+    svg_drawing((width, height), |root| {
         let ring = |c: &Component| {
             let c = *c;
             (0..=48).map(move |i| {
@@ -414,7 +413,7 @@ pub fn scatter_svg_in(
             )
         });
         let axis = scatter.axis_prefix();
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(root)
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(45)
@@ -446,9 +445,8 @@ pub fn scatter_svg_in(
                 ))
                 .map_err(|e| e.to_string())?;
         }
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// Test images (top row) over their reconstructions (bottom row), `scale` pixels per pixel.
@@ -502,10 +500,7 @@ pub fn image_rows_svg(
         label_width + count * (w * scale + gap) + gap,
         rows.len() as u32 * (h * scale + gap) + gap,
     );
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+    svg_drawing(size, |root| {
         for (row, (label, images)) in rows.iter().enumerate() {
             let y0 = (gap + row as u32 * (h * scale + gap)) as i32;
             if !label.is_empty() {
@@ -538,9 +533,8 @@ pub fn image_rows_svg(
                 }
             }
         }
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 #[cfg(test)]
