@@ -71,10 +71,10 @@ fn mnist_with(images: Option<Vec<u8>>, labels: Option<Vec<u8>>) -> Option<String
     let images = images.unwrap_or(ti);
     let labels = labels.unwrap_or(tl);
     mnist::from_bytes(MnistBytes {
-        train_images: &images,
-        train_labels: &labels,
-        test_images: &si,
-        test_labels: &sl,
+        train_images: images.into(),
+        train_labels: labels.into(),
+        test_images: si.into(),
+        test_labels: sl.into(),
     })
     .err()
     .map(|e| e.to_string())

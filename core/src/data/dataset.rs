@@ -1,5 +1,7 @@
 //! Labelled image sets kept as bytes: pixels stay `u8` in memory and become `f32` per batch.
 
+use std::borrow::Cow;
+
 use thiserror::Error;
 
 use super::idx::{parse_idx, IdxError};
@@ -58,13 +60,14 @@ pub struct ImageSet {
 }
 
 impl ImageSet {
-    /// Builds a set from IDX image and label file contents (raw or gzip), checking that they agree.
-    pub fn from_idx(
+    /// Builds a set from IDX image and label file contents (raw or gzip), checking that they
+    /// agree; owned contents are parsed in place ([`parse_idx`]).
+    pub fn from_idx<'a>(
         split: &str,
         images_name: &str,
-        images: &[u8],
+        images: impl Into<Cow<'a, [u8]>>,
         labels_name: &str,
-        labels: &[u8],
+        labels: impl Into<Cow<'a, [u8]>>,
         num_classes: usize,
     ) -> Result<Self, DataError> {
         let img = parse_idx(images).map_err(|source| DataError::Idx {

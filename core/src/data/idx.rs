@@ -5,6 +5,7 @@
 //! Every size the header claims is checked against the bytes really present before anything is
 //! allocated, so a tiny file that claims gigabytes is refused, not trusted.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use thiserror::Error;
@@ -58,11 +59,12 @@ pub struct IdxArray {
     pub data: Vec<u8>,
 }
 
-/// Parses IDX bytes, decompressing them first when they are gzip (magic `1f 8b`).
-pub fn parse_idx(bytes: &[u8]) -> Result<IdxArray, IdxError> {
+/// Parses IDX bytes, decompressing them first when they are gzip (magic `1f 8b`). Given a
+/// `Vec`, the elements stay in it (no copy of a 47 MB file: the page parses on its main thread).
+pub fn parse_idx<'a>(bytes: impl Into<Cow<'a, [u8]>>) -> Result<IdxArray, IdxError> {
+    let bytes = bytes.into();
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let raw = gunzip(bytes, MAX_IDX_BYTES)?;
-        parse_raw(&raw)
+        parse_raw(gunzip(&bytes, MAX_IDX_BYTES)?.into())
     } else {
         parse_raw(bytes)
     }
@@ -81,7 +83,7 @@ pub fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, IdxError> {
     Ok(out)
 }
 
-fn parse_raw(bytes: &[u8]) -> Result<IdxArray, IdxError> {
+fn parse_raw(bytes: Cow<'_, [u8]>) -> Result<IdxArray, IdxError> {
     if bytes.is_empty() {
         return Err(IdxError::Empty);
     }
@@ -125,24 +127,28 @@ fn parse_raw(bytes: &[u8]) -> Result<IdxArray, IdxError> {
         });
     }
     let claimed = claimed as usize;
-    let body = &bytes[header..];
-    if body.len() < claimed {
+    let body = bytes.len() - header;
+    if body < claimed {
         return Err(IdxError::TruncatedBody {
             dims,
             claimed,
-            actual: body.len(),
+            actual: body,
         });
     }
-    if body.len() > claimed {
+    if body > claimed {
         return Err(IdxError::TrailingBytes {
             claimed,
-            extra: body.len() - claimed,
+            extra: body - claimed,
         });
     }
-    Ok(IdxArray {
-        dims,
-        data: body.to_vec(),
-    })
+    let data = match bytes {
+        Cow::Borrowed(b) => b[header..].to_vec(),
+        Cow::Owned(mut v) => {
+            v.drain(..header);
+            v
+        }
+    };
+    Ok(IdxArray { dims, data })
 }
 
 /// Encodes an array as raw IDX bytes (used by tests and fixtures).
@@ -172,7 +178,19 @@ mod tests {
         let a = parse_idx(&raw).unwrap();
         assert_eq!(a.dims, vec![2, 3]);
         assert_eq!(a.data, vec![1, 2, 3, 4, 5, 6]);
-        assert_eq!(parse_idx(&gzip(&raw)).unwrap(), a);
+        assert_eq!(parse_idx(gzip(&raw)).unwrap(), a);
+    }
+
+    /// An owned file is parsed in place: the elements stay in its allocation (the page's
+    /// main thread must not copy MNIST's 47 MB again).
+    #[test]
+    fn an_owned_file_keeps_its_allocation() {
+        let raw = encode_idx(&[2, 3], &[1, 2, 3, 4, 5, 6]);
+        let owned = raw.clone();
+        let at = owned.as_ptr();
+        let a = parse_idx(owned).unwrap();
+        assert_eq!(a, parse_idx(&raw).unwrap());
+        assert_eq!(a.data.as_ptr(), at);
     }
 
     #[test]

