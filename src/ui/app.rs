@@ -186,9 +186,13 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
         let Some(outcome) = finished else {
             return Ok(None);
         };
+        // The finished run's views in tasks of their own: the scatter, the history (and
+        // comparison), then the result panels (together they were a task of ~70 ms here).
         super::scatter::show_finished(state, &outcome, &data);
+        yield_now().await;
         let r = &outcome.record;
         state.add_run(r.clone());
+        yield_now().await;
         let weights = (outcome.weights, r.config.clone());
         state.session.update_value(|s| s.weights = Some(weights));
         let recon = r

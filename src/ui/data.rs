@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use super::host::{fetch_bytes, fetch_gunzipped, read_file};
+use super::host::{fetch_bytes, fetch_gunzipped, read_file, sleep_ms};
 use super::state::LabState;
 use crate::config::DatasetKind;
 use crate::data::idx::MAX_IDX_BYTES;
@@ -44,6 +44,7 @@ pub async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
         return Ok(data);
     }
     state.status.set("Downloading MNIST…".into());
+    // Each file and each step in a task of its own (sleep_ms): the page stays responsive.
     let mut files = Vec::new();
     for name in [
         mnist::TRAIN_IMAGES,
@@ -52,16 +53,18 @@ pub async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
         mnist::TEST_LABELS,
     ] {
         files.push(fetch_gunzipped(&format!("./mnist/{name}.gz")).await?);
+        sleep_ms(0).await;
     }
     let [train_images, train_labels, test_images, test_labels] =
         <[Vec<u8>; 4]>::try_from(files).expect("four files");
     let data = mnist::from_bytes(mnist::MnistBytes {
-        train_images: &train_images,
-        train_labels: &train_labels,
-        test_images: &test_images,
-        test_labels: &test_labels,
+        train_images: train_images.into(),
+        train_labels: train_labels.into(),
+        test_images: test_images.into(),
+        test_labels: test_labels.into(),
     })
     .map_err(|e| e.to_string())?;
+    sleep_ms(0).await;
     let data = Rc::new(data);
     state.data_summary.set(Some(format!(
         "MNIST: {} training / {} test images",

@@ -113,7 +113,7 @@ pub async fn train_in_worker(
     })?;
     if fresh {
         sleep_ms(0).await;
-        send(&ToWorker::Data, Some(dataset_to_js(data)));
+        send(&ToWorker::Data, Some(dataset_to_js(data).await));
         sleep_ms(0).await;
     }
     send(

@@ -7,7 +7,7 @@
 // `window.__dmlLabFault` (a panic in the page or in the worker).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { OUT, servedPageInChromium } from './harness.mjs';
 import { LabPage } from './lab_page.mjs';
 
@@ -237,5 +237,24 @@ test('a Rust panic restarts the page with the experiment and the saved runs, and
   // And it works: another run trains.
   await lab.byId('train').click();
   await lab.page.waitForFunction(() => document.querySelector('[data-testid=comparison]')?.dataset.runs === '2', null, { timeout: 540_000 });
+  await lab.page.close();
+});
+
+test('a damaged MNIST file next to the page: the run names the file and the page trains once it is whole', { timeout: 600_000 }, async () => {
+  const lab = await open(`?${SMALL}&backend=cpu`);
+  const images = '**/mnist/train-images-idx3-ubyte.gz';
+  const whole = readFileSync('dist/mnist/train-images-idx3-ubyte.gz');
+  // A download cut off halfway, then what a misconfigured static host sends: an HTML page.
+  for (const body of [whole.subarray(0, whole.length >> 1), Buffer.from('<!doctype html><p>Not here</p>')]) {
+    await lab.page.route(images, (route) => route.fulfill({ status: 200, contentType: 'application/gzip', body }));
+    await lab.byId('train').click();
+    const { error, fatal } = await finished(lab, 1, 120_000);
+    assert.equal(fatal, null);
+    console.log(`damaged MNIST: ${error}`);
+    assert.match(error ?? '', /mnist\/train-images-idx3-ubyte\.gz: .+ \(is it a gzip file\?\)$/);
+    await lab.page.unroute(images);
+  }
+  await lab.byId('train').click();
+  assert.deepEqual(await finished(lab, 1), { error: null, fatal: null });
   await lab.page.close();
 });
