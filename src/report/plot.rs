@@ -185,7 +185,7 @@ fn step_chart<'a, 'b>(
 ) -> Result<StepChart<'a, 'b>, String> {
     let mut chart = ChartBuilder::on(area)
         .margin(6)
-        .caption(caption, ("sans-serif", 13).into_font().color(&color))
+        .caption(caption, ("sans-serif", 14).into_font().color(&color))
         .x_label_area_size(22)
         .y_label_area_size(52)
         .build_cartesian_2d(x_range, y_range.clone())
@@ -195,6 +195,7 @@ fn step_chart<'a, 'b>(
         .light_line_style(WHITE.mix(0.0))
         .x_labels(8)
         .y_labels(y_labels)
+        .label_style(("sans-serif", 12))
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&|y| short_number(*y))
         .draw()

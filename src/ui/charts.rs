@@ -36,9 +36,9 @@ pub fn LossChart() -> impl IntoView {
     let svg = move || {
         let marks = marks.get();
         state.curves.with(|c| {
-            // A chart of 110 px per loss term.
-            let height = 110 * c.series.len().max(2) as u32;
-            curves_svg(&[&c.thinned(MAX_CURVE_POINTS)], &marks, 560, height)
+            // Drawn near the panel's own width (so the labels keep their size), 120 px per term.
+            let height = 120 * c.series.len().max(2) as u32;
+            curves_svg(&[&c.thinned(MAX_CURVE_POINTS)], &marks, 420, height)
                 .unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"))
         })
     };
@@ -55,7 +55,7 @@ pub fn LossChart() -> impl IntoView {
         });
         (!points.is_empty()).then(|| {
             let last = points.last().map_or(0.0, |p| p.1);
-            let svg = accuracy_svg(&[&points], chance, &marks.get(), 560, 180)
+            let svg = accuracy_svg(&[&points], chance, &marks.get(), 420, 200)
                 .unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"));
             view! {
                 <div class="chart" data-testid="accuracy-chart" data-points=points.len()

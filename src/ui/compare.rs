@@ -182,7 +182,7 @@ pub fn Comparison() -> impl IntoView {
             .flat_map(|c| c.series.iter().map(|(n, _)| n.clone()))
             .collect::<std::collections::BTreeSet<_>>()
             .len();
-        let curves_svg = curves_svg(&curves, &[], 560, 110 * terms.max(2) as u32)
+        let curves_svg = curves_svg(&curves, &[], 440, 120 * terms.max(2) as u32)
             .unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"));
         let accuracy: Vec<Vec<(f64, f64)>> = runs
             .iter()
@@ -197,7 +197,7 @@ pub fn Comparison() -> impl IntoView {
             .collect();
         let accuracy_refs: Vec<&[(f64, f64)]> = accuracy.iter().map(Vec::as_slice).collect();
         let chance = runs[0].diagnostics.as_ref().map(|d| d.chance_accuracy);
-        let accuracy_svg = accuracy_svg(&accuracy_refs, chance, &[], 560, 180)
+        let accuracy_svg = accuracy_svg(&accuracy_refs, chance, &[], 440, 220)
             .unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"));
         // Drawn when opened (a table per run).
         let open = RwSignal::new(false);
@@ -233,8 +233,10 @@ pub fn Comparison() -> impl IntoView {
                 <p class="muted">"Latent spaces at one scale (PCA axes are each run's own; the first 2000 test images kept in each record)."</p>
                 <div class="compare-grid">{scatter_views}</div>
                 <p class="muted">"Loss terms (moving averages) and kNN accuracy while training, one colour per run."</p>
-                <div class="chart" data-testid="compare-curves" inner_html=curves_svg></div>
-                <div class="chart" data-testid="compare-accuracy" inner_html=accuracy_svg></div>
+                <div class="compare-grid">
+                    <div class="chart" data-testid="compare-curves" inner_html=curves_svg></div>
+                    <div class="chart" data-testid="compare-accuracy" inner_html=accuracy_svg></div>
+                </div>
                 <details data-testid="compare-confusion"
                     on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())>
                     <summary>"kNN confusion matrices (rows: true class, columns: predicted)"</summary>
