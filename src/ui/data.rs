@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use super::host::{fetch_bytes, fetch_gunzipped, read_file, sleep_ms};
+use super::host::{fetch_bytes, fetch_gunzipped, read_file, yield_now};
 use super::state::LabState;
 use crate::config::DatasetKind;
 use crate::data::idx::MAX_IDX_BYTES;
@@ -44,7 +44,7 @@ pub async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
         return Ok(data);
     }
     state.status.set("Downloading MNIST…".into());
-    // Each file and each step in a task of its own (sleep_ms): the page stays responsive.
+    // Each file and each step in a task of its own: the page stays responsive.
     let mut files = Vec::new();
     for name in [
         mnist::TRAIN_IMAGES,
@@ -53,7 +53,7 @@ pub async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
         mnist::TEST_LABELS,
     ] {
         files.push(fetch_gunzipped(&format!("./mnist/{name}.gz")).await?);
-        sleep_ms(0).await;
+        yield_now().await;
     }
     let [train_images, train_labels, test_images, test_labels] =
         <[Vec<u8>; 4]>::try_from(files).expect("four files");
@@ -64,7 +64,7 @@ pub async fn load_mnist(state: LabState) -> Result<Rc<Dataset>, String> {
         test_labels: test_labels.into(),
     })
     .map_err(|e| e.to_string())?;
-    sleep_ms(0).await;
+    yield_now().await;
     let data = Rc::new(data);
     state.data_summary.set(Some(format!(
         "MNIST: {} training / {} test images",

@@ -84,11 +84,7 @@ pub async fn sleep_ms(ms: i32) {
 /// milliseconds: piped in one go, inflating MNIST's training images (47 MB) kept the main
 /// thread busy in tasks of 50–90 ms each.
 pub async fn fetch_gunzipped(url: &str) -> Result<Vec<u8>, String> {
-    let response = fetch_ok(url).await?;
-    let compressed = JsFuture::from(response.array_buffer().map_err(|e| js_err(url, e))?)
-        .await
-        .map_err(|e| js_err(url, e))?;
-    let compressed = Uint8Array::new(&compressed);
+    let compressed = read_body(url, &fetch_ok(url).await?).await?;
     let Some(inflate) = native_gunzip() else {
         return crate::data::idx::gunzip(&compressed.to_vec(), MAX_IDX_BYTES)
             .map_err(|e| format!("{url}: {e}"));
@@ -177,10 +173,11 @@ async fn fetch_ok(url: &str) -> Result<web_sys::Response, String> {
     Ok(response)
 }
 
-async fn read_body(url: &str, response: &web_sys::Response) -> Result<Vec<u8>, String> {
+/// The whole body, still in JavaScript's memory (copied into wasm by the caller, if at all).
+async fn read_body(url: &str, response: &web_sys::Response) -> Result<Uint8Array, String> {
     let buffer = response.array_buffer().map_err(|e| js_err(url, e))?;
     let buffer = JsFuture::from(buffer).await.map_err(|e| js_err(url, e))?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+    Ok(Uint8Array::new(&buffer))
 }
 
 /// Writes a message into the page's fatal-error banner (used by the panic hook).
@@ -209,13 +206,13 @@ pub async fn fetch_bytes(url: &str, limit: usize) -> Result<Vec<u8>, String> {
         return Err(format!("{url}: {n} bytes, above the {limit}-byte cap"));
     }
     let bytes = read_body(url, &response).await?;
-    if bytes.len() > limit {
+    if bytes.length() as usize > limit {
         return Err(format!(
             "{url}: {} bytes, above the {limit}-byte cap",
-            bytes.len()
+            bytes.length()
         ));
     }
-    Ok(bytes)
+    Ok(bytes.to_vec())
 }
 
 /// Reads a user-picked (or dropped) file into memory, refusing it unread above `limit` bytes.

@@ -154,15 +154,6 @@ pub(super) async fn dataset_to_js(data: &Dataset) -> (JsValue, js_sys::Array) {
         transfer.push(&array.buffer());
         JsValue::from(array)
     };
-    let mut sets = Vec::new();
-    for s in [&data.train, &data.test] {
-        let o = Object::new();
-        let _ = Reflect::set(&o, &"pixels".into(), &bytes(&s.pixels).await);
-        let _ = Reflect::set(&o, &"labels".into(), &bytes(&s.labels).await);
-        let _ = Reflect::set(&o, &"rows".into(), &(s.rows as u32).into());
-        let _ = Reflect::set(&o, &"cols".into(), &(s.cols as u32).into());
-        sets.push(o);
-    }
     let o = Object::new();
     let _ = Reflect::set(&o, &"name".into(), &data.name.as_str().into());
     let names = js_sys::Array::new();
@@ -170,8 +161,14 @@ pub(super) async fn dataset_to_js(data: &Dataset) -> (JsValue, js_sys::Array) {
         names.push(&n.as_str().into());
     });
     let _ = Reflect::set(&o, &"classNames".into(), &names);
-    let _ = Reflect::set(&o, &"train".into(), &sets[0]);
-    let _ = Reflect::set(&o, &"test".into(), &sets[1]);
+    for (key, s) in [("train", &data.train), ("test", &data.test)] {
+        let set = Object::new();
+        let _ = Reflect::set(&set, &"pixels".into(), &bytes(&s.pixels).await);
+        let _ = Reflect::set(&set, &"labels".into(), &bytes(&s.labels).await);
+        let _ = Reflect::set(&set, &"rows".into(), &(s.rows as u32).into());
+        let _ = Reflect::set(&set, &"cols".into(), &(s.cols as u32).into());
+        let _ = Reflect::set(&o, &key.into(), &set);
+    }
     (o.into(), transfer)
 }
 
