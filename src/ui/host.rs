@@ -107,13 +107,20 @@ async fn inflate_paced(inflate: &JsValue, compressed: Uint8Array) -> Result<Vec<
     let writer = method(&Reflect::get(inflate, &"writable".into())?, "getWriter")?;
     let reader = method(&Reflect::get(inflate, &"readable".into())?, "getReader")?;
     let write: Function = Reflect::get(&writer, &"write".into())?.dyn_into()?;
-    // A gzip file ends with its inflated size modulo 2^32 (exact below 4 GiB).
+    // A gzip file ends with its inflated size modulo 2^32 (exact below 4 GiB), reserved up
+    // front when it is plausible: within the cap and deflate's 1032:1 ratio (a file that is
+    // not gzip must not grow the page's memory by the cap).
     let n = compressed.length();
     let mut tail = [0u8; 4];
     if n >= 4 {
         compressed.subarray(n - 4, n).copy_to(&mut tail);
     }
     let size = u32::from_le_bytes(tail) as usize;
+    let size = if size <= MAX_IDX_BYTES.min(1032 * n as usize) {
+        size
+    } else {
+        0
+    };
     wasm_bindgen_futures::spawn_local(async move {
         let mut at = 0;
         while at < n {
@@ -132,7 +139,7 @@ async fn inflate_paced(inflate: &JsValue, compressed: Uint8Array) -> Result<Vec<
             let _ = JsFuture::from(closed).await;
         }
     });
-    let mut out = Vec::with_capacity(size.min(MAX_IDX_BYTES));
+    let mut out = Vec::with_capacity(size);
     let mut pacer = Pacer::new(8.0);
     loop {
         let next = JsFuture::from(method(&reader, "read")?.dyn_into::<Promise>()?).await?;
