@@ -152,6 +152,8 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
     state.curves.set(Default::default());
     let outcome = async {
         let data = dataset_for(state, cfg.dataset).await?;
+        let chance = crate::eval::diagnostics::chance_accuracy(&data.test.labels);
+        state.chance.set(Some(chance));
         // Parsing the data and handing it on are each tens of milliseconds: let the page breathe
         // in between (the longest main-thread task stays under 100 ms).
         yield_now().await;
@@ -232,7 +234,12 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
                     "."
                 }
             ));
+            let bars = view.latent.clone().filter(|_| view.variational);
             state.result.set(Some(view));
+            // The bars are a plotters chart, which measures its labels in the DOM (a forced
+            // layout of the page just grown by the result panels): drawn in a task of their own.
+            yield_now().await;
+            state.latent_bars.set(bars);
         }
         Ok(None) => state
             .status

@@ -48,11 +48,8 @@ pub fn LossChart() -> impl IntoView {
                 .map(|p| (p.global_step as f64, p.accuracy))
                 .collect()
         });
-        let chance = state.result.with(|r| {
-            r.as_ref()
-                .and_then(|r| r.latent.as_ref())
-                .map(|d| d.chance_accuracy)
-        });
+        // Known from the start: the finished run's result does not redraw this chart.
+        let chance = state.chance.get();
         (!points.is_empty()).then(|| {
             let last = points.last().map_or(0.0, |p| p.1);
             let svg = accuracy_svg(&[&points], chance, &marks.get(), 420, 200)

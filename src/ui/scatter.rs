@@ -187,15 +187,8 @@ pub fn set_images(state: LabState, test: &ImageSet) {
 #[component]
 fn LatentBars() -> impl IntoView {
     let state = expect_context::<LabState>();
-    let latent = move || {
-        state.result.with(|r| {
-            r.as_ref()
-                .filter(|r| r.variational)
-                .and_then(|r| r.latent.clone())
-        })
-    };
     move || {
-        latent().map(|d| {
+        state.latent_bars.get().map(|d| {
             let svg = latent_bars_svg(&d, 300, if d.kl_per_dim.is_some() { 360 } else { 200 })
                 .unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"));
             let summary = format!(

@@ -42,6 +42,12 @@ pub struct LabState {
     /// Loss terms per step of the current run.
     pub curves: RwSignal<Curves>,
     pub result: RwSignal<Option<RunView>>,
+    /// The finished variational run's latent diagnostics (its bars): set a task after `result`,
+    /// so that the chart is drawn in a task of its own.
+    pub latent_bars: RwSignal<Option<crate::report::run_record::LatentDiagnostics>>,
+    /// Chance accuracy on the current run's test set (the accuracy chart's dashed line), known
+    /// as soon as its data has loaded.
+    pub chance: RwSignal<Option<f64>>,
     /// The sweep queued in the page, if any.
     pub sweep: RwSignal<Option<crate::sweep::Queue>>,
     /// What the latent scatter shows (it is drawn on its canvas by `scatter`).
@@ -128,6 +134,8 @@ impl LabState {
             backend_kind: RwSignal::new(None),
             curves: RwSignal::new(Curves::default()),
             result: RwSignal::new(None),
+            latent_bars: RwSignal::new(None),
+            chance: RwSignal::new(None),
             sweep: RwSignal::new(None),
             scatter: RwSignal::new(None),
             error: RwSignal::new(None),
