@@ -3,9 +3,13 @@
 //! is meant to move them (a new default, a faster kernel) updates them in the same commit and
 //! says why.
 //!
-//! Exact where they were recorded (x86-64 with AVX-512, which the matrix kernels use when the
-//! CPU has it); on another CPU the kernels sum in another order, so the figures are compared to
-//! 1e-4 there.
+//! The matrix kernels sum in an order that depends on the CPU (its instruction set and cache
+//! sizes), so the last digits differ from one machine to another: each value lists the figures
+//! of every machine it was recorded on (two x86-64 machines with AVX-512: the first one's CPU
+//! was not written down, the second is an AMD EPYC), and matching one of them exactly passes.
+//! On a CPU none of them was recorded on, the figures are compared loosely (loss to 1e-3
+//! relative, accuracy and AMI to 0.01 and 0.02: 40 steps on another CPU moved the kNN accuracy
+//! of 1000 images by .004).
 //!
 //! `DML_LAB_PRINT_REFERENCE=1 cargo test --release --test reference_values -- --nocapture`
 //! prints the values this machine gives, in the form written below.
@@ -36,20 +40,11 @@ fn run(cfg: &ExperimentConfig, data: &Dataset) -> RunRecord {
     outcome.expect("trains").expect("not stopped").record
 }
 
-/// Whether this CPU runs the kernels the values were recorded with.
-fn recorded_here() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
+/// A run's last epoch's mean loss, kNN accuracy and kNN AMI.
+type Figures = (f64, f64, f64);
 
-/// (last epoch's mean loss, kNN accuracy, kNN AMI) against the pinned values.
-fn check(what: &str, r: &RunRecord, expected: (f64, f64, f64)) {
+/// A run's [`Figures`] against those `recorded` on each machine (see the module's note).
+fn check(what: &str, r: &RunRecord, recorded: &[Figures]) {
     let got = (
         r.history.last().expect("an epoch").loss,
         r.metrics.knn.accuracy,
@@ -59,17 +54,23 @@ fn check(what: &str, r: &RunRecord, expected: (f64, f64, f64)) {
         println!("{what}: ({:?}, {:?}, {:?}),", got.0, got.1, got.2);
         return;
     }
-    let close = |a: f64, b: f64| {
-        if recorded_here() {
-            a.to_bits() == b.to_bits()
-        } else {
-            (a - b).abs() <= 1e-4 * b.abs().max(1.0)
-        }
+    let same = |a: f64, b: f64| a.to_bits() == b.to_bits();
+    if recorded
+        .iter()
+        .any(|e| same(got.0, e.0) && same(got.1, e.1) && same(got.2, e.2))
+    {
+        return;
+    }
+    let near = |e: &Figures| {
+        (got.0 - e.0).abs() <= 1e-3 * e.0.abs().max(1.0)
+            && (got.1 - e.1).abs() <= 0.01
+            && (got.2 - e.2).abs() <= 0.02
     };
     assert!(
-        close(got.0, expected.0) && close(got.1, expected.1) && close(got.2, expected.2),
-        "{what}: got {got:?}, pinned {expected:?}"
+        recorded.iter().any(near),
+        "{what}: got {got:?}, recorded {recorded:?}"
     );
+    println!("{what}: {got:?} is near the figures recorded on other CPUs, {recorded:?}");
 }
 
 /// 40 steps of each model family (batch 64, d = 4, 1 % labelled), kNN on 1000 test images.
@@ -79,26 +80,42 @@ fn short_runs_of_every_family_give_the_pinned_values() {
     let keep = 1000;
     data.test.pixels.truncate(keep * data.test.dim());
     data.test.labels.truncate(keep);
-    let pinned: [(ModelKind, (f64, f64, f64)); 5] = [
+    // Per model: the first machine's figures, then the AMD EPYC's.
+    let pinned: [(ModelKind, [Figures; 2]); 5] = [
         (
             ModelKind::Dml,
-            (0.8671861484646797, 0.78, 0.6478741152700187),
+            [
+                (0.8671861484646797, 0.78, 0.6478741152700187),
+                (0.8671861350536346, 0.78, 0.6478741152700187),
+            ],
         ),
         (
             ModelKind::DmlAe,
-            (0.4909182474017143, 0.772, 0.6436389569937747),
+            [
+                (0.4909182474017143, 0.772, 0.6436389569937747),
+                (0.4909352570772171, 0.776, 0.6467024499464623),
+            ],
         ),
         (
             ModelKind::DmlUnitPrior,
-            (0.4278178408741951, 0.777, 0.6552671689639216),
+            [
+                (0.4278178408741951, 0.777, 0.6552671689639216),
+                (0.42801881581544876, 0.776, 0.6542465794921958),
+            ],
         ),
         (
             ModelKind::DmlGmmPrior,
-            (0.42848055139184, 0.777, 0.6556848106831651),
+            [
+                (0.42848055139184, 0.777, 0.6556848106831651),
+                (0.42848058938980105, 0.777, 0.6556848106831651),
+            ],
         ),
         (
             ModelKind::MetricVae,
-            (0.47787306308746336, 0.774, 0.6520708101112171),
+            [
+                (0.47787306308746336, 0.774, 0.6520708101112171),
+                (0.47787308469414713, 0.774, 0.6520708101112171),
+            ],
         ),
     ];
     for (model, expected) in pinned {
@@ -113,7 +130,7 @@ fn short_runs_of_every_family_give_the_pinned_values() {
             seed: 11,
             ..Default::default()
         };
-        check(&model.name(), &run(&cfg, &data), expected);
+        check(&model.name(), &run(&cfg, &data), &expected);
     }
 }
 
@@ -129,9 +146,10 @@ fn the_readme_command_gives_the_pinned_values() {
         seed: 0,
         ..Default::default()
     };
+    // Recorded on the first machine only.
     check(
         "readme",
         &run(&cfg, &mnist()),
-        (0.737385697694535, 0.9609, 0.8997184225432339),
+        &[(0.737385697694535, 0.9609, 0.8997184225432339)],
     );
 }
