@@ -295,9 +295,12 @@ fn quiet_run(name: &str, args: &[&str]) -> PathBuf {
     json
 }
 
-/// A short run on real MNIST (every probe unless `extra` says otherwise); returns its JSON path.
+/// A short run on real MNIST (every probe unless `extra` says otherwise), without augmentation
+/// (some models' default), so that runs differ only in what `extra` says; returns its JSON path.
 fn short_run(name: &str, extra: &[&str]) -> PathBuf {
     let base = [
+        "--augment",
+        "false",
         "--pl",
         "1",
         "--lsdim",

@@ -10,7 +10,7 @@ use crate::data::medmnist::organamnist_from_npz;
 use crate::data::npy::parse_npy;
 use crate::data::npz::Npz;
 use crate::data::{Dataset, ImageSet};
-use crate::link::{from_query, to_query};
+use crate::link::{from_query, restore, share_query, to_query, LinkDefaults};
 
 /// IDX (MNIST): one file, and the input cut in two as an (images, labels) pair.
 pub fn idx(data: &[u8]) {
@@ -50,7 +50,8 @@ pub fn npz(data: &[u8]) {
 }
 
 /// A link's query string and a JSON config: a link always yields a valid config, which
-/// survives its own round trip through [`to_query`] without a notice.
+/// survives its own round trip through [`to_query`] (and, read as a versioned link, through
+/// [`share_query`]) without a notice.
 pub fn link(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let base = ExperimentConfig::default();
@@ -64,6 +65,24 @@ pub fn link(data: &[u8]) {
     );
     assert_eq!(again.config, restored.config, "round trip of {text:?}");
     assert_eq!(again.autostart, restored.autostart);
+    assert!(again.notices.is_empty(), "{:?}", again.notices);
+    let defaults = LinkDefaults {
+        current: &ExperimentConfig::recommended,
+        version_1: base,
+    };
+    let restored = restore(&text, &defaults);
+    let query = share_query(
+        &restored.config,
+        &defaults,
+        restored.data_url.as_deref(),
+        restored.autostart,
+    );
+    let again = restore(&query, &defaults);
+    assert_eq!(
+        again.config, restored.config,
+        "versioned round trip of {text:?}"
+    );
+    assert_eq!(again.data_url, restored.data_url);
     assert!(again.notices.is_empty(), "{:?}", again.notices);
     if let Ok(config) = ExperimentConfig::from_json(&text) {
         assert!(config.validate().is_ok());

@@ -4,15 +4,25 @@
 //! stay short and keep working when new fields appear. Reading is forgiving: a malformed,
 //! out-of-range or unknown parameter falls back to its default and yields a notice for the page
 //! to show; nothing in a query string can fail the page.
+//!
+//! The defaults changed once, so links say which defaults they leave out: `v=2` links (every
+//! link made since) state the differences from the model's recommended config
+//! ([`ExperimentConfig::recommended`]); a link without `v` was made when one plain config
+//! ([`Default`]) was every model's default, and is read against that.
 
-use crate::config::{field, ExperimentConfig};
+use crate::config::{field, parse_name, ExperimentConfig, ModelKind};
+
+/// The query parameter with the link format's version.
+pub const VERSION: &str = "v";
+/// The version links are written in: the fields that differ from the model's recommended config.
+pub const CURRENT_VERSION: &str = "2";
 
 /// The query parameter that starts the run as soon as the page opens (`run=1`).
 pub const AUTOSTART: &str = "run";
 /// The query parameter with the URL of a data file to load before the run.
 pub const DATA_URL: &str = "data_url";
 /// Query parameters the page reads for other purposes (benchmark mode, data URL).
-pub const PAGE_PARAMS: [&str; 3] = ["bench", "bench_steps", DATA_URL];
+pub const PAGE_PARAMS: [&str; 4] = ["bench", "bench_steps", DATA_URL, VERSION];
 /// Longer query strings are refused whole (a link holds ~30 short fields).
 pub const MAX_QUERY: usize = 8192;
 
@@ -180,6 +190,80 @@ pub fn from_query(query: &str, base: &ExperimentConfig) -> Restored {
         data_url,
         notices,
     }
+}
+
+/// What a page fills in for the fields a link leaves out.
+pub struct LinkDefaults<'a> {
+    /// The defaults of a model now (the page without a link, and `v=2` links).
+    pub current: &'a dyn Fn(ModelKind) -> ExperimentConfig,
+    /// The one config every model started from before the defaults became per model (links
+    /// without `v`).
+    pub version_1: ExperimentConfig,
+}
+
+/// The link of `config` in the current format: `v=2`, the fields that differ from its
+/// model's current defaults, then `data_url` and `run=1` (see [`to_query_with_data`]).
+pub fn share_query(
+    config: &ExperimentConfig,
+    defaults: &LinkDefaults,
+    data_url: Option<&str>,
+    autostart: bool,
+) -> String {
+    // The model's defaults, but the model itself is written unless it is the default one.
+    let base = ExperimentConfig {
+        model: default_model(),
+        ..(defaults.current)(config.model)
+    };
+    let rest = to_query_with_data(config, &base, data_url, autostart);
+    let version = format!("{VERSION}={CURRENT_VERSION}");
+    if rest.is_empty() {
+        version
+    } else {
+        format!("{version}&{rest}")
+    }
+}
+
+/// The model of a link that names none.
+fn default_model() -> ModelKind {
+    ExperimentConfig::default().model
+}
+
+/// Reads a link made by [`share_query`] (or before `v` existed: against
+/// `defaults.version_1`); an empty query gives the model's current defaults. An unknown
+/// version is read as the current one, with a notice.
+pub fn restore(query: &str, defaults: &LinkDefaults) -> Restored {
+    let bare = query.strip_prefix('?').unwrap_or(query);
+    if bare.len() > MAX_QUERY {
+        return from_query(bare, &(defaults.current)(default_model()));
+    }
+    let (mut version, mut model) = (None, None);
+    for (key, value) in form_urlencoded::parse(bare.as_bytes()) {
+        match key.as_ref() {
+            VERSION => version = Some(value.into_owned()),
+            // As `from_query` reads it: the last valid one counts.
+            "model" => model = parse_name::<ModelKind>(&value).ok().or(model),
+            _ => {}
+        }
+    }
+    let model = model.unwrap_or_else(default_model);
+    let mut notice = None;
+    let base = match version.as_deref() {
+        None if !bare.is_empty() => ExperimentConfig {
+            model,
+            ..defaults.version_1.clone()
+        },
+        None | Some(CURRENT_VERSION) => (defaults.current)(model),
+        Some(other) => {
+            notice = Some(format!(
+                "link version {VERSION}={:?} is unknown (this page writes {CURRENT_VERSION}); read as {CURRENT_VERSION}",
+                clip(other)
+            ));
+            (defaults.current)(model)
+        }
+    };
+    let mut restored = from_query(bare, &base);
+    restored.notices.splice(0..0, notice);
+    restored
 }
 
 /// Checks the rules that concern `field` alone: the whole config is validated, and an error
@@ -359,5 +443,79 @@ mod tests {
             ))
         );
         assert!(bench_request("bench=gpu").unwrap().is_err());
+    }
+
+    /// The page's defaults: one epoch (what a browser tab trains quickly).
+    fn page(model: ModelKind) -> ExperimentConfig {
+        ExperimentConfig {
+            epochs: 1,
+            ..ExperimentConfig::recommended(model)
+        }
+    }
+
+    fn page_defaults() -> LinkDefaults<'static> {
+        LinkDefaults {
+            current: &page,
+            version_1: ExperimentConfig {
+                epochs: 1,
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_link_made_before_the_defaults_changed_restores_its_experiment() {
+        // What the page wrote before `v` existed for DML-AE at 0.1 % labels: the plain
+        // defaults (batch-all, margin 1, MSE, α .5, lr 1e-3) were left out.
+        let old = restore("?model=dml-ae&pl=0.1&run=1", &page_defaults());
+        assert!(old.notices.is_empty(), "{:?}", old.notices);
+        assert!(old.autostart);
+        let then = ExperimentConfig {
+            model: ModelKind::DmlAe,
+            pl: 0.1,
+            epochs: 1,
+            ..Default::default()
+        };
+        assert_eq!(old.config, then);
+        // The same parameters in today's format are today's recipe for DML-AE.
+        let now = restore("?v=2&model=dml-ae&pl=0.1", &page_defaults()).config;
+        assert_eq!(
+            now,
+            ExperimentConfig {
+                pl: 0.1,
+                ..page(ModelKind::DmlAe)
+            }
+        );
+        assert_ne!(now, then);
+    }
+
+    #[test]
+    fn links_state_their_version_and_the_differences_from_their_models_defaults() {
+        let d = page_defaults();
+        assert_eq!(share_query(&page(ModelKind::Dml), &d, None, false), "v=2");
+        assert_eq!(
+            share_query(&page(ModelKind::MetricVae), &d, None, true),
+            "v=2&model=metric-vae&run=1"
+        );
+        // Nothing in the query: the page opens with DML's defaults.
+        assert_eq!(restore("", &d).config, page(ModelKind::Dml));
+        let cfg = ExperimentConfig {
+            alpha: 0.7,
+            augment: true,
+            lsdim: 4,
+            ..page(ModelKind::DmlAe)
+        };
+        let q = share_query(&cfg, &d, Some("https://x.org/o.npz"), false);
+        assert_eq!(
+            q,
+            "v=2&model=dml-ae&lsdim=4&augment=true&alpha=0.7&data_url=https%3A%2F%2Fx.org%2Fo.npz"
+        );
+        let back = restore(&q, &d);
+        assert_eq!((back.config, back.notices.len()), (cfg, 0));
+        assert_eq!(back.data_url.as_deref(), Some("https://x.org/o.npz"));
+        let future = restore("v=9&model=dml-ae", &d);
+        assert_eq!(future.config, page(ModelKind::DmlAe));
+        assert_eq!(future.notices.len(), 1);
+        assert!(future.notices[0].starts_with("link version v=\"9\" is unknown"));
     }
 }

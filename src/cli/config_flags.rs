@@ -5,7 +5,7 @@
 use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
-use crate::config::{ExperimentConfig, Field, FieldKind, FIELDS};
+use crate::config::{parse_name, Choice, ExperimentConfig, Field, FieldKind, ModelKind, FIELDS};
 
 /// The config fields given on the command line, as (field, text), in field order.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +20,14 @@ impl ConfigFlags {
                 .map_err(|e| format!("--{} {text}: {e}", flag(name)))
         })
     }
+
+    /// The model `--model` names, if it names one (a bad name is reported by [`Self::apply`]).
+    pub fn model(&self) -> Option<ModelKind> {
+        self.0
+            .iter()
+            .find(|(name, _)| *name == "model")
+            .and_then(|(_, text)| parse_name(text).ok())
+    }
 }
 
 /// The flag of a field: its name with dashes.
@@ -27,9 +35,23 @@ pub fn flag(name: &str) -> String {
     name.replace('_', "-")
 }
 
-/// The flag's help: the field's explanation, its values and the default the CLI starts from.
+/// The flag's help: the field's explanation, its values and the default the CLI starts from
+/// (DML's, and the models whose own default differs).
 fn help(f: &Field, defaults: &ExperimentConfig) -> String {
-    let default = defaults.value_of(f.name).unwrap_or_default();
+    let mut default = defaults.value_of(f.name).unwrap_or_default();
+    let mut others: Vec<(String, Vec<String>)> = Vec::new();
+    for &m in ModelKind::ALL {
+        let value = cli_defaults(m).value_of(f.name).unwrap_or_default();
+        if f.name != "model" && value != default {
+            match others.iter_mut().find(|(v, _)| *v == value) {
+                Some((_, models)) => models.push(m.name()),
+                None => others.push((value, vec![m.name()])),
+            }
+        }
+    }
+    for (value, models) in others {
+        default.push_str(&format!("; {value} for {}", models.join(", ")));
+    }
     match f.kind {
         FieldKind::Choice(options) => {
             let names: Vec<String> = options().into_iter().map(|o| o.name).collect();
@@ -61,11 +83,12 @@ fn arg(f: &'static Field, defaults: &ExperimentConfig) -> Arg {
     }
 }
 
-/// The config the CLI starts from when no `--config` is given: the defaults, on the CPU.
-pub fn cli_defaults() -> ExperimentConfig {
+/// The config the CLI starts from when no `--config` is given: the model's recommended
+/// config, on the CPU.
+pub fn cli_defaults(model: ModelKind) -> ExperimentConfig {
     ExperimentConfig {
         backend: crate::config::BackendChoice::Cpu,
-        ..Default::default()
+        ..ExperimentConfig::recommended(model)
     }
 }
 
@@ -91,7 +114,7 @@ impl FromArgMatches for ConfigFlags {
 
 impl Args for ConfigFlags {
     fn augment_args(cmd: Command) -> Command {
-        let defaults = cli_defaults();
+        let defaults = cli_defaults(ModelKind::Dml);
         FIELDS.iter().fold(cmd, |cmd, f| cmd.arg(arg(f, &defaults)))
     }
 
@@ -126,7 +149,7 @@ mod tests {
             "7.770000000000002e-75",
         ])
         .unwrap();
-        let cfg = cli.flags.apply(cli_defaults()).unwrap();
+        let cfg = cli.flags.apply(cli_defaults(ModelKind::Dml)).unwrap();
         assert_eq!(cfg.lsdim, 4);
         assert_eq!(cfg.recon, crate::config::ReconLoss::Bce);
         assert!(cfg.augment);
@@ -139,8 +162,26 @@ mod tests {
         assert!(Cli::try_parse_from(["x", "--model", "resnet"]).is_err());
         let bad = Cli::try_parse_from(["x", "--lsdim", "four"]).unwrap();
         assert_eq!(
-            bad.flags.apply(cli_defaults()).unwrap_err(),
+            bad.flags.apply(cli_defaults(ModelKind::Dml)).unwrap_err(),
             "--lsdim four: expected a whole number"
+        );
+    }
+
+    #[test]
+    fn the_model_flag_picks_the_models_defaults_and_help_names_them() {
+        let cli = Cli::try_parse_from(["x", "--model", "dml-ae", "--alpha", "0.6"]).unwrap();
+        assert_eq!(cli.flags.model(), Some(ModelKind::DmlAe));
+        let cfg = cli.flags.apply(cli_defaults(ModelKind::DmlAe)).unwrap();
+        let recommended = ExperimentConfig::recommended(ModelKind::DmlAe);
+        assert_eq!(
+            (cfg.recon, cfg.lr, cfg.alpha),
+            (recommended.recon, recommended.lr, 0.6)
+        );
+        assert_eq!(Cli::try_parse_from(["x"]).unwrap().flags.model(), None);
+        let help = Cli::command().render_help().to_string();
+        assert!(
+            help.contains("[default: mse; bce for dml-ae, metric-vae, ae, vae]"),
+            "{help}"
         );
     }
 }

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::config_flags::{cli_defaults, ConfigFlags};
 use super::plots::write_plots;
 use crate::backend::{self, BackendKind};
-use crate::config::{BackendChoice, ExperimentConfig};
+use crate::config::{BackendChoice, ExperimentConfig, ModelKind};
 use crate::data::{load_native, Dataset};
 use crate::eval::Probes;
 use crate::pipeline::{run_experiment, Outcome};
@@ -58,7 +58,7 @@ impl TrainArgs {
                 ExperimentConfig::from_json(&text)
                     .map_err(|e| format!("{}: {e}", path.display()))?
             }
-            None => cli_defaults(),
+            None => cli_defaults(self.flags.model().unwrap_or(ModelKind::Dml)),
         };
         let cfg = self.flags.apply(base)?;
         cfg.validate().map_err(|e| e.to_string())?;

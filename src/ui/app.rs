@@ -15,11 +15,11 @@ use super::progress::{show_backend, PageObserver};
 use super::runs::RunsPanel;
 use super::scatter::LatentScatter;
 use super::share::{mirror_config_in_address_bar, SharePanel};
-use super::state::{page_defaults, LabState, RunView};
+use super::state::{link_defaults, LabState, RunView};
 use super::sweep_panel::SweepPanel;
 use crate::config::{BackendChoice, ExperimentConfig};
 use crate::data::Dataset;
-use crate::link::from_query;
+use crate::link::restore;
 use crate::pipeline::{train_to_finish, Finished};
 use crate::train::speed::AutoChoice;
 
@@ -46,7 +46,7 @@ pub fn App() -> impl IntoView {
         )));
     }
     let search = location_search();
-    let restored = from_query(&search, &page_defaults());
+    let restored = restore(&search, &link_defaults());
     state.config.set(restored.config);
     state.link_notices.set(restored.notices);
     mirror_config_in_address_bar(state);

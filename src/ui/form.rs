@@ -18,10 +18,13 @@ fn FieldInput(field: &'static Field) -> impl IntoView {
             .config
             .with(|c| c.value_of(field.name).unwrap_or_default())
     };
-    let set = move |text: String| match state
-        .config
-        .with_untracked(|c| c.with_text(field.name, &text))
-    {
+    let set = move |text: String| match state.config.with_untracked(|c| {
+        // Another model brings its defaults for the fields still at the old model's.
+        c.with_text(field.name, &text).map(|new| match field.name {
+            "model" => c.with_model(new.model),
+            _ => new,
+        })
+    }) {
         Ok(cfg) => {
             parse_error.set(None);
             state.config.set(cfg);

@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use super::state::{page_defaults, LabState};
-use crate::link::to_query;
+use super::state::{link_defaults, LabState};
+use crate::link::share_query;
 use crate::presets::presets;
 
 /// The gallery, folded under the form.
@@ -14,8 +14,7 @@ pub fn PresetsPanel() -> impl IntoView {
     let items = presets()
         .into_iter()
         .map(|p| {
-            // Relative to the page's defaults, which is what a link is read against.
-            let href = format!("?{}", to_query(&p.config, &page_defaults(), false));
+            let href = format!("?{}", share_query(&p.config, &link_defaults(), None, false));
             let config = p.config.clone();
             let load = move |ev: leptos::ev::MouseEvent| {
                 // A plain click loads the preset in place; a modified click opens the link.

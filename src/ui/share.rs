@@ -4,18 +4,18 @@
 use leptos::prelude::*;
 
 use super::host::{copy_to_clipboard, location_base, replace_query};
-use super::state::{page_defaults, LabState};
-use crate::link::to_query_with_data;
+use super::state::{link_defaults, LabState};
+use crate::link::share_query;
 
-/// The link's query: the config's fields that differ from the page's defaults, the URL the
-/// data came from (if any), `run=1` when asked.
+/// The link's query: its version, the config's fields that differ from the page's defaults
+/// for its model, the URL the data came from (if any), `run=1` when asked.
 fn link_query(state: LabState, autostart: bool, tracked: bool) -> String {
     let (config, data_url) = if tracked {
         (state.config.get(), state.data_url.get())
     } else {
         (state.config.get_untracked(), state.data_url.get_untracked())
     };
-    to_query_with_data(&config, &page_defaults(), data_url.as_deref(), autostart)
+    share_query(&config, &link_defaults(), data_url.as_deref(), autostart)
 }
 
 /// Keeps the address bar's query string equal to the form's config (the benchmark page,

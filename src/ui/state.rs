@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 
 use super::session::Session;
-use crate::config::ExperimentConfig;
+use crate::config::{ExperimentConfig, ModelKind};
 use crate::eval::Metrics;
+use crate::link::LinkDefaults;
 use crate::report::{Curves, RunRecord};
 
 /// Scores and scatter of the last finished run.
@@ -113,18 +114,31 @@ fn next_local_id() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// The form's config when the page opens (a link states only what differs from it).
-pub fn page_defaults() -> ExperimentConfig {
+/// The form's config for `model` when the page opens (a link states only what differs from
+/// it): the model's recommended config, one epoch.
+pub fn page_defaults(model: ModelKind) -> ExperimentConfig {
     ExperimentConfig {
         epochs: 1,
-        ..Default::default()
+        ..ExperimentConfig::recommended(model)
+    }
+}
+
+/// What links are read against and written from: [`page_defaults`], and for links made before
+/// the defaults became per model, the plain config (one epoch) the page had then.
+pub fn link_defaults() -> LinkDefaults<'static> {
+    LinkDefaults {
+        current: &page_defaults,
+        version_1: ExperimentConfig {
+            epochs: 1,
+            ..Default::default()
+        },
     }
 }
 
 impl LabState {
     pub fn new() -> Self {
         Self {
-            config: RwSignal::new(page_defaults()),
+            config: RwSignal::new(page_defaults(ModelKind::Dml)),
             running: RwSignal::new(false),
             stop_requested: RwSignal::new(false),
             paused: RwSignal::new(false),

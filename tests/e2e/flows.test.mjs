@@ -59,6 +59,13 @@ test('a shared link restores the form and runs it; the copied link and the expor
   const link = new URL(await lab.byId('share-link').inputValue());
   assert.equal(link.searchParams.get('seed'), '3');
   assert.equal(link.searchParams.get('run'), '1');
+  // The link above has no v=: it was made when every model started from the plain config
+  // (batch-all triplets, lr 1e-3), and restores that; the link made now says v=2 and states
+  // what differs from today's per-model defaults.
+  assert.equal(await lab.byId('miner').inputValue(), 'batch-all');
+  assert.equal(link.searchParams.get('v'), '2');
+  assert.equal(link.searchParams.get('miner'), 'batch-all');
+  assert.equal(link.searchParams.get('lr'), '0.001');
 
   const json = await downloaded(lab, 'export-json');
   assert.match(json.name, /^dml-lab-mnist-dml-pl20-d4-seed3\.json$/);
@@ -92,6 +99,8 @@ test('views of a run: accuracy curve, confusion matrix, t-SNE projection; two ru
 
   // The confusion matrix: every test image once, its diagonal is the kNN accuracy.
   await lab.byId('confusion').locator('summary').click();
+  // Drawn when opened: the details' toggle event comes in a task after the click.
+  await lab.page.locator('[data-testid=confusion] [data-testid=confusion-matrix] tbody tr').first().waitFor();
   const cells = await lab.page.$$eval('[data-testid=confusion] [data-testid=confusion-matrix] tbody tr', (rows) =>
     rows.map((r) => [...r.querySelectorAll('td')].map((td) => Number(td.innerText))));
   assert.equal(cells.length, 10);
