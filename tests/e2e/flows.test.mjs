@@ -148,6 +148,8 @@ test('views of a run: accuracy curve, confusion matrix, t-SNE projection; two ru
   for (const color of ['#1F77B4', '#FF7F0E']) assert.ok(curves.includes(color), `run colour ${color} in the overlaid curves`);
   assert.ok((await lab.byId('compare-accuracy').locator('circle').count()) >= 6);
   await lab.byId('compare-confusion').locator('summary').click();
+  // Drawn when opened (the toggle event comes a task after the click).
+  await lab.page.waitForFunction(() => document.querySelectorAll('[data-testid=compare-confusion] [data-testid=confusion-matrix]').length >= 2);
   assert.equal(await lab.byId('compare-confusion').getByTestId('confusion-matrix').count(), 2);
   await view.screenshot({ path: `${OUT}/lab-compare.png` });
   // Unticking one leaves a single run: no comparison.
