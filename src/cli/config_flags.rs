@@ -36,12 +36,12 @@ pub fn flag(name: &str) -> String {
 }
 
 /// The flag's help: the field's explanation, its values and the default the CLI starts from
-/// (DML's, and the models whose own default differs).
-fn help(f: &Field, defaults: &ExperimentConfig) -> String {
-    let mut default = defaults.value_of(f.name).unwrap_or_default();
+/// (`defaults[0]`, DML's; then the models whose own default differs).
+fn help(f: &Field, defaults: &[ExperimentConfig]) -> String {
+    let mut default = defaults[0].value_of(f.name).unwrap_or_default();
     let mut others: Vec<(String, Vec<String>)> = Vec::new();
-    for &m in ModelKind::ALL {
-        let value = cli_defaults(m).value_of(f.name).unwrap_or_default();
+    for d in &defaults[1..] {
+        let (m, value) = (d.model, d.value_of(f.name).unwrap_or_default());
         if f.name != "model" && value != default {
             match others.iter_mut().find(|(v, _)| *v == value) {
                 Some((_, models)) => models.push(m.name()),
@@ -61,7 +61,7 @@ fn help(f: &Field, defaults: &ExperimentConfig) -> String {
     }
 }
 
-fn arg(f: &'static Field, defaults: &ExperimentConfig) -> Arg {
+fn arg(f: &'static Field, defaults: &[ExperimentConfig]) -> Arg {
     let arg = Arg::new(f.name)
         .long(flag(f.name))
         .help(help(f, defaults))
@@ -114,7 +114,9 @@ impl FromArgMatches for ConfigFlags {
 
 impl Args for ConfigFlags {
     fn augment_args(cmd: Command) -> Command {
-        let defaults = cli_defaults(ModelKind::Dml);
+        // Each model's defaults once; `ALL` starts with DML, the CLI's when no --model is given.
+        let defaults: Vec<ExperimentConfig> =
+            ModelKind::ALL.iter().copied().map(cli_defaults).collect();
         FIELDS.iter().fold(cmd, |cmd, f| cmd.arg(arg(f, &defaults)))
     }
 
