@@ -5,6 +5,7 @@ pub mod bench;
 pub mod curves;
 pub mod events;
 pub mod objective;
+pub mod pseudo;
 pub mod sampler;
 pub mod schedule;
 pub mod speed;

@@ -17,10 +17,11 @@ use web_time::Instant;
 use super::curves::Curves;
 use super::events::{EpochRecord, Flow, Observer, TrainEvent};
 use super::objective::Objective;
+use super::pseudo::{embed_set, pseudo_labels};
 use super::sampler::{Cycler, LabelledSampler};
 use super::schedule::{kl_weight, weights, Weights};
 use crate::config::{ConfigError, ExperimentConfig};
-use crate::data::batch::{augmented_images_tensor, images_tensor, labels_of};
+use crate::data::batch::{augmented_images_tensor, images_tensor};
 use crate::data::partial::{select_labelled, select_labelled_balanced};
 use crate::data::Dataset;
 use crate::model::{HostRng, LabModel};
@@ -88,6 +89,7 @@ pub async fn train(
 ) -> Result<Trained, TrainError> {
     cfg.validate()?;
     let start = Instant::now();
+    let plain_device = device.clone();
     let device = device.clone().autodiff();
     let n = data.train.len();
     let pseudo_init = cfg.model.has_vamp_prior().then(|| {
@@ -118,9 +120,15 @@ pub async fn train(
     };
     let labelled_count = labelled.len();
     let labelled_indices = labelled.clone();
+    // The labels the metric loss reads: the labelled images' own, later also pseudo-labels.
+    // Nothing else of `data.train.labels` is copied.
+    let mut metric_labels = vec![0u8; n];
+    for &i in &labelled {
+        metric_labels[i] = data.train.labels[i];
+    }
     let mut labelled_batches = LabelledSampler::new(
         labelled,
-        &data.train.labels,
+        &metric_labels,
         cfg.m_per_class,
         cfg.seed.wrapping_add(1),
     );
@@ -147,6 +155,26 @@ pub async fn train(
         }
         let w = weights(cfg, epoch);
         let epoch_start = Instant::now();
+        if cfg.pseudo_labels > 0.0 && epoch > 1 && w.supervised > 0.0 {
+            let known: Vec<(usize, u8)> = labelled_indices
+                .iter()
+                .map(|&i| (i, metric_labels[i]))
+                .collect();
+            let z = embed_set(&model.valid(), &data.train, &plain_device)
+                .await
+                .map_err(TrainError::Device)?;
+            let mut pool = labelled_indices.clone();
+            for (i, class) in pseudo_labels(&z, cfg.lsdim, &known, cfg.pseudo_labels) {
+                metric_labels[i] = class;
+                pool.push(i);
+            }
+            labelled_batches = LabelledSampler::new(
+                pool,
+                &metric_labels,
+                cfg.m_per_class,
+                cfg.seed.wrapping_add(1).wrapping_add((epoch as u64) << 32),
+            );
+        }
         let mut sums: BTreeMap<String, f64> = BTreeMap::new();
         let (mut total_sum, mut done) = (0.0, 0);
         let mut pending: Vec<PendingStep> = Vec::new();
@@ -156,7 +184,9 @@ pub async fn train(
                 break; // nothing to train this epoch (alternating, even epoch, alpha = 0)
             }
             let lab_idx = (w.supervised > 0.0).then(|| labelled_batches.next_batch(cfg.batch_size));
-            let lab_labels = lab_idx.as_ref().map(|idx| labels_of(&data.train, idx));
+            let lab_labels = lab_idx
+                .as_ref()
+                .map(|idx| idx.iter().map(|&i| metric_labels[i]).collect::<Vec<u8>>());
             let labelled_batch =
                 lab_idx
                     .as_ref()
@@ -347,8 +377,9 @@ mod tests {
     }
 
     /// Labels never reach the unlabelled terms: relabelling every image outside the labelled
-    /// set leaves every loss term of every step unchanged, for a model with each kind of L_U
-    /// and the contrastive term on; relabelling a labelled image does change the run.
+    /// set leaves every loss term of every step unchanged, for a model with each kind of L_U,
+    /// the contrastive term and pseudo-labels on (the second epoch trains on pseudo-labels);
+    /// relabelling a labelled image does change the run.
     #[test]
     fn labels_of_unlabelled_images_change_nothing() {
         use crate::data::partial::select_labelled;
@@ -359,11 +390,12 @@ mod tests {
                 model,
                 pl: 5.0,
                 lsdim: 3,
-                epochs: 1,
+                epochs: 2,
                 steps_per_epoch: 4,
                 batch_size: 32,
                 vamp_components: 5,
                 contrast: 1.0,
+                pseudo_labels: 0.5,
                 augment: true,
                 seed: 3,
                 ..Default::default()
@@ -389,6 +421,32 @@ mod tests {
             changed.train.labels[first] = (changed.train.labels[first] + 1) % 10;
             assert_ne!(run(&changed), base, "{model:?}: the check can fail");
         }
+    }
+
+    /// Pseudo-labels change the second epoch (the labelled batches grow from the 15 labelled
+    /// images to the batch size) and leave the first alone.
+    #[test]
+    fn pseudo_labels_join_the_metric_loss_from_the_second_epoch() {
+        use crate::data::synthetic::random_mnist_shaped;
+        let data = random_mnist_shaped(300, 20, 7);
+        let run = |pseudo_labels: f64| {
+            let cfg = ExperimentConfig {
+                model: ModelKind::Dml,
+                pl: 5.0,
+                lsdim: 3,
+                epochs: 2,
+                steps_per_epoch: 3,
+                batch_size: 32,
+                pseudo_labels,
+                ..Default::default()
+            };
+            let mut rec = Recorder::default();
+            pollster::block_on(train(&cfg, &data, &crate::backend::cpu(), &mut rec)).unwrap();
+            rec.0
+        };
+        let (off, on) = (run(0.0), run(0.5));
+        assert_eq!(on[..3], off[..3]);
+        assert_ne!(on[3..], off[3..]);
     }
 
     #[test]

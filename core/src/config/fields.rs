@@ -289,6 +289,21 @@ pub static FIELDS: &[Field] = &[
         },
     },
     Field {
+        name: "pseudo_labels",
+        label: "pseudo-labelled share (0 = off)",
+        help: "Self-training: from the second epoch on, each epoch starts by embedding every training image; an unlabelled image takes the class of the nearest class prototype (the mean embedding of that class's labelled images), and this share of each predicted class, the most confident first, joins the labelled images for the metric loss until the next epoch. Only the labelled images' labels are read; 0 = off.",
+        kind: FieldKind::Real,
+        advanced: true,
+        used_by: metric,
+        check: |c| {
+            if c.pseudo_labels.is_finite() && (0.0..=1.0).contains(&c.pseudo_labels) {
+                Ok(())
+            } else {
+                Err(format!("must be a share in [0, 1] (0 = off), got {}", c.pseudo_labels))
+            }
+        },
+    },
+    Field {
         name: "alpha",
         label: "alpha (weight of L_U)",
         help: "α in [0, 1]: the weight of the unsupervised loss L_U against the metric loss L_S, (1−α)·L_S + α·L_U (schedules alternating and joint; the paper's Tables 1 and 3 vary it).",

@@ -57,6 +57,10 @@ pub struct ExperimentConfig {
     /// Weight of the unlabelled contrastive term (NT-Xent between two augmented views of each
     /// image of the unlabelled batch; labels never reach it); 0 = off.
     pub contrast: f64,
+    /// Share of each predicted class of unlabelled training images that gets a pseudo-label
+    /// (nearest class prototype of the labelled images) for the metric loss, from the second
+    /// epoch on; 0 = off.
+    pub pseudo_labels: f64,
     /// Weight of L_U against L_S, in [0, 1] (schedules alternating and joint).
     pub alpha: f64,
     /// Weight of L_S in L = L_U + γ·L_S (schedule joint-gamma).
@@ -103,6 +107,7 @@ impl Default for ExperimentConfig {
             augment: false,
             balanced_labels: false,
             contrast: 0.0,
+            pseudo_labels: 0.0,
             alpha: 0.5,
             gamma: 1.0,
             schedule: Schedule::Joint,
