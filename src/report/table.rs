@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::run_record::RunRecord;
+use crate::config::ModelKind;
 use crate::eval::ClassifierProbe;
 
 /// Config fields that never split a column: the table's own axes, the seed (averaged over) and
@@ -33,7 +34,9 @@ pub struct LatentCell {
     pub collapsed: usize,
 }
 
-/// A column: a model with the config fields that differ between the compared runs.
+/// A column: a model with the config fields that differ between the compared runs of that
+/// model (fields in which only different models differ, such as their defaults, name no
+/// column).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Column {
     pub model: String,
@@ -99,13 +102,21 @@ fn varying_fields(all: &[BTreeMap<String, String>]) -> Vec<String> {
 /// Builds the comparison for `probe`; runs without that probe are left out.
 pub fn compare(records: &[RunRecord], probe: ClassifierProbe) -> Comparison {
     let all_fields: Vec<BTreeMap<String, String>> = records.iter().map(config_fields).collect();
-    let varying = varying_fields(&all_fields);
+    let varying_for = |model: ModelKind| {
+        let of_model: Vec<BTreeMap<String, String>> = records
+            .iter()
+            .zip(&all_fields)
+            .filter(|(r, _)| r.config.model == model)
+            .map(|(_, f)| f.clone())
+            .collect();
+        varying_fields(&of_model)
+    };
     let mut groups: BTreeMap<(u64, Column), Vec<&RunRecord>> = BTreeMap::new();
     for (r, fields) in records.iter().zip(&all_fields) {
         if r.metrics.probe(probe).is_none() {
             continue;
         }
-        let variant = varying
+        let variant = varying_for(r.config.model)
             .iter()
             .filter_map(|k| fields.get(k).map(|v| format!("{k}={v}")))
             .collect::<Vec<_>>()
@@ -414,7 +425,7 @@ pub fn metrics_markdown(runs: &[(String, RunRecord)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ExperimentConfig, ModelKind};
+    use crate::config::ExperimentConfig;
     use crate::eval::{Metrics, ProbeScores};
     use crate::report::Timings;
     use crate::train::speed::BackendInfo;
@@ -522,6 +533,26 @@ mod tests {
                 "dml-ae (alpha=0.5) d=4",
                 "dml-ae (alpha=0.9) d=4"
             ]
+        );
+        // A field in which only different models differ (their defaults) names no column;
+        // within a model it does.
+        let mut defaults = runs.clone();
+        defaults[2].config.batch_size = 32;
+        let labels: Vec<String> = compare(&defaults, ClassifierProbe::Knn)
+            .columns
+            .iter()
+            .map(Column::label)
+            .collect();
+        assert_eq!(labels[0], "dml d=4");
+        defaults.push(record(ModelKind::Dml, 0.1, 4, 1, 0.3, 0.6));
+        let labels: Vec<String> = compare(&defaults, ClassifierProbe::Knn)
+            .columns
+            .iter()
+            .map(Column::label)
+            .collect();
+        assert_eq!(
+            labels[..2],
+            ["dml (batch_size=256) d=4", "dml (batch_size=32) d=4"]
         );
         assert!(compare(&runs, ClassifierProbe::RandomForest)
             .cells
