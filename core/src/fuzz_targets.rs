@@ -67,8 +67,7 @@ pub fn link(data: &[u8]) {
     assert_eq!(again.autostart, restored.autostart);
     assert!(again.notices.is_empty(), "{:?}", again.notices);
     let defaults = LinkDefaults {
-        current: &ExperimentConfig::recommended,
-        version_1: base,
+        of_version: &ExperimentConfig::recommended_in,
     };
     let restored = restore(&text, &defaults);
     let query = share_query(

@@ -5,17 +5,18 @@
 //! out-of-range or unknown parameter falls back to its default and yields a notice for the page
 //! to show; nothing in a query string can fail the page.
 //!
-//! The defaults changed once, so links say which defaults they leave out: `v=2` links (every
-//! link made since) state the differences from the model's recommended config
-//! ([`ExperimentConfig::recommended`]); a link without `v` was made when one plain config
-//! ([`Default`]) was every model's default, and is read against that.
+//! The defaults change, so links say which defaults they leave out: a `v=N` link states the
+//! differences from the model's defaults of version N
+//! ([`ExperimentConfig::recommended_in`]; every link made now has the current
+//! [`ExperimentConfig::DEFAULTS_VERSION`]); a link without `v` was made when one plain config
+//! ([`Default`], version 1) was every model's default, and is read against that.
 
 use crate::config::{field, parse_name, ExperimentConfig, ModelKind};
 
 /// The query parameter with the link format's version.
 pub const VERSION: &str = "v";
-/// The version links are written in: the fields that differ from the model's recommended config.
-pub const CURRENT_VERSION: &str = "2";
+/// The version links are written in: the fields that differ from the model's current defaults.
+pub const CURRENT_VERSION: u32 = ExperimentConfig::DEFAULTS_VERSION;
 
 /// The query parameter that starts the run as soon as the page opens (`run=1`).
 pub const AUTOSTART: &str = "run";
@@ -194,15 +195,14 @@ pub fn from_query(query: &str, base: &ExperimentConfig) -> Restored {
 
 /// What a page fills in for the fields a link leaves out.
 pub struct LinkDefaults<'a> {
-    /// The defaults of a model now (the page without a link, and `v=2` links).
-    pub current: &'a dyn Fn(ModelKind) -> ExperimentConfig,
-    /// The one config every model started from before the defaults became per model (links
-    /// without `v`).
-    pub version_1: ExperimentConfig,
+    /// The defaults of a model in a version of the defaults (1: the one plain config every
+    /// model started from before the defaults became per model, links without `v`;
+    /// [`CURRENT_VERSION`]: the page without a link).
+    pub of_version: &'a dyn Fn(u32, ModelKind) -> ExperimentConfig,
 }
 
-/// The link of `config` in the current format: `v=2`, the fields that differ from its
-/// model's current defaults, then `data_url` and `run=1` (see [`to_query_with_data`]).
+/// The link of `config` in the current format: `v=` [`CURRENT_VERSION`], the fields that
+/// differ from its model's current defaults, then `data_url` and `run=1` (see [`to_query_with_data`]).
 pub fn share_query(
     config: &ExperimentConfig,
     defaults: &LinkDefaults,
@@ -212,7 +212,7 @@ pub fn share_query(
     // The model's defaults, but the model itself is written unless it is the default one.
     let base = ExperimentConfig {
         model: default_model(),
-        ..(defaults.current)(config.model)
+        ..(defaults.of_version)(CURRENT_VERSION, config.model)
     };
     let rest = to_query_with_data(config, &base, data_url, autostart);
     let version = format!("{VERSION}={CURRENT_VERSION}");
@@ -228,13 +228,14 @@ fn default_model() -> ModelKind {
     ExperimentConfig::default().model
 }
 
-/// Reads a link made by [`share_query`] (or before `v` existed: against
-/// `defaults.version_1`); an empty query gives the model's current defaults. An unknown
-/// version is read as the current one, with a notice.
+/// Reads a link made by [`share_query`] in this or an earlier version (or before `v` existed:
+/// against version 1); an empty query gives the model's current defaults. An unknown version
+/// is read as the current one, with a notice.
 pub fn restore(query: &str, defaults: &LinkDefaults) -> Restored {
     let bare = query.strip_prefix('?').unwrap_or(query);
+    let current = |model| (defaults.of_version)(CURRENT_VERSION, model);
     if bare.len() > MAX_QUERY {
-        return from_query(bare, &(defaults.current)(default_model()));
+        return from_query(bare, &current(default_model()));
     }
     let (mut version, mut model) = (None, None);
     for (key, value) in form_urlencoded::parse(bare.as_bytes()) {
@@ -248,18 +249,18 @@ pub fn restore(query: &str, defaults: &LinkDefaults) -> Restored {
     let model = model.unwrap_or_else(default_model);
     let mut notice = None;
     let base = match version.as_deref() {
-        None if !bare.is_empty() => ExperimentConfig {
-            model,
-            ..defaults.version_1.clone()
+        None if !bare.is_empty() => (defaults.of_version)(1, model),
+        None => current(model),
+        Some(text) => match text.parse::<u32>() {
+            Ok(v) if (1..=CURRENT_VERSION).contains(&v) => (defaults.of_version)(v, model),
+            _ => {
+                notice = Some(format!(
+                    "link version {VERSION}={:?} is unknown (this page writes {CURRENT_VERSION}); read as {CURRENT_VERSION}",
+                    clip(text)
+                ));
+                current(model)
+            }
         },
-        None | Some(CURRENT_VERSION) => (defaults.current)(model),
-        Some(other) => {
-            notice = Some(format!(
-                "link version {VERSION}={:?} is unknown (this page writes {CURRENT_VERSION}); read as {CURRENT_VERSION}",
-                clip(other)
-            ));
-            (defaults.current)(model)
-        }
     };
     let mut restored = from_query(bare, &base);
     restored.notices.splice(0..0, notice);
@@ -446,20 +447,20 @@ mod tests {
     }
 
     /// The page's defaults: one epoch (what a browser tab trains quickly).
-    fn page(model: ModelKind) -> ExperimentConfig {
+    fn page_in(version: u32, model: ModelKind) -> ExperimentConfig {
         ExperimentConfig {
             epochs: 1,
-            ..ExperimentConfig::recommended(model)
+            ..ExperimentConfig::recommended_in(version, model)
         }
+    }
+
+    fn page(model: ModelKind) -> ExperimentConfig {
+        page_in(CURRENT_VERSION, model)
     }
 
     fn page_defaults() -> LinkDefaults<'static> {
         LinkDefaults {
-            current: &page,
-            version_1: ExperimentConfig {
-                epochs: 1,
-                ..Default::default()
-            },
+            of_version: &page_in,
         }
     }
 
@@ -477,8 +478,22 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(old.config, then);
+        // A v=2 link made before DML-AE's batches and α changed: the recipe of then.
+        let v2 = restore("?v=2&model=dml-ae&pl=0.1", &page_defaults()).config;
+        assert_eq!((v2.batch_size, v2.alpha, v2.lr), (256, 0.9, 2e-3));
+        assert_eq!(
+            v2,
+            ExperimentConfig {
+                pl: 0.1,
+                ..page_in(2, ModelKind::DmlAe)
+            }
+        );
         // The same parameters in today's format are today's recipe for DML-AE.
-        let now = restore("?v=2&model=dml-ae&pl=0.1", &page_defaults()).config;
+        let now = restore(
+            &format!("?v={CURRENT_VERSION}&model=dml-ae&pl=0.1"),
+            &page_defaults(),
+        )
+        .config;
         assert_eq!(
             now,
             ExperimentConfig {
@@ -487,15 +502,20 @@ mod tests {
             }
         );
         assert_ne!(now, then);
+        assert_ne!(now, v2);
+        // What a v=2 link of that experiment says today: the fields v=3 left behind.
+        let q = share_query(&v2, &page_defaults(), None, false);
+        assert_eq!(q, "v=3&model=dml-ae&pl=0.1&batch_size=256&alpha=0.9");
+        assert_eq!(restore(&q, &page_defaults()).config, v2);
     }
 
     #[test]
     fn links_state_their_version_and_the_differences_from_their_models_defaults() {
         let d = page_defaults();
-        assert_eq!(share_query(&page(ModelKind::Dml), &d, None, false), "v=2");
+        assert_eq!(share_query(&page(ModelKind::Dml), &d, None, false), "v=3");
         assert_eq!(
             share_query(&page(ModelKind::MetricVae), &d, None, true),
-            "v=2&model=metric-vae&run=1"
+            "v=3&model=metric-vae&run=1"
         );
         // Nothing in the query: the page opens with DML's defaults.
         assert_eq!(restore("", &d).config, page(ModelKind::Dml));
@@ -508,14 +528,20 @@ mod tests {
         let q = share_query(&cfg, &d, Some("https://x.org/o.npz"), false);
         assert_eq!(
             q,
-            "v=2&model=dml-ae&lsdim=4&augment=true&alpha=0.7&data_url=https%3A%2F%2Fx.org%2Fo.npz"
+            "v=3&model=dml-ae&lsdim=4&augment=true&alpha=0.7&data_url=https%3A%2F%2Fx.org%2Fo.npz"
         );
         let back = restore(&q, &d);
         assert_eq!((back.config, back.notices.len()), (cfg, 0));
         assert_eq!(back.data_url.as_deref(), Some("https://x.org/o.npz"));
-        let future = restore("v=9&model=dml-ae", &d);
-        assert_eq!(future.config, page(ModelKind::DmlAe));
-        assert_eq!(future.notices.len(), 1);
-        assert!(future.notices[0].starts_with("link version v=\"9\" is unknown"));
+        for bad in ["9", "0", "two"] {
+            let future = restore(&format!("v={bad}&model=dml-ae"), &d);
+            assert_eq!(future.config, page(ModelKind::DmlAe));
+            assert_eq!(future.notices.len(), 1);
+            assert!(
+                future.notices[0].starts_with(&format!("link version v=\"{bad}\" is unknown")),
+                "{:?}",
+                future.notices
+            );
+        }
     }
 }

@@ -117,21 +117,22 @@ fn next_local_id() -> u64 {
 /// The form's config for `model` when the page opens (a link states only what differs from
 /// it): the model's recommended config, one epoch.
 pub fn page_defaults(model: ModelKind) -> ExperimentConfig {
+    page_defaults_in(ExperimentConfig::DEFAULTS_VERSION, model)
+}
+
+/// [`page_defaults`] as they were in a version of the defaults (one epoch in each; version 1
+/// is the plain config every model had before the defaults became per model).
+fn page_defaults_in(version: u32, model: ModelKind) -> ExperimentConfig {
     ExperimentConfig {
         epochs: 1,
-        ..ExperimentConfig::recommended(model)
+        ..ExperimentConfig::recommended_in(version, model)
     }
 }
 
-/// What links are read against and written from: [`page_defaults`], and for links made before
-/// the defaults became per model, the plain config (one epoch) the page had then.
+/// What links are read against and written from: [`page_defaults_in`] the link's version.
 pub fn link_defaults() -> LinkDefaults<'static> {
     LinkDefaults {
-        current: &page_defaults,
-        version_1: ExperimentConfig {
-            epochs: 1,
-            ..Default::default()
-        },
+        of_version: &page_defaults_in,
     }
 }
 
