@@ -32,8 +32,3 @@ pub fn augmented_images_tensor(
     }
     Tensor::from_data(TensorData::new(values, [indices.len(), set.dim()]), device)
 }
-
-/// The labels at `indices` as host bytes (the metric losses mine pairs on the host).
-pub fn labels_of(set: &ImageSet, indices: &[usize]) -> Vec<u8> {
-    indices.iter().map(|&i| set.labels[i]).collect()
-}
