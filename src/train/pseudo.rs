@@ -32,7 +32,8 @@ pub async fn embed_set(
 /// Pseudo-labels `(image, class)` for the unlabelled images of an embedded set.
 ///
 /// `embeddings`: `[n * d]`; `labelled`: the labelled images with their labels; `share` in
-/// [0, 1]: the part of each predicted class kept, most confident first. Classes without a
+/// [0, 1]: the part of each predicted class kept, most confident first; `normalize`: compare
+/// the embeddings on the unit sphere, as the metric loss does with `normalize`. Classes without a
 /// labelled image get no prototype, so no image is given them; with fewer than two prototypes
 /// nothing is returned (there is no margin to be confident about). Ties keep the lower index.
 pub fn pseudo_labels(
@@ -40,11 +41,25 @@ pub fn pseudo_labels(
     d: usize,
     labelled: &[(usize, u8)],
     share: f64,
+    normalize: bool,
 ) -> Vec<(usize, u8)> {
     if d == 0 || share <= 0.0 {
         return Vec::new();
     }
     let n = embeddings.len() / d;
+    let unit: Vec<f32>;
+    let embeddings = if normalize {
+        unit = embeddings
+            .chunks(d)
+            .flat_map(|z| {
+                let norm = z.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+                z.iter().map(move |x| x / norm)
+            })
+            .collect();
+        &unit[..]
+    } else {
+        embeddings
+    };
     let row = |i: usize| &embeddings[i * d..(i + 1) * d];
     // Prototypes: the mean embedding of each class's labelled images.
     let mut sums: Vec<(u8, Vec<f64>, usize)> = Vec::new();
@@ -140,20 +155,23 @@ mod tests {
         let (z, labelled) = two_clusters();
         // Every unlabelled image gets the class of the nearer labelled one.
         assert_eq!(
-            pseudo_labels(&z, 2, &labelled, 1.0),
+            pseudo_labels(&z, 2, &labelled, 1.0, false),
             vec![(2, 3), (3, 3), (4, 7), (5, 7)]
         );
         // Half of each predicted class: the ones far from the midpoint (x = 5).
-        assert_eq!(pseudo_labels(&z, 2, &labelled, 0.5), vec![(2, 3), (4, 7)]);
-        assert!(pseudo_labels(&z, 2, &labelled, 0.0).is_empty());
+        assert_eq!(
+            pseudo_labels(&z, 2, &labelled, 0.5, false),
+            vec![(2, 3), (4, 7)]
+        );
+        assert!(pseudo_labels(&z, 2, &labelled, 0.0, false).is_empty());
     }
 
     #[test]
     fn labelled_images_keep_their_own_label_and_one_class_gives_nothing() {
         let (z, labelled) = two_clusters();
-        let out = pseudo_labels(&z, 2, &labelled, 1.0);
+        let out = pseudo_labels(&z, 2, &labelled, 1.0, false);
         assert!(out.iter().all(|(i, _)| *i != 0 && *i != 1), "{out:?}");
-        assert!(pseudo_labels(&z, 2, &[(0, 3), (2, 3)], 1.0).is_empty());
+        assert!(pseudo_labels(&z, 2, &[(0, 3), (2, 3)], 1.0, false).is_empty());
     }
 
     #[test]
@@ -162,15 +180,25 @@ mod tests {
         // nearer a labelled image of class 1 (2.5 against 3.5) but nearer the prototype of
         // class 2 (3.5 against 4.5): the prototype decides.
         let z: Vec<f32> = [[0.0f32, 0.0], [4.0, 0.0], [10.0, 0.0], [6.5, 0.0]].concat();
-        let out = pseudo_labels(&z, 2, &[(0, 1), (1, 1), (2, 2)], 1.0);
+        let out = pseudo_labels(&z, 2, &[(0, 1), (1, 1), (2, 2)], 1.0, false);
         assert_eq!(out, vec![(3, 2)]);
+    }
+
+    #[test]
+    fn on_the_unit_sphere_the_direction_decides() {
+        // Class 1 at (1, 0), class 2 at (0, 10); the image at (3, 4) is nearer class 1 in the
+        // plane (4.5 against 6.7) but nearer class 2 in direction (.6, .8).
+        let z: Vec<f32> = [[1.0f32, 0.0], [0.0, 10.0], [3.0, 4.0]].concat();
+        let labelled = [(0, 1), (1, 2)];
+        assert_eq!(pseudo_labels(&z, 2, &labelled, 1.0, false), vec![(2, 1)]);
+        assert_eq!(pseudo_labels(&z, 2, &labelled, 1.0, true), vec![(2, 2)]);
     }
 
     #[test]
     fn a_non_finite_embedding_gets_no_label() {
         let (mut z, labelled) = two_clusters();
         z[4] = f32::NAN; // image 2
-        let out = pseudo_labels(&z, 2, &labelled, 1.0);
+        let out = pseudo_labels(&z, 2, &labelled, 1.0, false);
         assert!(out.iter().all(|(i, _)| *i != 2), "{out:?}");
         assert_eq!(out.len(), 3);
     }

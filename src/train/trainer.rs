@@ -163,17 +163,21 @@ pub async fn train(
             let z = embed_set(&model.valid(), &data.train, &plain_device)
                 .await
                 .map_err(TrainError::Device)?;
-            let mut pool = labelled_indices.clone();
-            for (i, class) in pseudo_labels(&z, cfg.lsdim, &known, cfg.pseudo_labels) {
-                metric_labels[i] = class;
-                pool.push(i);
+            let given = pseudo_labels(&z, cfg.lsdim, &known, cfg.pseudo_labels, cfg.normalize);
+            // Without pseudo-labels (fewer than two labelled classes) the run goes on as if off.
+            if !given.is_empty() {
+                let mut pool = labelled_indices.clone();
+                for (i, class) in given {
+                    metric_labels[i] = class;
+                    pool.push(i);
+                }
+                labelled_batches = LabelledSampler::new(
+                    pool,
+                    &metric_labels,
+                    cfg.m_per_class,
+                    cfg.seed.wrapping_add(1).wrapping_add((epoch as u64) << 32),
+                );
             }
-            labelled_batches = LabelledSampler::new(
-                pool,
-                &metric_labels,
-                cfg.m_per_class,
-                cfg.seed.wrapping_add(1).wrapping_add((epoch as u64) << 32),
-            );
         }
         let mut sums: BTreeMap<String, f64> = BTreeMap::new();
         let (mut total_sum, mut done) = (0.0, 0);
@@ -447,6 +451,25 @@ mod tests {
         let (off, on) = (run(0.0), run(0.5));
         assert_eq!(on[..3], off[..3]);
         assert_ne!(on[3..], off[3..]);
+        // With one labelled class there is no prototype to tell apart: nothing changes.
+        let mut one_class = data.clone();
+        one_class.train.labels.iter_mut().for_each(|l| *l = 4);
+        let cfg = |pseudo_labels| ExperimentConfig {
+            model: ModelKind::Dml,
+            pl: 5.0,
+            lsdim: 3,
+            epochs: 2,
+            steps_per_epoch: 3,
+            batch_size: 32,
+            pseudo_labels,
+            ..Default::default()
+        };
+        let terms = |c: &ExperimentConfig| {
+            let mut rec = Recorder::default();
+            pollster::block_on(train(c, &one_class, &crate::backend::cpu(), &mut rec)).unwrap();
+            rec.0
+        };
+        assert_eq!(terms(&cfg(0.5)), terms(&cfg(0.0)));
     }
 
     #[test]
