@@ -221,8 +221,9 @@ fn our_recipe_runs_on_the_organamnist_layout() {
         "knn,few-label-knn",
     ]);
     assert!(sweep.status.success(), "{}", text(&sweep));
-    let mut pseudo_runs = 0;
+    let (mut runs, mut pseudo_runs) = (0, 0);
     for entry in std::fs::read_dir(&out).unwrap() {
+        runs += 1;
         let path = entry.unwrap().path();
         let r: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -234,5 +235,9 @@ fn our_recipe_runs_on_the_organamnist_layout() {
         let acc = r["metrics"]["knn"]["accuracy"].as_f64().unwrap();
         assert!(acc > 0.5, "{path:?}: kNN accuracy {acc}");
     }
-    assert!(pseudo_runs >= 3, "DML-AE and both priors use pseudo-labels");
+    assert_eq!(runs, 6, "every run of the grid: {}", text(&sweep));
+    assert_eq!(
+        pseudo_runs, 3,
+        "DML-AE and both priors at 0.1 % use pseudo-labels"
+    );
 }
