@@ -206,8 +206,8 @@ cat <<'MD'
 - **Ours** (runs of 2026-12-03, 3 seeds, 20 epochs, d = 10; see the section above). Against
   issue 19's targets: pl 0.1 % (60 labels) ≥ .97 **met**, .9726 ± .0006 (DML-AE with
   augmentation and pseudo-labels; paper .8881); every prior and MetricVAE ≥ .95 at pl 0.1 %
-  **met**, .9592 ± .0070 to .9644 ± .0038; pl 0.01 % (6 labels) ≥ .95 **met**, .9586 ± .0024 (DML-AE α .97; paper .8377); the recipe runs
-  on the OrganAMNIST layout end to end (`tests/cli_organamnist.rs`, the whole grid on a
+  **met**, .9592 ± .0070 to .9644 ± .0038; pl 0.01 % (6 labels) ≥ .95 **met**, .9586 ±
+  .0024 (DML-AE α .97; paper .8377); the recipe runs on the OrganAMNIST layout end to end (`tests/cli_organamnist.rs`, the whole grid on a
   generated file). Missed: pl 10 % ≥ .99 (DML with its defaults, d 10, seed 0: 3 epochs .9813,
   10 epochs .9838; the MLP encoder is the limit we did not pass: a conv encoder costs ~5× per
   step); 100 class-balanced labels, few-label kNN ≥ .967 (DML-AE + augmentation +
