@@ -184,8 +184,9 @@ impl Grid {
         serde_json::from_str(text).map_err(|e| format!("not a grid: {e}"))
     }
 
-    /// Every run of the grid with `extra` fields (e.g. seeds, epochs) laid over the base, in a
-    /// stable order, each config validated; runs with equal names are kept once.
+    /// Every run of the grid with `extra` fields (e.g. seeds, epochs) laid over the base and the
+    /// axes (an axis of a field in `extra` takes that one value, which the run's name then
+    /// says), in a stable order, each config validated; runs with equal names are kept once.
     pub fn expand(&self, extra: &Map<String, Value>) -> Result<Vec<PlannedRun>, String> {
         if self.groups.is_empty() {
             return Err(format!("grid {}: no groups", self.name));
@@ -213,6 +214,7 @@ impl Grid {
                 fields.extend(extra.clone());
                 let mut name_parts = Vec::new();
                 for (field, value) in combo {
+                    let value = extra.get(field).unwrap_or(value);
                     fields.insert(field.clone(), value.clone());
                     name_parts.push(format!("{field}-{}", value_text(value)));
                 }
@@ -415,6 +417,12 @@ mod tests {
         assert!(runs
             .iter()
             .all(|r| r.config.epochs == 2 && r.config.steps_per_epoch == 5));
+        // A field the grid varies takes the extra value in every run, and the names say so.
+        extra.insert("seed".into(), json!(7));
+        let runs = grid.expand(&extra).unwrap();
+        let names: Vec<&str> = runs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["model-dml_seed-7", "model-dml-ae_seed-7"]);
+        assert!(runs.iter().all(|r| r.config.seed == 7));
 
         let err = Grid::from_json(r#"{"name": "x", "groups": [{"model": ["resnet"]}]}"#)
             .unwrap()

