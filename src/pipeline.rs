@@ -10,14 +10,14 @@ use crate::config::{EncoderKind, ExperimentConfig, ModelKind};
 use crate::data::batch::images_tensor;
 use crate::data::Dataset;
 use crate::eval::diagnostics::{test_set_kl, LatentDiagnostics};
-use crate::eval::embed::{embed_all, embed_images};
 use crate::eval::{evaluate, EvalInput, Probes, KNN_FOLDS};
 use crate::model::prior::{gmm_means, GMM_LOGVAR};
 use crate::model::LabModel;
 use crate::report::figures::{ReconGrid, RECONSTRUCTIONS, RECORDED_SCATTER_POINTS};
 use crate::report::{Figures, RunRecord, Scatter, Timings};
+use crate::train::embed::{embed_all, embed_images};
 use crate::train::speed::BackendInfo;
-use crate::train::{train, Flow, Observer, TrainError, TrainEvent};
+use crate::train::{train, EmbeddedSet, Flow, Observer, TrainError, TrainEvent};
 
 /// A finished run: its record and the full scatter of the test embeddings.
 pub struct Outcome {
@@ -46,17 +46,30 @@ pub async fn run_experiment(
     let trained = train(cfg, data, device, &mut tracked).await?;
     let accuracy = tracked.points;
     let eval_start = Instant::now();
-    let Some(embeddings) = embed_all(&trained.model, &data.test, chunk, device, observer)
-        .await
-        .map_err(TrainError::Device)?
+    let Some(embeddings) = embed_all(
+        &trained.model,
+        (&data.test, EmbeddedSet::Test),
+        chunk,
+        device,
+        observer,
+    )
+    .await
+    .map_err(TrainError::Device)?
     else {
         return Ok(None);
     };
     let labelled = if probes.few_label_knn {
         let idx = &trained.labelled_indices;
-        let Some(emb) = embed_images(&trained.model, &data.train, idx, chunk, device, observer)
-            .await
-            .map_err(TrainError::Device)?
+        let Some(emb) = embed_images(
+            &trained.model,
+            (&data.train, EmbeddedSet::Train),
+            idx,
+            chunk,
+            device,
+            observer,
+        )
+        .await
+        .map_err(TrainError::Device)?
         else {
             return Ok(None);
         };
@@ -181,7 +194,7 @@ impl<'a, O: Observer> Tracked<'a, O> {
         let idx: Vec<usize> = (0..TRACKED_TEST_IMAGES.min(test.len())).collect();
         let embedded = embed_images(
             model,
-            test,
+            (test, EmbeddedSet::Test),
             &idx,
             self.chunk,
             self.device,

@@ -283,9 +283,9 @@ impl Observer for CliObserver {
                     self.bar.suspend(|| println!("{line}"));
                 }
             }
-            TrainEvent::Embedding { done, total } => self
+            TrainEvent::Embedding { of, done, total } => self
                 .bar
-                .set_message(format!("embedding test set {done}/{total}")),
+                .set_message(format!("embedding {} {done}/{total}", of.images())),
             TrainEvent::Probing { name } => self.bar.set_message(format!("{name} probe")),
             // The table after the run shows every probe's scores.
             TrainEvent::ProbeDone { .. } => {}

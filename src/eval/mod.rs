@@ -8,7 +8,6 @@
 
 pub mod clustering;
 pub mod diagnostics;
-pub mod embed;
 pub mod folds;
 pub mod forest;
 pub mod knn;

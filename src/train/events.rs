@@ -5,6 +5,23 @@ use serde::{Deserialize, Serialize};
 /// One named loss term's value at a step (e.g. `("triplet", 0.41)`).
 pub type Terms = Vec<(String, f64)>;
 
+/// Which split an [`TrainEvent::Embedding`] embeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EmbeddedSet {
+    Train,
+    Test,
+}
+
+impl EmbeddedSet {
+    /// The images in words, for progress messages.
+    pub fn images(self) -> &'static str {
+        match self {
+            Self::Train => "training images",
+            Self::Test => "test images",
+        }
+    }
+}
+
 /// Progress of a run (serialisable: the page's training worker posts it to the page).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TrainEvent {
@@ -27,8 +44,13 @@ pub enum TrainEvent {
     /// The kNN accuracy of the model as it stands, measured on the first test images while
     /// training goes on (the accuracy curve).
     Accuracy(AccuracyPoint),
-    /// Test images embedded so far during evaluation.
-    Embedding { done: usize, total: usize },
+    /// Images embedded so far: the test images (and the labelled training images) during
+    /// evaluation, every training image for the pseudo-labels at an epoch's start.
+    Embedding {
+        of: EmbeddedSet,
+        done: usize,
+        total: usize,
+    },
     /// A probe is running.
     Probing { name: String },
     /// A probe finished: its table label, its scores in words and its wall time.

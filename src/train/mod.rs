@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod curves;
+pub mod embed;
 pub mod events;
 pub mod objective;
 pub mod pseudo;
@@ -12,5 +13,5 @@ pub mod speed;
 pub mod trainer;
 
 pub use curves::Curves;
-pub use events::{AccuracyPoint, EpochRecord, Flow, Observer, Silent, TrainEvent};
+pub use events::{AccuracyPoint, EmbeddedSet, EpochRecord, Flow, Observer, Silent, TrainEvent};
 pub use trainer::{steps_per_epoch, train, TrainError, Trained};

@@ -5,29 +5,8 @@
 //! margin `1 − d₁/d₂` between the nearest and the second-nearest prototype) joins the labelled
 //! images for the metric loss until the next epoch. Only the labelled images' labels are read.
 
-use burn::prelude::*;
-
-use crate::backend::read_floats;
-use crate::data::batch::images_tensor;
-use crate::data::ImageSet;
-use crate::model::LabModel;
-
 /// Images per forward pass when embedding the training images.
-const CHUNK: usize = 2048;
-
-/// Embeddings `[n * d]` (row-major) of every image of `set`.
-pub async fn embed_set(
-    model: &LabModel,
-    set: &ImageSet,
-    device: &Device,
-) -> Result<Vec<f32>, String> {
-    let all: Vec<usize> = (0..set.len()).collect();
-    let mut out = Vec::with_capacity(set.len() * 16);
-    for idx in all.chunks(CHUNK) {
-        out.extend(read_floats(model.embed(images_tensor(set, idx, device)), "embeddings").await?);
-    }
-    Ok(out)
-}
+pub const EMBED_CHUNK: usize = 2048;
 
 /// Pseudo-labels `(image, class)` for the unlabelled images of an embedded set.
 ///

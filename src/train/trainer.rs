@@ -15,9 +15,10 @@ use thiserror::Error;
 use web_time::Instant;
 
 use super::curves::Curves;
-use super::events::{EpochRecord, Flow, Observer, TrainEvent};
+use super::embed::embed_all;
+use super::events::{EmbeddedSet, EpochRecord, Flow, Observer, TrainEvent};
 use super::objective::Objective;
-use super::pseudo::{embed_set, pseudo_labels};
+use super::pseudo::{pseudo_labels, EMBED_CHUNK};
 use super::sampler::{Cycler, LabelledSampler};
 use super::schedule::{kl_weight, weights, Weights};
 use crate::config::{ConfigError, ExperimentConfig};
@@ -160,9 +161,19 @@ pub async fn train(
                 .iter()
                 .map(|&i| (i, metric_labels[i]))
                 .collect();
-            let z = embed_set(&model.valid(), &data.train, &plain_device)
-                .await
-                .map_err(TrainError::Device)?;
+            let embedded = embed_all(
+                &model.valid(),
+                (&data.train, EmbeddedSet::Train),
+                EMBED_CHUNK,
+                &plain_device,
+                observer,
+            )
+            .await
+            .map_err(TrainError::Device)?;
+            let Some(z) = embedded else {
+                stopped = true; // Stop while embedding: the epoch does not start
+                break;
+            };
             let given = pseudo_labels(&z, cfg.lsdim, &known, cfg.pseudo_labels, cfg.normalize);
             // Without pseudo-labels (fewer than two labelled classes) the run goes on as if off.
             if !given.is_empty() {
@@ -455,6 +466,46 @@ mod tests {
         let mut one_class = data.clone();
         one_class.train.labels.iter_mut().for_each(|l| *l = 4);
         assert_eq!(run(&one_class, 0.5), run(&one_class, 0.0));
+    }
+
+    /// Embedding the training images for the pseudo-labels reports its progress, and a Stop
+    /// answered there ends the run before the epoch it was for.
+    #[test]
+    fn a_stop_while_embedding_for_pseudo_labels_ends_the_run() {
+        use crate::data::synthetic::random_mnist_shaped;
+        #[derive(Default)]
+        struct StopWhileEmbedding {
+            seen: Vec<(EmbeddedSet, usize, usize)>,
+        }
+        impl Observer for StopWhileEmbedding {
+            async fn on_event(&mut self, event: &TrainEvent) -> Flow {
+                match event {
+                    TrainEvent::Embedding { of, done, total } => {
+                        self.seen.push((*of, *done, *total));
+                        Flow::Stop
+                    }
+                    _ => Flow::Continue,
+                }
+            }
+        }
+        let data = random_mnist_shaped(300, 20, 7);
+        let cfg = ExperimentConfig {
+            model: ModelKind::Dml,
+            pl: 5.0,
+            lsdim: 3,
+            epochs: 3,
+            steps_per_epoch: 2,
+            batch_size: 32,
+            pseudo_labels: 0.5,
+            ..Default::default()
+        };
+        let mut obs = StopWhileEmbedding::default();
+        let trained =
+            pollster::block_on(train(&cfg, &data, &crate::backend::cpu(), &mut obs)).unwrap();
+        assert_eq!(obs.seen, [(EmbeddedSet::Train, 300, 300)]);
+        assert!(trained.stopped);
+        assert_eq!(trained.history.len(), 1);
+        assert_eq!(trained.steps, 2);
     }
 
     #[test]

@@ -130,10 +130,10 @@ impl PageObserver {
                     r.epoch, r.loss, r.seconds
                 ));
             }
-            TrainEvent::Embedding { done, total } => self
+            TrainEvent::Embedding { of, done, total } => self
                 .state
                 .status
-                .set(format!("Embedding test images {done}/{total}…")),
+                .set(format!("Embedding {} {done}/{total}…", of.images())),
             TrainEvent::Probing { name } => {
                 self.state.status.set(format!("Running the {name} probe…"))
             }

@@ -18,11 +18,11 @@ use crate::train::speed::AutoChoice;
 use burn::module::Module;
 use burn::prelude::Device;
 
-use crate::eval::embed::embed_images;
 use crate::model::LabModel;
 use crate::pipeline::{embed_chunk, prior_components, train_to_finish};
 use crate::report::{Projection, Scatter};
-use crate::train::{Flow, Observer, Silent, TrainEvent};
+use crate::train::embed::embed_images;
+use crate::train::{EmbeddedSet, Flow, Observer, Silent, TrainEvent};
 
 /// What the worker holds between messages: the dataset the page sent, and whether the page
 /// has paused or stopped the run. (The worker has no page, so no leptos context: one slot.)
@@ -212,9 +212,16 @@ impl WorkerObserver {
     async fn snapshot(&self, model: &LabModel) -> Result<Scatter, String> {
         let test = &self.data.test;
         let idx: Vec<usize> = (0..LIVE_SCATTER_POINTS.min(test.len())).collect();
-        let embeddings = embed_images(model, test, &idx, self.chunk, &self.device, &mut Silent)
-            .await?
-            .unwrap_or_default();
+        let embeddings = embed_images(
+            model,
+            (test, EmbeddedSet::Test),
+            &idx,
+            self.chunk,
+            &self.device,
+            &mut Silent,
+        )
+        .await?
+        .unwrap_or_default();
         let components = prior_components(&self.config, model).await?;
         let labels = &test.labels[..idx.len()];
         Ok(Scatter::project(
