@@ -64,7 +64,7 @@ impl Grid {
                 "pseudo_labels": 0.0,
                 "alpha": 0.5, "gamma": 1.0, "encoder": "mlp", "recon": "mse",
                 "loss_scale": "paper", "kl_warmup": 0.0, "free_bits": 0.0,
-                "prior_components": 0, "vamp_components": 100, "grad_clip": 0.0,
+                "prior_components": 0, "vamp_components": 100, "grad_clip": 0.0, "ema": 0.0,
                 "model": "dml", "pl": 10.0, "lsdim": 10,
             });
             if let Value::Object(fields) = setup {

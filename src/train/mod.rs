@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod curves;
+pub mod ema;
 pub mod embed;
 pub mod events;
 pub mod objective;

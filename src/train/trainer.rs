@@ -15,6 +15,7 @@ use thiserror::Error;
 use web_time::Instant;
 
 use super::curves::Curves;
+use super::ema::Ema;
 use super::embed::embed_all;
 use super::events::{EmbeddedSet, EpochRecord, Flow, Observer, TrainEvent};
 use super::objective::Objective;
@@ -109,6 +110,8 @@ pub async fn train(
         &mut HostRng::new(cfg.seed ^ INIT_STREAM, &device),
     );
     let mut noise = HostRng::new(cfg.seed ^ NOISE_STREAM, &device);
+    // The weight average (when on) is the model that is measured, evaluated and returned.
+    let mut ema = (cfg.ema > 0.0).then(|| Ema::new(&model, cfg.ema));
     let objective = Objective::new(cfg, data.train.dim(), &device);
     let clipping =
         (cfg.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(cfg.grad_clip as f32));
@@ -162,7 +165,8 @@ pub async fn train(
                 .map(|&i| (i, metric_labels[i]))
                 .collect();
             let embedded = embed_all(
-                &model.valid(),
+                &ema.as_ref()
+                    .map_or_else(|| model.valid(), |e| e.model().clone()),
                 (&data.train, EmbeddedSet::Train),
                 EMBED_CHUNK,
                 &plain_device,
@@ -234,6 +238,9 @@ pub async fn train(
             let loss = objective.forward(&model, labelled_batch, unlabelled, views, w, &mut noise);
             let grads = GradientsParams::from_grads(loss.total.backward(), &model);
             model = optim.step(cfg.lr, model, grads);
+            if let Some(ema) = ema.as_mut() {
+                ema.update(&model);
+            }
 
             // The total and every term, kept on the device until the next readback.
             let mut parts = vec![loss.total.detach()];
@@ -270,7 +277,8 @@ pub async fn train(
                     stopped = true;
                 }
             }
-            if !stopped && observer.during_training(global_step, &model).await == Flow::Stop {
+            let measured = ema.as_ref().map_or(&model, Ema::model);
+            if !stopped && observer.during_training(global_step, measured).await == Flow::Stop {
                 stopped = true;
             }
             if stopped {
@@ -292,12 +300,15 @@ pub async fn train(
             stopped = true;
         }
         history.push(record);
-        if !stopped && observer.after_epoch(epoch, &model.valid()).await == Flow::Stop {
+        let measured = ema
+            .as_ref()
+            .map_or_else(|| model.valid(), |e| e.model().clone());
+        if !stopped && observer.after_epoch(epoch, &measured).await == Flow::Stop {
             stopped = true;
         }
     }
     Ok(Trained {
-        model: model.valid(),
+        model: ema.map_or_else(|| model.valid(), |e| e.model().clone()),
         history,
         stopped,
         seconds: start.elapsed().as_secs_f64(),
@@ -466,6 +477,41 @@ mod tests {
         let mut one_class = data.clone();
         one_class.train.labels.iter_mut().for_each(|l| *l = 4);
         assert_eq!(run(&one_class, 0.5), run(&one_class, 0.0));
+    }
+
+    /// The weight average changes no step of training, only the model the run returns.
+    #[test]
+    fn the_weight_average_is_the_returned_model_and_leaves_training_alone() {
+        use crate::data::synthetic::random_mnist_shaped;
+        let data = random_mnist_shaped(300, 20, 7);
+        let run = |ema: f64| {
+            let cfg = ExperimentConfig {
+                model: ModelKind::DmlAe,
+                pl: 5.0,
+                lsdim: 3,
+                epochs: 2,
+                steps_per_epoch: 3,
+                batch_size: 32,
+                ema,
+                ..Default::default()
+            };
+            let mut rec = Recorder::default();
+            let trained =
+                pollster::block_on(train(&cfg, &data, &crate::backend::cpu(), &mut rec)).unwrap();
+            let device = crate::backend::cpu();
+            let x = crate::data::batch::images_tensor(&data.test, &[0, 1, 2], &device);
+            let z = trained
+                .model
+                .embed(x)
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap();
+            (rec.0, z)
+        };
+        let ((steps_off, z_off), (steps_on, z_on)) = (run(0.0), run(0.9));
+        assert_eq!(steps_on, steps_off);
+        assert_ne!(z_on, z_off);
+        assert!(z_on.iter().all(|v| v.is_finite()));
     }
 
     /// Embedding the training images for the pseudo-labels reports its progress, and a Stop

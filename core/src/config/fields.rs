@@ -454,6 +454,21 @@ pub static FIELDS: &[Field] = &[
             }
         },
     },
+    Field {
+        name: "ema",
+        label: "weight average (EMA decay, 0 = off)",
+        help: "Keep an exponential moving average of the parameters, updated after every step with this decay (0.999: about the last 1000 steps), and measure and evaluate it instead of the last step's parameters: a mean teacher, smoother than any single step. 0 = off.",
+        kind: FieldKind::Real,
+        advanced: true,
+        used_by: always,
+        check: |c| {
+            if c.ema.is_finite() && (0.0..1.0).contains(&c.ema) {
+                Ok(())
+            } else {
+                Err(format!("must be a decay in [0, 1) (0 = off), got {}", c.ema))
+            }
+        },
+    },
 ];
 
 /// The field called `name`.

@@ -82,6 +82,9 @@ pub struct ExperimentConfig {
     pub vamp_components: usize,
     /// Clip each parameter's gradient to this L2 norm before the Adam step; 0 = no clipping.
     pub grad_clip: f64,
+    /// Decay of an exponential moving average of the parameters, the model that is measured
+    /// and evaluated (a mean teacher; Polyak averaging); 0 = off, the last step's parameters.
+    pub ema: f64,
 }
 
 impl Default for ExperimentConfig {
@@ -119,6 +122,7 @@ impl Default for ExperimentConfig {
             prior_components: 0,
             vamp_components: 100,
             grad_clip: 0.0,
+            ema: 0.0,
         }
     }
 }
