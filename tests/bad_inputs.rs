@@ -423,6 +423,13 @@ fn config_cases(rows: &mut Vec<Case>) {
     case(
         rows_,
         json,
+        r#"{"ema": 1}"#,
+        "ema: must be a decay in [0, 1)",
+        config(r#"{"ema": 1}"#),
+    );
+    case(
+        rows_,
+        json,
         r#"{"model": "dml-gmm-prior", "lsdim": 16}"#,
         "2^d components needs lsdim <= 10",
         config(r#"{"model": "dml-gmm-prior", "lsdim": 16}"#),
