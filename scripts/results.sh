@@ -343,7 +343,7 @@ of 16 at α .97, seed 1 .8991. Without labels the VAE itself reaches .8099 in th
 
 Stage 6, the last cell again (runs of 2026-12-03, AMD EPYC; `RAYON_NUM_THREADS=1 dml-lab train
 --model metric-vae --pl 0.01 --lsdim 4 --epochs 5 --seed S` + the change; two runs at a time,
-98–132 s of training each, 256 s with 500 pseudo-inputs):
+98–145 s of training each, 256 s with 500 pseudo-inputs):
 
 | change to the defaults of version 3 | seed 1 | seeds 0, 2 |
 |---|---|---|
