@@ -165,8 +165,7 @@ pub async fn train(
                 .map(|&i| (i, metric_labels[i]))
                 .collect();
             let embedded = embed_all(
-                &ema.as_ref()
-                    .map_or_else(|| model.valid(), |e| e.model().clone()),
+                &evaluated(&model, ema.as_ref()),
                 (&data.train, EmbeddedSet::Train),
                 EMBED_CHUNK,
                 &plain_device,
@@ -300,15 +299,13 @@ pub async fn train(
             stopped = true;
         }
         history.push(record);
-        let measured = ema
-            .as_ref()
-            .map_or_else(|| model.valid(), |e| e.model().clone());
+        let measured = evaluated(&model, ema.as_ref());
         if !stopped && observer.after_epoch(epoch, &measured).await == Flow::Stop {
             stopped = true;
         }
     }
     Ok(Trained {
-        model: ema.map_or_else(|| model.valid(), |e| e.model().clone()),
+        model: evaluated(&model, ema.as_ref()),
         history,
         stopped,
         seconds: start.elapsed().as_secs_f64(),
@@ -316,6 +313,12 @@ pub async fn train(
         curves: curves.thinned(RECORDED_CURVE_POINTS),
         labelled_indices,
     })
+}
+
+/// The model a run measures and returns: the weight average when there is one, else the
+/// trained model itself (a copy without autodiff).
+fn evaluated(model: &LabModel, ema: Option<&Ema>) -> LabModel {
+    ema.map_or_else(|| model.valid(), |e| e.model().clone())
 }
 
 /// Longest time between readbacks, so that the observer (progress, pause, stop) hears of steps
