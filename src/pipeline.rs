@@ -259,6 +259,10 @@ impl<O: Observer> Observer for Tracked<'_, O> {
     fn max_pending_steps(&self) -> usize {
         self.inner.max_pending_steps()
     }
+
+    fn embed_chunk(&self) -> usize {
+        self.chunk
+    }
 }
 
 /// Test images the probes need at least: two per cross-validation fold.
@@ -352,7 +356,7 @@ pub fn embed_chunk(backend: &BackendInfo) -> usize {
     if backend.kind == crate::backend::BackendKind::Cpu {
         256
     } else {
-        2048
+        crate::train::EMBED_CHUNK
     }
 }
 

@@ -123,7 +123,16 @@ pub trait Observer {
     fn max_pending_steps(&self) -> usize {
         MAX_PENDING_STEPS
     }
+
+    /// Images per forward pass when the trainer embeds the training images (pseudo-labels),
+    /// with an `Embedding` event after each pass: the host's choice, as for its evaluation.
+    fn embed_chunk(&self) -> usize {
+        EMBED_CHUNK
+    }
 }
+
+/// The default of [`Observer::embed_chunk`]: few large passes (what a GPU prefers).
+pub const EMBED_CHUNK: usize = 2048;
 
 /// The default of [`Observer::max_pending_steps`]: on a GPU the steps are queued without
 /// waiting, and a readback every step would stall the queue; on the CPU each step takes longer

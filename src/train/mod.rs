@@ -14,5 +14,7 @@ pub mod speed;
 pub mod trainer;
 
 pub use curves::Curves;
-pub use events::{AccuracyPoint, EmbeddedSet, EpochRecord, Flow, Observer, Silent, TrainEvent};
+pub use events::{
+    AccuracyPoint, EmbeddedSet, EpochRecord, Flow, Observer, Silent, TrainEvent, EMBED_CHUNK,
+};
 pub use trainer::{steps_per_epoch, train, TrainError, Trained};

@@ -5,9 +5,6 @@
 //! margin `1 − d₁/d₂` between the nearest and the second-nearest prototype) joins the labelled
 //! images for the metric loss until the next epoch. Only the labelled images' labels are read.
 
-/// Images per forward pass when embedding the training images.
-pub const EMBED_CHUNK: usize = 2048;
-
 /// Pseudo-labels `(image, class)` for the unlabelled images of an embedded set.
 ///
 /// `embeddings`: `[n * d]`; `labelled`: the labelled images with their labels; `share` in

@@ -19,7 +19,7 @@ use super::ema::Ema;
 use super::embed::embed_all;
 use super::events::{EmbeddedSet, EpochRecord, Flow, Observer, TrainEvent};
 use super::objective::Objective;
-use super::pseudo::{pseudo_labels, EMBED_CHUNK};
+use super::pseudo::pseudo_labels;
 use super::sampler::{Cycler, LabelledSampler};
 use super::schedule::{kl_weight, weights, Weights};
 use crate::config::{ConfigError, ExperimentConfig};
@@ -164,10 +164,11 @@ pub async fn train(
                 .iter()
                 .map(|&i| (i, metric_labels[i]))
                 .collect();
+            let chunk = observer.embed_chunk();
             let embedded = embed_all(
                 &evaluated(&model, ema.as_ref()),
                 (&data.train, EmbeddedSet::Train),
-                EMBED_CHUNK,
+                chunk,
                 &plain_device,
                 observer,
             )
