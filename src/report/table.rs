@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::run_record::RunRecord;
-use crate::config::ModelKind;
 use crate::eval::ClassifierProbe;
 
 /// Config fields that never split a column: the table's own axes, the seed (averaged over) and
@@ -102,21 +101,27 @@ fn varying_fields(all: &[BTreeMap<String, String>]) -> Vec<String> {
 /// Builds the comparison for `probe`; runs without that probe are left out.
 pub fn compare(records: &[RunRecord], probe: ClassifierProbe) -> Comparison {
     let all_fields: Vec<BTreeMap<String, String>> = records.iter().map(config_fields).collect();
-    let varying_for = |model: ModelKind| {
-        let of_model: Vec<BTreeMap<String, String>> = records
-            .iter()
-            .zip(&all_fields)
-            .filter(|(r, _)| r.config.model == model)
-            .map(|(_, f)| f.clone())
-            .collect();
-        varying_fields(&of_model)
-    };
+    // The fields that differ between the runs of each model, once per model.
+    let mut varying: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for model in records.iter().map(|r| r.config.model) {
+        varying
+            .entry(crate::config::name_of(&model))
+            .or_insert_with(|| {
+                let of_model: Vec<BTreeMap<String, String>> = records
+                    .iter()
+                    .zip(&all_fields)
+                    .filter(|(r, _)| r.config.model == model)
+                    .map(|(_, f)| f.clone())
+                    .collect();
+                varying_fields(&of_model)
+            });
+    }
     let mut groups: BTreeMap<(u64, Column), Vec<&RunRecord>> = BTreeMap::new();
     for (r, fields) in records.iter().zip(&all_fields) {
         if r.metrics.probe(probe).is_none() {
             continue;
         }
-        let variant = varying_for(r.config.model)
+        let variant = varying[&crate::config::name_of(&r.config.model)]
             .iter()
             .filter_map(|k| fields.get(k).map(|v| format!("{k}={v}")))
             .collect::<Vec<_>>()
@@ -425,7 +430,7 @@ pub fn metrics_markdown(runs: &[(String, RunRecord)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ExperimentConfig;
+    use crate::config::{ExperimentConfig, ModelKind};
     use crate::eval::{Metrics, ProbeScores};
     use crate::report::Timings;
     use crate::train::speed::BackendInfo;
