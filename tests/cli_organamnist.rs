@@ -192,9 +192,10 @@ fn broken_organamnist_files_get_clear_messages() {
 }
 
 /// Our recipe (`ours-mnist`: DML-AE, MetricVAE and the priors, with augmentation and
-/// pseudo-labels; DML with the conv encoder and the weight average) runs end to end on the OrganAMNIST layout: the whole grid with the dataset
-/// and the length overridden, on a generated file of 11 000 training images (so that its
-/// 0.1 % budget is 11 labels, enough prototypes for pseudo-labels), every run learning.
+/// pseudo-labels; DML with the conv encoder and the weight average) runs end to end on the
+/// OrganAMNIST layout: the whole grid with the dataset and the length overridden, on a
+/// generated file of 11 000 training images (so that its 0.1 % budget is 11 labels, enough
+/// prototypes for pseudo-labels), every run learning.
 #[test]
 fn our_recipe_runs_on_the_organamnist_layout() {
     let dir = workdir("organamnist-ours");
