@@ -202,7 +202,8 @@ pub struct LinkDefaults<'a> {
 }
 
 /// The link of `config` in the current format: `v=` [`CURRENT_VERSION`], the fields that
-/// differ from its model's current defaults, then `data_url` and `run=1` (see [`to_query_with_data`]).
+/// differ from its model's current defaults, then `data_url` and `run=1` (see
+/// [`to_query_with_data`]).
 pub fn share_query(
     config: &ExperimentConfig,
     defaults: &LinkDefaults,

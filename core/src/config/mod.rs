@@ -161,7 +161,8 @@ impl ExperimentConfig {
 
     /// The version of the lab's defaults: [`recommended`](Self::recommended) is
     /// [`recommended_in`](Self::recommended_in) this version. Links name the version their
-    /// defaults come from (`link::VERSION`, written as `link::CURRENT_VERSION`), so a change of the defaults must add a version.
+    /// defaults come from (`link::VERSION`, written as `link::CURRENT_VERSION`), so a change
+    /// of the defaults must add a version.
     pub const DEFAULTS_VERSION: u32 = 3;
 
     /// The lab's defaults for `model` (those of [`Self::DEFAULTS_VERSION`]).
