@@ -430,6 +430,13 @@ fn config_cases(rows: &mut Vec<Case>) {
     case(
         rows_,
         json,
+        r#"{"neighbours": -1}"#,
+        "neighbours: must be a weight in [0, 100]",
+        config(r#"{"neighbours": -1}"#),
+    );
+    case(
+        rows_,
+        json,
         r#"{"model": "dml-gmm-prior", "lsdim": 16}"#,
         "2^d components needs lsdim <= 10",
         config(r#"{"model": "dml-gmm-prior", "lsdim": 16}"#),

@@ -61,7 +61,7 @@ impl Grid {
                 "epochs": 3, "batch_size": 256, "lr": 0.001, "steps_per_epoch": 0,
                 "loss": "triplet", "miner": "batch-all", "margin": 1.0, "temperature": 0.1,
                 "distance": "euclidean", "normalize": false, "m_per_class": 0, "augment": false, "balanced_labels": false, "contrast": 0.0,
-                "pseudo_labels": 0.0,
+                "neighbours": 0.0, "pseudo_labels": 0.0,
                 "alpha": 0.5, "gamma": 1.0, "encoder": "mlp", "recon": "mse",
                 "loss_scale": "paper", "kl_warmup": 0.0, "free_bits": 0.0,
                 "prior_components": 0, "vamp_components": 100, "grad_clip": 0.0, "ema": 0.0,

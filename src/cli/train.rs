@@ -286,6 +286,9 @@ impl Observer for CliObserver {
             TrainEvent::Embedding { of, done, total } => self
                 .bar
                 .set_message(format!("embedding {} {done}/{total}", of.images())),
+            TrainEvent::Neighbours { done, total } => self
+                .bar
+                .set_message(format!("finding neighbours {done}/{total}")),
             TrainEvent::Probing { name } => self.bar.set_message(format!("{name} probe")),
             // The table after the run shows every probe's scores.
             TrainEvent::ProbeDone { .. } => {}

@@ -1,5 +1,5 @@
 //! Stage 3, losses: distances, metric losses (triplet with miners, SupCon, center), the
-//! unlabelled contrastive term (NT-Xent) and the ELBO's terms (reconstruction, Gaussian and
+//! unlabelled contrastive term (NT-Xent), the neighbour term and the ELBO's terms (reconstruction, Gaussian and
 //! mixture log-densities, KL).
 
 pub mod center;
@@ -7,6 +7,7 @@ pub mod contrast;
 pub mod distance;
 pub mod kl;
 pub mod metric;
+pub mod neighbours;
 pub mod reconstruction;
 pub mod supcon;
 pub mod triplet;

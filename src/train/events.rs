@@ -51,6 +51,9 @@ pub enum TrainEvent {
         done: usize,
         total: usize,
     },
+    /// Training images whose nearest images in pixel space are found so far (the neighbour
+    /// term's graph, before the first step).
+    Neighbours { done: usize, total: usize },
     /// A probe is running.
     Probing { name: String },
     /// A probe finished: its table label, its scores in words and its wall time.

@@ -6,6 +6,7 @@ pub mod curves;
 pub mod ema;
 pub mod embed;
 pub mod events;
+pub mod neighbours;
 pub mod objective;
 pub mod pseudo;
 pub mod sampler;

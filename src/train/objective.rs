@@ -1,6 +1,8 @@
 //! One step's loss: L_S on the labelled batch, L_U on the unlabelled batch, weighted by the
 //! schedule, and the unlabelled contrastive term on two augmented views of another unlabelled
-//! batch (weight `contrast`), with every term named for the curves.
+//! batch (weight `contrast`), and the neighbour term on a third unlabelled batch and one pixel
+//! -space neighbour of each of its images (weight `neighbours`), with every term named for the
+//! curves.
 //!
 //! L_U's scale (`loss_scale`, D = pixels): the reconstruction is always a per-pixel mean
 //! (summed over pixels / D); the KL is divided by D too under `per-pixel` (the balanced ELBO,
@@ -14,6 +16,7 @@ use super::schedule::Weights;
 use crate::config::{ExperimentConfig, LossScale, ModelKind, ReconLoss};
 use crate::losses::contrast::nt_xent;
 use crate::losses::kl::{gaussian_log_density, mixture_log_density, unit_gaussian_kl_per_dim};
+use crate::losses::neighbours::neighbour_term;
 use crate::losses::reconstruction::reconstruction_per_image;
 use crate::losses::MetricLoss;
 use crate::model::prior::{gmm_means, GMM_LOGVAR};
@@ -40,6 +43,8 @@ pub struct Objective {
     /// Weight of the unlabelled contrastive term (0 = off) and its temperature.
     contrast: f64,
     temperature: f64,
+    /// Weight of the neighbour term (0 = off).
+    neighbours: f64,
 }
 
 /// KL(q(z|x) ‖ p(z)) of a batch in nats.
@@ -73,6 +78,7 @@ impl Objective {
             lsdim: cfg.lsdim,
             contrast: cfg.contrast,
             temperature: cfg.temperature,
+            neighbours: cfg.neighbours,
         }
     }
 
@@ -146,13 +152,16 @@ impl Objective {
 
     /// The loss of one step. `labelled` is used when `w.supervised > 0`, `unlabelled` when
     /// `w.unsupervised > 0`, `views` (two augmented views of the same unlabelled images) when
-    /// the config's `contrast` > 0; at least one must be given. `noise` draws the VAE's ε.
+    /// the config's `contrast` > 0, `pairs` (images and a neighbour of each) when its
+    /// `neighbours` > 0; at least one must be given. `noise` draws the VAE's ε.
+    #[allow(clippy::too_many_arguments)]
     pub fn forward(
         &self,
         model: &LabModel,
         labelled: Option<(Tensor<2>, &[u8])>,
         unlabelled: Option<Tensor<2>>,
         views: Option<(Tensor<2>, Tensor<2>)>,
+        pairs: Option<(Tensor<2>, Tensor<2>)>,
         w: Weights,
         noise: &mut HostRng,
     ) -> StepLoss {
@@ -182,6 +191,11 @@ impl Objective {
             let c = nt_xent(model.encode(a).mean, model.encode(b).mean, self.temperature);
             add(c.clone(), self.contrast);
             terms.push(("contrast", c));
+        }
+        if let Some((images, near)) = pairs.filter(|_| self.neighbours > 0.0) {
+            let t = neighbour_term(model.encode(images).mean, model.encode(near).mean);
+            add(t.clone(), self.neighbours);
+            terms.push(("neighbours", t));
         }
         StepLoss {
             total: total.expect("a step needs a labelled or an unlabelled batch"),
@@ -347,6 +361,7 @@ mod tests {
                 None,
                 Some(images.clone()),
                 None,
+                None,
                 w,
                 &mut HostRng::new(1, &device),
             );
@@ -391,6 +406,7 @@ mod tests {
                 &model,
                 None,
                 Some(images),
+                None,
                 None,
                 w,
                 &mut HostRng::new(1, &device),

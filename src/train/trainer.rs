@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
-use rand::{rngs::StdRng, seq::index::sample, SeedableRng};
+use rand::{rngs::StdRng, seq::index::sample, RngExt, SeedableRng};
 use thiserror::Error;
 use web_time::Instant;
 
@@ -18,6 +18,7 @@ use super::curves::Curves;
 use super::ema::Ema;
 use super::embed::embed_all;
 use super::events::{EmbeddedSet, EpochRecord, Flow, Observer, TrainEvent};
+use super::neighbours::Neighbours;
 use super::objective::Objective;
 use super::pseudo::pseudo_labels;
 use super::sampler::{Cycler, LabelledSampler};
@@ -142,6 +143,9 @@ pub async fn train(
     // leaves every other draw of the run as it was. Labels never reach it.
     let mut contrast_batches = Cycler::new((0..n).collect(), cfg.seed.wrapping_add(4));
     let mut view_rng = StdRng::seed_from_u64(cfg.seed.wrapping_add(5));
+    // The neighbour term's images and the choice of a neighbour of each: streams of their own.
+    let mut neighbour_batches = Cycler::new((0..n).collect(), cfg.seed.wrapping_add(6));
+    let mut neighbour_rng = StdRng::seed_from_u64(cfg.seed.wrapping_add(7));
     let steps = steps_per_epoch(cfg, data);
     let mut history = Vec::with_capacity(cfg.epochs);
     let started = TrainEvent::Started {
@@ -150,6 +154,16 @@ pub async fn train(
         labelled: labelled_count,
     };
     let mut stopped = observer.on_event(&started).await == Flow::Stop;
+    // The neighbour term's graph, from the training images' pixels (no label).
+    let mut graph = None;
+    if cfg.neighbours > 0.0 && !stopped {
+        let block = observer.embed_chunk();
+        graph = Neighbours::find(&data.train, block, &plain_device, observer)
+            .await
+            .map_err(TrainError::Device)?;
+        // `None`: a Stop while searching, or a set too small to have neighbours.
+        stopped = graph.is_none() && n > 1;
+    }
 
     let mut global_step = 0;
     let mut curves = Curves::default();
@@ -199,7 +213,11 @@ pub async fn train(
         let mut pending: Vec<PendingStep> = Vec::new();
         let mut last_read = Instant::now();
         for step in 1..=steps {
-            if w.supervised <= 0.0 && w.unsupervised <= 0.0 && cfg.contrast <= 0.0 {
+            if w.supervised <= 0.0
+                && w.unsupervised <= 0.0
+                && cfg.contrast <= 0.0
+                && graph.is_none()
+            {
                 break; // nothing to train this epoch (alternating, even epoch, alpha = 0)
             }
             let lab_idx = (w.supervised > 0.0).then(|| labelled_batches.next_batch(cfg.batch_size));
@@ -235,7 +253,26 @@ pub async fn train(
                     || augmented_images_tensor(&data.train, &idx, &mut view_rng, &device);
                 (view(), view())
             });
-            let loss = objective.forward(&model, labelled_batch, unlabelled, views, w, &mut noise);
+            let pairs = graph.as_ref().map(|graph| {
+                let idx = neighbour_batches.next_batch(cfg.batch_size);
+                let near: Vec<usize> = idx
+                    .iter()
+                    .map(|&i| graph.of(i)[neighbour_rng.random_range(0..graph.k())] as usize)
+                    .collect();
+                (
+                    images_tensor(&data.train, &idx, &device),
+                    images_tensor(&data.train, &near, &device),
+                )
+            });
+            let loss = objective.forward(
+                &model,
+                labelled_batch,
+                unlabelled,
+                views,
+                pairs,
+                w,
+                &mut noise,
+            );
             let grads = GradientsParams::from_grads(loss.total.backward(), &model);
             model = optim.step(cfg.lr, model, grads);
             if let Some(ema) = ema.as_mut() {
@@ -425,6 +462,7 @@ mod tests {
                 batch_size: 32,
                 vamp_components: 5,
                 contrast: 1.0,
+                neighbours: 1.0,
                 pseudo_labels: 0.5,
                 augment: true,
                 seed: 3,
@@ -437,7 +475,9 @@ mod tests {
                 rec.0
             };
             let base = run(&data);
-            assert!(base[0].iter().any(|(n, _)| n == "contrast"), "{base:?}");
+            for term in ["contrast", "neighbours"] {
+                assert!(base[0].iter().any(|(n, _)| n == term), "{term}: {base:?}");
+            }
             let labelled = select_labelled(data.train.len(), cfg.pl, cfg.seed);
             let mut relabelled = data.clone();
             for (i, label) in relabelled.train.labels.iter_mut().enumerate() {
@@ -520,6 +560,50 @@ mod tests {
 
     /// Embedding the training images for the pseudo-labels reports its progress, and a Stop
     /// answered there ends the run before the epoch it was for.
+    #[test]
+    fn the_neighbour_search_reports_and_a_stop_there_ends_the_run_before_a_step() {
+        use crate::data::synthetic::random_mnist_shaped;
+        #[derive(Default)]
+        struct StopWhileSearching {
+            seen: Vec<(usize, usize)>,
+        }
+        impl Observer for StopWhileSearching {
+            async fn on_event(&mut self, event: &TrainEvent) -> Flow {
+                match event {
+                    TrainEvent::Neighbours { done, total } => {
+                        self.seen.push((*done, *total));
+                        if *done >= 200 {
+                            Flow::Stop
+                        } else {
+                            Flow::Continue
+                        }
+                    }
+                    _ => Flow::Continue,
+                }
+            }
+            fn embed_chunk(&self) -> usize {
+                100
+            }
+        }
+        let data = random_mnist_shaped(300, 20, 7);
+        let cfg = ExperimentConfig {
+            model: ModelKind::DmlAe,
+            pl: 5.0,
+            lsdim: 3,
+            epochs: 2,
+            steps_per_epoch: 2,
+            batch_size: 32,
+            neighbours: 0.5,
+            ..Default::default()
+        };
+        let mut obs = StopWhileSearching::default();
+        let trained =
+            pollster::block_on(train(&cfg, &data, &crate::backend::cpu(), &mut obs)).unwrap();
+        assert_eq!(obs.seen, [(100, 300), (200, 300)]);
+        assert!(trained.stopped);
+        assert_eq!(trained.steps, 0);
+    }
+
     #[test]
     fn a_stop_while_embedding_for_pseudo_labels_ends_the_run() {
         use crate::data::synthetic::random_mnist_shaped;

@@ -134,6 +134,9 @@ impl PageObserver {
                 .state
                 .status
                 .set(format!("Embedding {} {done}/{total}…", of.images())),
+            TrainEvent::Neighbours { done, total } => self.state.status.set(format!(
+                "Finding each training image's nearest images {done}/{total}…"
+            )),
             TrainEvent::Probing { name } => {
                 self.state.status.set(format!("Running the {name} probe…"))
             }

@@ -289,6 +289,21 @@ pub static FIELDS: &[Field] = &[
         },
     },
     Field {
+        name: "neighbours",
+        label: "neighbour term weight (0 = off)",
+        help: "Weight of a term on the unlabelled images: at the start of the run every training image's 15 nearest training images in pixel space are found (on 32 principal axes); each step, each image of a batch is drawn toward one of them, relative to how far apart the batch's images lie, so the embedding keeps what looks alike together. No label is used; 0 = off.",
+        kind: FieldKind::Real,
+        advanced: true,
+        used_by: |_| true,
+        check: |c| {
+            if c.neighbours.is_finite() && (0.0..=100.0).contains(&c.neighbours) {
+                Ok(())
+            } else {
+                Err(format!("must be a weight in [0, 100] (0 = off), got {}", c.neighbours))
+            }
+        },
+    },
+    Field {
         name: "pseudo_labels",
         label: "pseudo-labelled share (0 = off)",
         help: "Self-training: from the second epoch on, each epoch starts by embedding every training image; an unlabelled image takes the class of the nearest class prototype (the mean embedding of that class's labelled images), and this share of each predicted class, the most confident first, joins the labelled images for the metric loss until the next epoch. Only the labelled images' labels are read; 0 = off.",

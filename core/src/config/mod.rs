@@ -57,6 +57,10 @@ pub struct ExperimentConfig {
     /// Weight of the unlabelled contrastive term (NT-Xent between two augmented views of each
     /// image of the unlabelled batch; labels never reach it); 0 = off.
     pub contrast: f64,
+    /// Weight of the neighbour term: each image of an unlabelled batch is drawn toward one of
+    /// its 15 nearest training images in pixel space, relative to the batch's spread (labels
+    /// never reach it); 0 = off.
+    pub neighbours: f64,
     /// Share of each predicted class of unlabelled training images that gets a pseudo-label
     /// (nearest class prototype of the labelled images) for the metric loss, from the second
     /// epoch on; 0 = off.
@@ -110,6 +114,7 @@ impl Default for ExperimentConfig {
             augment: false,
             balanced_labels: false,
             contrast: 0.0,
+            neighbours: 0.0,
             pseudo_labels: 0.0,
             alpha: 0.5,
             gamma: 1.0,
