@@ -506,17 +506,33 @@ mod tests {
         assert_ne!(now, v2);
         // What a v=2 link of that experiment says today: the fields v=3 left behind.
         let q = share_query(&v2, &page_defaults(), None, false);
-        assert_eq!(q, "v=3&model=dml-ae&pl=0.1&batch_size=256&alpha=0.9");
+        assert_eq!(q, "v=4&model=dml-ae&pl=0.1&batch_size=256&alpha=0.9");
         assert_eq!(restore(&q, &page_defaults()).config, v2);
+        // A v=3 MetricVAE link, made before the neighbour term joined its defaults, keeps it
+        // off, and says so when shared again.
+        let v3 = restore("?v=3&model=metric-vae&pl=0.01", &page_defaults()).config;
+        assert_eq!(v3.neighbours, 0.0);
+        assert_eq!(
+            share_query(&v3, &page_defaults(), None, false),
+            "v=4&model=metric-vae&pl=0.01&neighbours=0"
+        );
+        let v4 = restore("?v=4&model=metric-vae&pl=0.01", &page_defaults()).config;
+        assert_eq!(
+            v4,
+            ExperimentConfig {
+                neighbours: 0.3,
+                ..v3
+            }
+        );
     }
 
     #[test]
     fn links_state_their_version_and_the_differences_from_their_models_defaults() {
         let d = page_defaults();
-        assert_eq!(share_query(&page(ModelKind::Dml), &d, None, false), "v=3");
+        assert_eq!(share_query(&page(ModelKind::Dml), &d, None, false), "v=4");
         assert_eq!(
             share_query(&page(ModelKind::MetricVae), &d, None, true),
-            "v=3&model=metric-vae&run=1"
+            "v=4&model=metric-vae&run=1"
         );
         // Nothing in the query: the page opens with DML's defaults.
         assert_eq!(restore("", &d).config, page(ModelKind::Dml));
@@ -529,7 +545,7 @@ mod tests {
         let q = share_query(&cfg, &d, Some("https://x.org/o.npz"), false);
         assert_eq!(
             q,
-            "v=3&model=dml-ae&lsdim=4&augment=true&alpha=0.7&data_url=https%3A%2F%2Fx.org%2Fo.npz"
+            "v=4&model=dml-ae&lsdim=4&augment=true&alpha=0.7&data_url=https%3A%2F%2Fx.org%2Fo.npz"
         );
         let back = restore(&q, &d);
         assert_eq!((back.config, back.notices.len()), (cfg, 0));

@@ -61,9 +61,9 @@ test('a shared link restores the form and runs it; the copied link and the expor
   assert.equal(link.searchParams.get('run'), '1');
   // The link above has no v=: it was made when every model started from the plain config
   // (batch-all triplets, lr 1e-3), and restores that; the link made now names the current
-  // version of the defaults (v=3) and states what differs from them.
+  // version of the defaults (v=4) and states what differs from them.
   assert.equal(await lab.byId('miner').inputValue(), 'batch-all');
-  assert.equal(link.searchParams.get('v'), '3');
+  assert.equal(link.searchParams.get('v'), '4');
   assert.equal(link.searchParams.get('miner'), 'batch-all');
   assert.equal(link.searchParams.get('lr'), '0.001');
 
