@@ -184,6 +184,17 @@ mod tests {
     use super::*;
     use crate::train::Silent;
 
+    /// The search on the CPU backend, `block` images per block.
+    fn search(images: &ImageSet, block: usize, observer: &mut impl Observer) -> Option<Neighbours> {
+        pollster::block_on(Neighbours::find(
+            images,
+            block,
+            &crate::backend::cpu(),
+            observer,
+        ))
+        .unwrap()
+    }
+
     fn set(pixels: Vec<u8>, rows: usize, cols: usize) -> ImageSet {
         let n = pixels.len() / (rows * cols);
         ImageSet {
@@ -201,14 +212,7 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(7);
         let pixels: Vec<u8> = (0..60 * 16).map(|_| rng.random::<u8>()).collect();
         let images = set(pixels.clone(), 4, 4);
-        let found = pollster::block_on(Neighbours::find(
-            &images,
-            7,
-            &crate::backend::cpu(),
-            &mut Silent,
-        ))
-        .unwrap()
-        .unwrap();
+        let found = search(&images, 7, &mut Silent).unwrap();
         assert_eq!(found.k(), K);
         let dist = |i: usize, j: usize| -> u32 {
             (0..16)
@@ -243,14 +247,7 @@ mod tests {
             rows: data.train.rows,
             cols: data.train.cols,
         };
-        let found = pollster::block_on(Neighbours::find(
-            &images,
-            512,
-            &crate::backend::cpu(),
-            &mut Silent,
-        ))
-        .unwrap()
-        .unwrap();
+        let found = search(&images, 512, &mut Silent).unwrap();
         let same = |k: usize| {
             (0..n)
                 .flat_map(|i| found.of(i)[..k].iter().map(move |&j| (i, j as usize)))
@@ -272,14 +269,7 @@ mod tests {
             2,
             2,
         );
-        let found = pollster::block_on(Neighbours::find(
-            &images,
-            1,
-            &crate::backend::cpu(),
-            &mut Silent,
-        ))
-        .unwrap()
-        .unwrap();
+        let found = search(&images, 1, &mut Silent).unwrap();
         assert_eq!(found.k(), 2);
         assert_eq!(found.of(0), &[2, 1]);
         assert_eq!(found.of(1), &[2, 0]);
@@ -289,13 +279,7 @@ mod tests {
                 Flow::Stop
             }
         }
-        let stopped = pollster::block_on(Neighbours::find(
-            &images,
-            1,
-            &crate::backend::cpu(),
-            &mut StopAtOnce,
-        ))
-        .unwrap();
+        let stopped = search(&images, 1, &mut StopAtOnce);
         assert!(stopped.is_none());
     }
 }
