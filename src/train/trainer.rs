@@ -558,8 +558,8 @@ mod tests {
         assert!(z_on.iter().all(|v| v.is_finite()));
     }
 
-    /// Embedding the training images for the pseudo-labels reports its progress, and a Stop
-    /// answered there ends the run before the epoch it was for.
+    /// The neighbour search reports its progress a block at a time, and a Stop answered there
+    /// ends the run before its first step.
     #[test]
     fn the_neighbour_search_reports_and_a_stop_there_ends_the_run_before_a_step() {
         use crate::data::synthetic::random_mnist_shaped;
@@ -604,6 +604,8 @@ mod tests {
         assert_eq!(trained.steps, 0);
     }
 
+    /// Embedding the training images for the pseudo-labels reports its progress, and a Stop
+    /// answered there ends the run before the epoch it was for.
     #[test]
     fn a_stop_while_embedding_for_pseudo_labels_ends_the_run() {
         use crate::data::synthetic::random_mnist_shaped;
