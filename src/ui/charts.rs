@@ -63,7 +63,7 @@ pub fn LossChart() -> impl IntoView {
     view! {
         <section class="panel training">
             <h2>"Training"</h2>
-            <p class="muted">"Per step, one chart per term on its own scale (faint: each step; bold: the moving average; dotted: end of an epoch): metric = L_S; reconstruction and kl = parts of L_U (on the run's loss scale); active_triplets = share of mined triplets still violating the margin."</p>
+            <p class="muted">"Per step, one chart per term on its own scale (faint: each step; bold: the moving average; dotted: end of an epoch): metric = L_S; reconstruction and kl = parts of L_U (on the run's loss scale); active_triplets = share of mined triplets still violating the margin; contrast and neighbours = the unlabelled terms beyond the paper (More settings)."</p>
             <div class="chart" data-testid="loss-chart" data-points=move || state.curves.with(|c| c.len()) inner_html=svg></div>
             <p class="muted">{format!("kNN accuracy (k = 5, 5-fold) of the first {TRACKED_TEST_IMAGES} test images, measured about ten times a run and at each epoch's end; the dashed red line is chance.")}</p>
             {accuracy}

@@ -132,6 +132,14 @@ pub fn ExperimentForm() -> impl IntoView {
                 lines.push(c.schedule.describe().to_string());
                 lines.push(weights_sentence(c));
             }
+            if c.neighbours > 0.0 {
+                lines.push(format!(
+                    "Neighbour term (weight {}): the run first finds each training image's 15 \
+                     nearest training images in pixel space; each step draws images toward one \
+                     of theirs, so what looks alike stays together. No label is used.",
+                    c.neighbours
+                ));
+            }
             lines
                 .into_iter()
                 .map(|line| view! { <li>{line}</li> })

@@ -77,6 +77,8 @@ test('trains on the CPU backend and shows metrics, loss curve and scatter', { ti
 test('a MetricVAE run draws its VampPrior components and reconstructions', { timeout: 600_000 }, async () => {
   const lab = await newLab();
   await lab.configure({ model: 'metric-vae', pl: 10, lsdim: 4, epochs: 1, steps: 30, backend: 'cpu' });
+  // MetricVAE's defaults (version 4) include the neighbour term, and the form says what it does.
+  assert.match(await lab.byId('about').innerText(), /Neighbour term \(weight 0\.3\): the run first finds/);
   const r = await lab.train(540_000);
   assertResponsive('metric-vae', r);
   assert.equal(r.components, 100, 'one ring per VampPrior pseudo-input');
