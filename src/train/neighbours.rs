@@ -63,12 +63,11 @@ impl Neighbours {
         let (mean, axes) = principal_axes(set, device).await?;
         let dims = axes.len() / set.dim();
         // Every image's coordinates on the axes, `[n, dims]`.
-        let mean = Tensor::<1>::from_data(TensorData::new(mean, [set.dim()]), device);
         let axes = Tensor::<2>::from_data(TensorData::new(axes, [set.dim(), dims]), device);
         let mut coords = Vec::with_capacity(n * dims);
         let all: Vec<usize> = (0..n).collect();
         for idx in all.chunks(4096) {
-            let x = images_tensor(set, idx, device) - mean.clone().unsqueeze::<2>();
+            let x = images_tensor(set, idx, device) - mean.clone();
             coords.extend(read_floats(x.matmul(axes.clone()), "principal coordinates").await?);
         }
         let norms: Vec<f32> = coords
@@ -114,10 +113,10 @@ impl Neighbours {
     }
 }
 
-/// The pixels' mean `[dim]` and leading principal axes `[dim, dims]` (row-major), from up to
+/// The pixels' mean `[1, dim]` (on the device) and leading principal axes `[dim, dims]` (row-major), from up to
 /// [`PCA_SAMPLE`] evenly spaced images: the covariance on the device, its leading eigenvectors
 /// by subspace iteration on the host (from a fixed random start: the same axes every run).
-async fn principal_axes(set: &ImageSet, device: &Device) -> Result<(Vec<f32>, Vec<f32>), String> {
+async fn principal_axes(set: &ImageSet, device: &Device) -> Result<(Tensor<2>, Vec<f32>), String> {
     let (n, dim) = (set.len(), set.dim());
     let dims = PCA_DIMS.min(dim);
     let picked: Vec<usize> = if n <= PCA_SAMPLE {
@@ -134,7 +133,6 @@ async fn principal_axes(set: &ImageSet, device: &Device) -> Result<(Vec<f32>, Ve
         .into_iter()
         .map(f64::from)
         .collect();
-    let mean = read_floats(mean, "pixel mean").await?;
     let mut rng = StdRng::seed_from_u64(0x6e65_6967);
     let mut q: Vec<f64> = (0..dim * dims).map(|_| rng.random::<f64>() - 0.5).collect();
     orthonormalise(&mut q, dim, dims);
