@@ -50,8 +50,13 @@ export function trainerEnd() {
   worker = null;
 }
 
-// The worker's side.
-if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
+// The worker's side. WebKit evaluates this module a second time in the worker when the glue
+// (which imports it, as wasm-bindgen's snippet) is imported below: a worker's entry module is
+// not in WebKit's module map. A second handler would replace the first and queue every later
+// message for a wasm instance it never boots (the page waited forever on "Starting the
+// backend…"), so only the first evaluation installs one.
+if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope && !self.__dmlLabTrainer) {
+  self.__dmlLabTrainer = true;
   let receive = null;
   const early = [];
   self.onmessage = async (e) => {
