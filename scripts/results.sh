@@ -90,7 +90,7 @@ scripts/cli.sh sweep --grid paper-table2 --data organamnist.npz --seeds 0 --prob
 scripts/cli.sh report runs/paper-table2/*.json --out report-table2/
 ```
 
-The whole grid (45 runs) runs end to end in `tests/cli_organamnist.rs` on a file in exactly
+The whole grid (45 runs) runs end to end in `tests/it/cli_organamnist.rs` on a file in exactly
 that layout written by `dml-lab make-npz` (synthetic blobs, not medical images).
 
 MD
@@ -169,7 +169,7 @@ mean − sd in brackets; few-label kNN = classifier from the labelled training i
 | 100 labels, 10 per class | DML with the conv encoder, pseudo-labels and the weight average, `--model dml --pl 0.16667 --balanced-labels --lsdim 10 --epochs 10 --pseudo-labels 0.5 --encoder conv --ema 0.995`, seeds 0–2 (not in the grid) | .9817 ± .0036 | .9698 ± .0044 (.9654) | 409–609 | few-label ≥ .967: the mean passes, mean − sd misses by .0016 | M1+M2 .967 |
 | | the same with `--pseudo-labels 0.8` (seeds .9747, .9711, .9639) | .9834 ± .0024 | .9699 ± .0055 (.9644) | 357–367 | | |
 | | DML-AE + augmentation + pseudo-labels, MLP, 20 epochs, seed 0 (not in the grid) | .9765 | .9521 | 287 | | |
-| OrganAMNIST | the whole grid on a generated `make-npz` file (`tests/cli_organamnist.rs`, 3 short epochs) | every run > .5 (chance 1/11) | | | runs end to end: **met** | |
+| OrganAMNIST | the whole grid on a generated `make-npz` file (`tests/it/cli_organamnist.rs`, 3 short epochs) | every run > .5 (chance 1/11) | | | runs end to end: **met** | |
 
 The report of the grid (`dml-lab report runs/ours-mnist/*.json`):
 
@@ -213,7 +213,7 @@ cat <<'MD'
   issue 19's targets: pl 0.1 % (60 labels) ≥ .97 **met**, .9726 ± .0006 (DML-AE with
   augmentation and pseudo-labels; paper .8881); every prior and MetricVAE ≥ .95 at pl 0.1 %
   **met**, .9592 ± .0070 to .9644 ± .0038; pl 0.01 % (6 labels) ≥ .95 **met**, .9586 ±
-  .0024 (DML-AE α .97; paper .8377); the recipe runs on the OrganAMNIST layout end to end (`tests/cli_organamnist.rs`, the whole grid on a
+  .0024 (DML-AE α .97; paper .8377); the recipe runs on the OrganAMNIST layout end to end (`tests/it/cli_organamnist.rs`, the whole grid on a
   generated file); pl 10 % ≥ .99 **met**, .9916 ± .0001 (DML with the conv encoder and the
   weight average, 5 epochs; the MLP encoder stayed at .9838–.9871 for 10–20 epochs, seed 0).
   Missed: 100 class-balanced labels, few-label kNN ≥ .967 by mean − sd: DML with the conv

@@ -61,7 +61,7 @@ test('the page benchmark runs on WebGPU', { timeout: 600_000, skip: process.env.
 });
 
 // The same seed on Chromium's WebGPU (SwiftShader here) and on the CPU (wasm): every step's loss
-// terms agree within the tolerance the native agreement test uses (tests/backend_agreement.rs,
+// terms agree within the tolerance the native agreement test uses (tests/it/backend_agreement.rs,
 // docs/robustness.md), for a model of each kind of objective.
 test('WebGPU in the browser and the CPU give the same loss terms for a seed', { timeout: 600_000 }, async () => {
   const page = await ctx.browser.newPage();

@@ -3,8 +3,8 @@
 //!
 //! Natively wgpu runs here in the browser build's burn configuration (no kernel fusion, no
 //! autotuning, WGSL shaders), on whatever adapter the machine has: Mesa's lavapipe (software
-//! Vulkan, installed by scripts/setup.sh) on the project's CI machines. Its own test binary,
-//! so that its cases share one wgpu device and run one at a time (lavapipe is slow).
+//! Vulkan, installed by scripts/setup.sh) on the project's CI machines. Its cases share one
+//! wgpu device and run one at a time (a lock: lavapipe is slow).
 //!
 //! `--nocapture` prints the largest differences measured for each model family.
 

@@ -1,7 +1,6 @@
 //! `dml-lab bench`: one JSON line per model with steps/s, images/s and peak memory.
 
-mod common;
-use common::{dml_lab, text};
+use crate::common::{dml_lab, text};
 
 #[test]
 fn bench_prints_one_json_line_per_model() {

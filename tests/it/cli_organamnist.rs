@@ -2,8 +2,7 @@
 //! be downloaded here): `make-npz`, `train --dataset organamnist`, the whole `paper-table2`
 //! grid, `report`, and the messages for broken files.
 
-mod common;
-use common::{dml_lab, text};
+use crate::common::{dml_lab, text};
 
 use std::path::PathBuf;
 

@@ -11,7 +11,7 @@
 //! relative, accuracy and AMI to 0.01 and 0.02: 40 steps on another CPU moved the kNN accuracy
 //! of 1000 images by .004).
 //!
-//! `DML_LAB_PRINT_REFERENCE=1 cargo test --release --test reference_values -- --nocapture`
+//! `DML_LAB_PRINT_REFERENCE=1 cargo test --release --test it reference_values -- --nocapture`
 //! prints the values this machine gives, in the form written below.
 
 use dml_lab::backend::{self, BackendKind};

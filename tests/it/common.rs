@@ -12,7 +12,6 @@ pub fn dml_lab(args: &[&str]) -> Output {
 }
 
 /// stdout then stderr, for messages and assertions.
-#[allow(dead_code)] // not every test file needs it
 pub fn text(out: &Output) -> String {
     format!(
         "{}{}",

@@ -2,7 +2,8 @@
 //! handed, each with the exact message it produces. Each case checks that its message names
 //! the problem (a fragment, by content) and that nothing panics; the whole table is the
 //! "Bad-input matrix" section of docs/robustness.md, which this test keeps in step
-//! (`DML_LAB_BLESS=1 cargo test --test bad_inputs` rewrites it after a deliberate change).
+//! (`DML_LAB_BLESS=1 cargo test --release --test it bad_inputs` rewrites it after a deliberate
+//! change).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 

@@ -1,8 +1,7 @@
 //! `dml-lab sweep` on a small custom grid of real MNIST runs: one JSON per run, resumable,
 //! sharded, merged by `dml-lab report`.
 
-mod common;
-use common::{dml_lab, text};
+use crate::common::{dml_lab, text};
 
 use std::path::PathBuf;
 

