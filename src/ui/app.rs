@@ -12,9 +12,11 @@ use super::form::ExperimentForm;
 use super::host::{location_search, now_ms, yield_now};
 use super::presets::PresetsPanel;
 use super::progress::{show_backend, PageObserver};
+use super::remote::{train_in_worker, InWorker};
 use super::runs::RunsPanel;
 use super::scatter::LatentScatter;
 use super::share::{mirror_config_in_address_bar, SharePanel};
+use super::startup::{StartStep, StartWatch};
 use super::state::{link_defaults, LabState, RunView};
 use super::sweep_panel::SweepPanel;
 use crate::config::{BackendChoice, ExperimentConfig};
@@ -86,11 +88,17 @@ pub fn App() -> impl IntoView {
                 <SharePanel />
                 <SweepPanel start=start_sweep />
                 <PresetsPanel />
-                <p data-testid="status" class="status" aria-live="polite">{move || state.status.get()}</p>
+                <p data-testid="status" class="status" aria-live="polite" data-startup=move || state.startup.get()>{move || state.status.get()}</p>
                 <p data-testid="data-summary" class="muted">{move || state.data_summary.get()}</p>
                 <p data-testid="backend-used" data-kind=move || state.backend_kind.get().map(|k| crate::config::name_of(&k)) class="muted">
                     {move || state.backend_used.get().map(|b| format!("Backend: {b}"))}
                 </p>
+                <Show when=move || state.in_page.get().is_some()>
+                    <p data-testid="in-page" class="muted">
+                        "Trained in this page, not in a background worker (the page may respond slowly while it trains): "
+                        {move || state.in_page.get()}"."
+                    </p>
+                </Show>
                 <Show when=move || state.error.get().is_some()>
                     <p data-testid="error" class="error" role="alert">{move || state.error.get()}</p>
                 </Show>
@@ -118,6 +126,51 @@ fn start_run(state: LabState, cfg: ExperimentConfig) {
     leptos::task::spawn_local(train_and_show(state, cfg));
 }
 
+/// Trains the run in the worker; in the page when no worker can; and once more without
+/// WebGPU when WebGPU stalled under Auto.
+async fn run_somewhere(
+    state: LabState,
+    cfg: &ExperimentConfig,
+    data: &std::rc::Rc<Dataset>,
+    mut adapter: Option<AdapterAnswer>,
+    mut remembered: Option<AutoChoice>,
+    observer: &mut PageObserver,
+    watch: &mut StartWatch,
+) -> Result<Option<Finished>, String> {
+    loop {
+        let outcome = train_in_worker(
+            state,
+            cfg,
+            data,
+            adapter.clone(),
+            remembered.clone(),
+            observer,
+            watch,
+        )
+        .await;
+        match outcome {
+            InWorker::Ended(result) => return result,
+            InWorker::InPage(why) => {
+                state.in_page.set(Some(why));
+                return run_in_page(cfg, data, adapter, remembered, state, observer).await;
+            }
+            InWorker::GpuStalled(why)
+                if cfg.backend == BackendChoice::Auto && !matches!(adapter, Some(Err(_))) =>
+            {
+                // Auto's CPU fallback, with the stall as its reason, in a fresh worker.
+                adapter = Some(Err(why));
+                remembered = None;
+                watch.restart_at(StartStep::WorkerBoot);
+            }
+            InWorker::GpuStalled(why) => {
+                return Err(format!(
+                    "{why}; the training worker was stopped. Choose the CPU or Auto backend, or press Train to try again"
+                ))
+            }
+        }
+    }
+}
+
 /// Trains in the page itself (when no worker can start): the observer yields to the browser.
 async fn run_in_page(
     cfg: &ExperimentConfig,
@@ -143,6 +196,8 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
     state.running.set(true);
     state.run_started_ms.set(now_ms());
     state.first_scatter_ms.set(None);
+    state.startup.set(None);
+    state.in_page.set(None);
     state.done_ms.set(None);
     state.probes_done.set(Vec::new());
     state.accuracy.set(Vec::new());
@@ -159,31 +214,33 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
         yield_now().await;
         super::scatter::set_images(state, &data.test);
         state.scatter.set(None);
-        state.status.set("Starting the backend…".into());
         // The page asks for the adapter (for Auto and WebGPU) and looks up Auto's remembered
-        // choice; the worker makes the device (and measures, for Auto).
+        // choice; the worker makes the device (and measures, for Auto). Each step of the
+        // start is watched (`startup`).
+        let mut watch = StartWatch::new(state.run_started_ms.get_untracked());
         let adapter = match cfg.backend {
             BackendChoice::Cpu => None,
-            _ => Some(super::device::find_adapter().await),
+            _ => {
+                watch.enter(StartStep::Adapter);
+                state.status.set(StartStep::Adapter.status().into());
+                Some(super::device::ask_adapter().await)
+            }
         };
         let remembered = match (&adapter, cfg.backend) {
             (Some(Ok(a)), BackendChoice::Auto) => super::device::remembered(a, &cfg, &data),
             _ => None,
         };
         let mut observer = PageObserver::new(state);
-        let finished = match super::remote::train_in_worker(
+        let finished = run_somewhere(
             state,
             &cfg,
             &data,
-            adapter.clone(),
-            remembered.clone(),
+            adapter,
+            remembered,
             &mut observer,
+            &mut watch,
         )
-        .await
-        {
-            Some(result) => result?,
-            None => run_in_page(&cfg, &data, adapter, remembered, state, &mut observer).await?,
-        };
+        .await?;
         observer.flush();
         let Some(outcome) = finished else {
             return Ok(None);

@@ -14,6 +14,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::host::{js_err, sleep_ms};
+use super::startup::{stall_message, StartStep};
 use crate::backend::{self, BackendKind};
 use crate::config::{name_of, BackendChoice, ExperimentConfig};
 use crate::data::Dataset;
@@ -81,6 +82,21 @@ pub async fn find_adapter() -> AdapterAnswer {
     Ok(Adapter { name, software })
 }
 
+/// The adapter, asked for within the start-up step's time limit: a request that never
+/// settles (or a test's `stall-adapter`) answers why after the limit.
+pub async fn ask_adapter() -> AdapterAnswer {
+    let bound = StartStep::Adapter.bound_ms();
+    let request = async {
+        if super::host::injected_fault().as_deref() == Some("stall-adapter") {
+            std::future::pending::<()>().await;
+        }
+        find_adapter().await
+    };
+    super::host::within(bound, request)
+        .await
+        .unwrap_or_else(|| Err(stall_message(StartStep::Adapter, bound)))
+}
+
 /// Auto's remembered choices live in the page's localStorage under keys with this prefix.
 const CACHE_PREFIX: &str = "dml-lab.auto.v1 ";
 
@@ -130,6 +146,9 @@ pub fn remember(adapter: &Adapter, cfg: &ExperimentConfig, data: &Dataset, choic
 /// The page's (or worker's) WebGPU device: burn initialises its wgpu runtime once, and later
 /// runs reuse it and the pipelines it compiled (`backend::wgpu` keeps it).
 async fn wgpu_device() -> Result<Device, String> {
+    if super::host::injected_fault().as_deref() == Some("stall-webgpu") {
+        std::future::pending::<()>().await;
+    }
     backend::wgpu()
         .await
         .map_err(|e| format!("WebGPU initialisation failed: {e}"))

@@ -271,12 +271,43 @@ fn download_part(name: &str, mime: &str, part: &JsValue) -> Result<(), String> {
 
 /// A fault a test asks for by setting `window.__dmlLabFault` from a page script (links cannot
 /// set it, and the page's CSP refuses scripts from anywhere else): `"panic"` makes the next
-/// Train panic, to exercise the restart after an internal error.
+/// Train panic, to exercise the restart after an internal error; `"worker-panic"` panics in
+/// the training worker; `"stall-<step>"` makes a start-up step never answer (`startup`), and
+/// `"stall-webgpu"` the WebGPU device.
+///
+/// Read from the global object: the page's window, or in the training worker its scope, where
+/// the worker puts the fault the page sent with the run ([`set_injected_fault`]).
 pub fn injected_fault() -> Option<String> {
-    let window = web_sys::window()?;
-    Reflect::get(&window, &"__dmlLabFault".into())
+    Reflect::get(&js_sys::global(), &"__dmlLabFault".into())
         .ok()?
         .as_string()
+}
+
+/// Makes `fault` the training worker's injected fault (see [`injected_fault`]).
+pub fn set_injected_fault(fault: Option<&str>) {
+    let value = fault.map_or(JsValue::UNDEFINED, JsValue::from_str);
+    let _ = Reflect::set(&js_sys::global(), &"__dmlLabFault".into(), &value);
+}
+
+/// A start-up step's bound (ms) when a test sets `window.__dmlLabStartBoundMs` from a page
+/// script (a number for every step, or `{ step: ms }`), so that a stall it injects is noticed
+/// in seconds (`startup`).
+pub fn test_start_bound_ms(step: &str) -> Option<f64> {
+    let window = web_sys::window()?;
+    let set = Reflect::get(&window, &"__dmlLabStartBoundMs".into()).ok()?;
+    set.as_f64()
+        .or_else(|| Reflect::get(&set, &step.into()).ok()?.as_f64())
+        .filter(|ms| *ms > 0.0)
+}
+
+/// `future`'s output, or `None` when it has not finished after `ms` milliseconds.
+pub async fn within<T>(ms: f64, future: impl std::future::Future<Output = T>) -> Option<T> {
+    use futures::future::{select, Either};
+    let timer = sleep_ms(ms.min(i32::MAX as f64) as i32);
+    match select(std::pin::pin!(future), std::pin::pin!(timer)).await {
+        Either::Left((value, _)) => Some(value),
+        Either::Right(_) => None,
+    }
 }
 
 /// The page's query string (with its `?`), or "".

@@ -2,7 +2,8 @@
 //! `host` (browser services: fetch, yielding, WebGPU), `state` (signals shared by the
 //! components), `app` (layout and the run), `form`, `data_panel` (OrganAMNIST files), `charts`,
 //! `runs` (the table, exports, history), `compare` (runs side by side), `history` (IndexedDB), `share` (the link),
-//! `remote` (the page's side of the training worker) and `worker` (the worker's side).
+//! `remote` (the page's side of the training worker), `startup` (the steps that start a run,
+//! each with a time limit) and `worker` (the worker's side).
 
 mod app;
 mod bench;
@@ -24,6 +25,7 @@ mod runs;
 mod scatter;
 mod session;
 mod share;
+mod startup;
 mod state;
 mod sweep_panel;
 mod worker;

@@ -20,8 +20,11 @@ use crate::train::TrainEvent;
 #[derive(Debug, Serialize, Deserialize)]
 #[allow(clippy::large_enum_variant)]
 pub enum ToWorker {
-    /// The dataset to train on follows in the message's `data` field.
-    Data,
+    /// The dataset to train on follows in the message's `data` field; `fault` is a test's
+    /// injected fault (`stall-data`: the worker keeps silent).
+    Data {
+        fault: Option<String>,
+    },
     /// Train and evaluate. `adapter` is what the page found when it asked for a WebGPU adapter
     /// (or why there is none); `remembered` is Auto's earlier choice for this shape in this
     /// browser; `fault` is a test's injected fault.
@@ -46,8 +49,12 @@ pub enum ToWorker {
 /// What the worker tells the page.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum FromWorker {
+    /// The worker's script runs (it loads the wasm module next).
+    Started,
     /// The wasm module is up.
     Ready,
+    /// The dataset arrived and was read.
+    DataReceived,
     /// The worker could not load the app (the page then trains on its main thread).
     BootFailed(String),
     /// What the worker is doing before training starts (Auto's measurement).
@@ -122,6 +129,7 @@ pub(super) fn from_worker(message: &JsValue) -> (FromWorker, Option<Vec<u8>>) {
         FromWorker::Crashed(why)
     } else if let Some(boot) = text("boot") {
         match boot.as_str() {
+            "started" => FromWorker::Started,
             "ready" => FromWorker::Ready,
             _ => FromWorker::BootFailed(text("error").unwrap_or(boot)),
         }

@@ -15,46 +15,60 @@ use super::host::sleep_ms;
 use super::progress::{show_backend, PageObserver};
 use super::protocol::{dataset_to_js, from_worker, to_js, FromWorker, ToWorker};
 use super::session::{Inbox, WorkerLink};
+use super::startup::{StartStep, StartWatch};
 use super::state::LabState;
-use crate::config::ExperimentConfig;
+use crate::config::{BackendChoice, ExperimentConfig};
 use crate::data::Dataset;
 use crate::eval::tsne::TSNE_POINTS;
 use crate::pipeline::Finished;
 use crate::report::{Projection, Scatter};
 use crate::train::speed::AutoChoice;
+use crate::train::TrainEvent;
 
 #[wasm_bindgen(module = "/src/ui/worker.js")]
 extern "C" {
     #[wasm_bindgen(js_name = trainerStart)]
-    fn trainer_start(on_message: &Closure<dyn FnMut(JsValue)>) -> bool;
+    fn trainer_start(on_message: &Closure<dyn FnMut(JsValue)>, fault: Option<String>) -> bool;
     #[wasm_bindgen(js_name = trainerPost)]
     fn trainer_post(message: &JsValue, transfer: &js_sys::Array);
     #[wasm_bindgen(js_name = trainerEnd)]
     fn trainer_end();
 }
 
-/// The worker's inbox, starting the worker if this page has none; `None` when this browser
-/// cannot run one.
-fn start(state: LabState) -> Option<Inbox> {
+/// How a run given to the worker ended (one value per run: its size does not matter).
+#[allow(clippy::large_enum_variant)]
+pub enum InWorker {
+    /// It ran there: its result, or why it failed.
+    Ended(Result<Option<Finished>, String>),
+    /// No worker could run it (why): the page trains it itself.
+    InPage(String),
+    /// WebGPU stalled in the worker (why), which was ended: Auto runs again on the CPU.
+    GpuStalled(String),
+}
+
+/// The worker's inbox, starting the worker if this page has none (`Err`: why this browser
+/// cannot run one).
+fn start(state: LabState, fault: Option<String>) -> Result<Inbox, String> {
     if let Some(inbox) = state
         .session
         .with_value(|s| s.worker.as_ref().map(|w| w.inbox.clone()))
     {
-        return Some(inbox);
+        return Ok(inbox);
     }
-    if state.session.with_value(|s| s.worker_unavailable.is_some()) {
-        return None;
+    if let Some(why) = state.session.with_value(|s| s.worker_unavailable.clone()) {
+        return Err(why);
     }
     let inbox: Inbox = Default::default();
     let sink = inbox.clone();
     let on_message = Closure::<dyn FnMut(JsValue)>::new(move |m: JsValue| {
         sink.borrow_mut().push_back(from_worker(&m));
     });
-    if !trainer_start(&on_message) {
-        state.session.update_value(|s| {
-            s.worker_unavailable = Some("this browser cannot start a module worker".into())
-        });
-        return None;
+    if !trainer_start(&on_message, fault) {
+        let why = "this browser cannot start a module worker".to_string();
+        state
+            .session
+            .update_value(|s| s.worker_unavailable = Some(why.clone()));
+        return Err(why);
     }
     state.session.update_value(|s| {
         s.worker = Some(WorkerLink {
@@ -64,19 +78,20 @@ fn start(state: LabState) -> Option<Inbox> {
             _on_message: on_message,
         })
     });
-    Some(inbox)
+    Ok(inbox)
 }
 
-/// Ends a worker that could not boot; this page trains in itself from now on (`None`).
-fn cannot_boot<T>(state: LabState, why: &str) -> Option<T> {
+/// Ends a worker that could not boot or stalled before training; this page trains in itself
+/// from now on.
+fn cannot_boot(state: LabState, why: String) -> InWorker {
     end(state);
-    state.session.update_value(|s| {
-        s.worker_unavailable = Some(format!("the training worker did not start ({why})"))
-    });
-    None
+    state
+        .session
+        .update_value(|s| s.worker_unavailable = Some(why.clone()));
+    InWorker::InPage(why)
 }
 
-/// Ends the worker (after a crash); the next run starts a fresh one.
+/// Ends the worker (after a crash or a stall); the next run starts a fresh one.
 fn end(state: LabState) {
     trainer_end();
     state.session.update_value(|s| s.worker = None);
@@ -94,8 +109,34 @@ fn send(command: &ToWorker, data: Option<(JsValue, js_sys::Array)>) {
     trainer_post(&message, &transfer);
 }
 
-/// Runs `cfg` in the worker, showing its progress through `observer`. `None`: no worker could
-/// start, train in the page.
+/// Sends `data` unless the worker holds it already; whether it was sent.
+async fn hand_over(state: LabState, data: &Rc<Dataset>, fault: Option<String>) -> bool {
+    let fresh = state
+        .session
+        .try_update_value(|s| {
+            let w = s.worker.as_mut().expect("started");
+            let same = w.sent.upgrade().is_some_and(|d| Rc::ptr_eq(&d, data));
+            w.sent = Rc::downgrade(data);
+            !same
+        })
+        .unwrap_or(true);
+    if fresh {
+        sleep_ms(0).await;
+        send(&ToWorker::Data { fault }, Some(dataset_to_js(data).await));
+        sleep_ms(0).await;
+    }
+    fresh
+}
+
+/// Whether the worker has said it booted.
+fn worker_ready(state: LabState) -> bool {
+    state
+        .session
+        .with_value(|s| s.worker.as_ref().is_some_and(|w| w.ready))
+}
+
+/// Runs `cfg` in the worker, showing its progress through `observer` and watching each step
+/// of its start (`watch`): a step that stalls ends the worker and says which one it was.
 pub async fn train_in_worker(
     state: LabState,
     cfg: &ExperimentConfig,
@@ -103,68 +144,167 @@ pub async fn train_in_worker(
     adapter: Option<AdapterAnswer>,
     remembered: Option<AutoChoice>,
     observer: &mut PageObserver,
-) -> Option<Result<Option<Finished>, String>> {
-    let inbox = start(state)?;
-    let fresh = state.session.try_update_value(|s| {
-        let w = s.worker.as_mut().expect("started");
-        let same = w.sent.upgrade().is_some_and(|d| Rc::ptr_eq(&d, data));
-        w.sent = Rc::downgrade(data);
-        !same
-    })?;
-    if fresh {
-        sleep_ms(0).await;
-        send(&ToWorker::Data, Some(dataset_to_js(data).await));
-        sleep_ms(0).await;
-    }
+    watch: &mut StartWatch,
+) -> InWorker {
+    let fault = super::host::injected_fault();
+    let inbox = match start(state, fault.clone()) {
+        Ok(inbox) => inbox,
+        Err(why) => return InWorker::InPage(why),
+    };
+    let booted = worker_ready(state);
+    let sent = hand_over(state, data, fault.clone()).await;
+    watch.enter(match (booted, sent) {
+        (false, _) => StartStep::WorkerBoot,
+        (true, true) => StartStep::Data,
+        (true, false) => StartStep::Device,
+    });
+    state
+        .status
+        .set(watch.step().map_or("", |s| s.status()).into());
     send(
         &ToWorker::Run {
             config: cfg.clone(),
             adapter: adapter.clone(),
             remembered,
-            fault: super::host::injected_fault().filter(|f| f.starts_with("worker-")),
+            fault,
         },
         None,
     );
-    // Pause as asked in the page, and whether the worker has said it holds (the status line
-    // says "Paused" only then, after the last step's events).
-    let (mut paused, mut holding) = (false, false);
+    let gpu_asked = cfg.backend != BackendChoice::Cpu && matches!(adapter, Some(Ok(_)));
+    let mut run = WorkerRun {
+        state,
+        watch,
+        sent,
+        on_gpu: false,
+        gpu_asked,
+        paused: false,
+        holding: false,
+    };
     loop {
         let next = inbox.borrow_mut().pop_front();
         let Some((message, bytes)) = next else {
-            if state.paused.get_untracked() != paused {
-                paused = !paused;
-                send(&ToWorker::Pause(paused), None);
-                if !paused && holding {
-                    holding = false;
-                    observer.show_pause(false);
-                }
-            }
-            if state.stop_requested.get_untracked() {
-                state.stop_requested.set(false);
-                state.status.set("Stopping…".into());
-                send(&ToWorker::Stop, None);
+            if let Some(outcome) = run.idle(observer) {
+                return outcome;
             }
             sleep_ms(25).await;
             continue;
         };
-        match message {
-            FromWorker::Ready => state.session.update_value(|s| {
-                if let Some(w) = s.worker.as_mut() {
-                    w.ready = true;
-                }
-            }),
-            FromWorker::BootFailed(why) => return cannot_boot(state, &why),
-            // A crash before the worker said Ready: it cannot boot in this browser either.
-            FromWorker::Crashed(why)
-                if !state
-                    .session
-                    .with_value(|s| s.worker.as_ref().is_some_and(|w| w.ready)) =>
-            {
-                return cannot_boot(state, &why)
+        if let Some(outcome) = run.receive(message, bytes, cfg, data, adapter.as_ref(), observer) {
+            return outcome;
+        }
+    }
+}
+
+/// A run in the worker as the page follows it.
+struct WorkerRun<'w> {
+    state: LabState,
+    watch: &'w mut StartWatch,
+    /// The dataset was sent with this run (the worker confirms it).
+    sent: bool,
+    /// The worker said it trains on WebGPU.
+    on_gpu: bool,
+    /// The run may use WebGPU (Auto or WebGPU, with an adapter).
+    gpu_asked: bool,
+    /// Paused in the page, and whether the worker has said it holds (the status line says
+    /// "Paused" only then, after the last step's events).
+    paused: bool,
+    holding: bool,
+}
+
+impl WorkerRun<'_> {
+    /// Between messages: forwards Pause and Stop, and ends the run if its start stalled.
+    fn idle(&mut self, observer: &mut PageObserver) -> Option<InWorker> {
+        let state = self.state;
+        if state.paused.get_untracked() != self.paused {
+            self.paused = !self.paused;
+            send(&ToWorker::Pause(self.paused), None);
+            if !self.paused && self.holding {
+                self.holding = false;
+                observer.show_pause(false);
             }
-            FromWorker::Status(text) => state.status.set(text),
-            FromWorker::Backend(info) => show_backend(state, &info, adapter.as_ref(), cfg, data),
-            FromWorker::Event(event) => observer.show(&event),
+        }
+        if state.stop_requested.get_untracked() {
+            state.stop_requested.set(false);
+            state.status.set("Stopping…".into());
+            send(&ToWorker::Stop, None);
+        }
+        if self.paused {
+            // A paused start is not a stalled one.
+            self.watch.alive();
+        }
+        let why = self.watch.stalled()?;
+        let step = self.watch.step()?;
+        Some(match step {
+            StartStep::WorkerBoot | StartStep::Wasm | StartStep::Data => cannot_boot(state, why),
+            _ => {
+                end(state);
+                if self.on_gpu || (self.gpu_asked && step == StartStep::Device) {
+                    InWorker::GpuStalled(why)
+                } else {
+                    InWorker::Ended(Err(format!(
+                        "{why}; the training worker was stopped. Press Train to try again"
+                    )))
+                }
+            }
+        })
+    }
+
+    /// One message from the worker; `Some` when the run ended.
+    fn receive(
+        &mut self,
+        message: FromWorker,
+        bytes: Option<Vec<u8>>,
+        cfg: &ExperimentConfig,
+        data: &Rc<Dataset>,
+        adapter: Option<&AdapterAnswer>,
+        observer: &mut PageObserver,
+    ) -> Option<InWorker> {
+        let state = self.state;
+        match message {
+            FromWorker::Started => self.step(StartStep::Wasm),
+            FromWorker::Ready => {
+                state.session.update_value(|s| {
+                    if let Some(w) = s.worker.as_mut() {
+                        w.ready = true;
+                    }
+                });
+                self.step(if self.sent {
+                    StartStep::Data
+                } else {
+                    StartStep::Device
+                });
+            }
+            FromWorker::DataReceived => self.step(StartStep::Device),
+            FromWorker::BootFailed(why) => {
+                return Some(cannot_boot(
+                    state,
+                    format!("the training worker did not start ({why})"),
+                ))
+            }
+            // A crash before the worker said Ready: it cannot boot in this browser either.
+            FromWorker::Crashed(why) if !worker_ready(state) => {
+                return Some(cannot_boot(
+                    state,
+                    format!("the training worker did not start ({why})"),
+                ))
+            }
+            FromWorker::Status(text) => {
+                self.watch.alive();
+                state.status.set(text);
+            }
+            FromWorker::Backend(info) => {
+                self.on_gpu = info.kind == crate::backend::BackendKind::Wgpu;
+                show_backend(state, &info, adapter, cfg, data);
+                self.step(StartStep::FirstStep);
+            }
+            FromWorker::Event(event) => {
+                if matches!(event, TrainEvent::Step { .. }) && self.watch.step().is_some() {
+                    self.watch.finish();
+                    state.startup.set(Some(self.watch.figures()));
+                }
+                self.watch.alive();
+                observer.show(&event);
+            }
             FromWorker::LiveScatter {
                 epoch,
                 step,
@@ -177,8 +317,8 @@ pub async fn train_in_worker(
                 Some((epoch, step)),
             ),
             FromWorker::Paused => {
-                if paused && !holding {
-                    holding = true;
+                if self.paused && !self.holding {
+                    self.holding = true;
                     observer.flush();
                     observer.show_pause(true);
                 }
@@ -188,28 +328,37 @@ pub async fn train_in_worker(
                 scatter,
                 weights_error,
             } => {
-                return Some(Ok(Some(Finished {
+                return Some(InWorker::Ended(Ok(Some(Finished {
                     record: *record,
                     scatter,
                     weights: bytes
                         .ok_or(weights_error.unwrap_or_else(|| "no weights came back".into())),
                     // The worker keeps them (`project_in_worker`).
                     embeddings: Vec::new(),
-                })));
+                }))));
             }
-            FromWorker::Abandoned => return Some(Ok(None)),
+            FromWorker::Abandoned => return Some(InWorker::Ended(Ok(None))),
             // Only the Dawn runner asks for a benchmark; projections are asked between runs.
             FromWorker::BenchLine(_)
             | FromWorker::BenchDone(_)
             | FromWorker::Projected { .. }
             | FromWorker::ProjectionFailed(_) => {}
-            FromWorker::Failed(e) => return Some(Err(e)),
+            FromWorker::Failed(e) => return Some(InWorker::Ended(Err(e))),
             FromWorker::Crashed(e) => {
                 end(state);
-                return Some(Err(format!(
+                return Some(InWorker::Ended(Err(format!(
                     "{e}; the worker was restarted, the page and its runs are kept"
-                )));
+                ))));
             }
+        }
+        None
+    }
+
+    /// The run's start reached `step`: the status line says so.
+    fn step(&mut self, step: StartStep) {
+        self.watch.enter(step);
+        if self.watch.step() == Some(step) {
+            self.state.status.set(step.status().into());
         }
     }
 }

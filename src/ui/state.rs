@@ -76,6 +76,10 @@ pub struct LabState {
     pub samples: RwSignal<Option<(String, super::image_rows::ImageRows)>>,
     /// The page's clock (ms) when Train started the current run.
     pub run_started_ms: RwSignal<f64>,
+    /// When each start-up step of the current run ended (`key:ms` after Train, `startup`).
+    pub startup: RwSignal<Option<String>>,
+    /// Why the current run trains in the page rather than in the training worker.
+    pub in_page: RwSignal<Option<String>>,
     /// Milliseconds from Train to the run's first latent scatter.
     pub first_scatter_ms: RwSignal<Option<f64>>,
     /// Milliseconds from Train to the run's last probe.
@@ -164,6 +168,8 @@ impl LabState {
             history_note: RwSignal::new(None),
             samples: RwSignal::new(None),
             run_started_ms: RwSignal::new(0.0),
+            startup: RwSignal::new(None),
+            in_page: RwSignal::new(None),
             first_scatter_ms: RwSignal::new(None),
             done_ms: RwSignal::new(None),
             probes_done: RwSignal::new(Vec::new()),

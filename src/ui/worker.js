@@ -7,8 +7,9 @@
 // In the worker: the first message boots the wasm (its `main` sees no window and mounts
 // nothing); every later message goes to the Rust `trainer_receive` (src/ui/worker.rs), which
 // answers with `postMessage`. Messages are `{ json, bytes?, data? }` (src/ui/protocol.rs: the
-// JSON is serde's, written and read in Rust); this file only adds `{ boot: 'ready' | 'failed',
-// error? }` and, on the page's side, `{ crash }` for a worker that fails outside Rust.
+// JSON is serde's, written and read in Rust); this file only adds `{ boot: 'started' | 'ready'
+// | 'failed', error? }` and, on the page's side, `{ crash }` for a worker that fails outside
+// Rust. The page times each boot step (src/ui/startup.rs) and falls back when one stalls.
 
 let worker = null;
 
@@ -20,8 +21,11 @@ function appFiles() {
   return glue && wasm ? { glue, wasm } : null;
 }
 
-/** Starts the worker (once); `onMessage` gets each of its messages. False when it cannot run. */
-export function trainerStart(onMessage) {
+/**
+ * Starts the worker (once); `onMessage` gets each of its messages. False when it cannot run.
+ * `fault`: a test's injected start-up stall (`stall-worker-boot`, `stall-wasm`), or null.
+ */
+export function trainerStart(onMessage, fault) {
   if (worker) return true;
   const files = appFiles();
   if (!files || typeof Worker === 'undefined') return false;
@@ -35,7 +39,7 @@ export function trainerStart(onMessage) {
     e.preventDefault();
     onMessage({ crash: `the training worker failed: ${e.message || 'unknown error'}` });
   };
-  worker.postMessage({ boot: files });
+  worker.postMessage({ boot: files, fault: fault ?? null });
   return true;
 }
 
@@ -43,7 +47,7 @@ export function trainerPost(message, transfer) {
   worker?.postMessage(message, transfer);
 }
 
-/** Terminates the worker (after a crash: its wasm instance cannot go on). */
+/** Terminates the worker (after a crash or a stall: its wasm instance cannot go on). */
 export function trainerEnd() {
   if (worker) worker.onmessage = worker.onerror = null;
   worker?.terminate();
@@ -61,6 +65,10 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
   const early = [];
   self.onmessage = async (e) => {
     if (e.data?.boot) {
+      const fault = e.data.fault;
+      if (fault === 'stall-worker-boot') return;
+      self.postMessage({ boot: 'started' });
+      if (fault === 'stall-wasm') return;
       try {
         const glue = await import(e.data.boot.glue);
         await glue.default({ module_or_path: e.data.boot.wasm });

@@ -33,6 +33,8 @@ struct WorkerState {
     embeddings: Option<(Vec<f32>, usize)>,
     paused: bool,
     stop: bool,
+    /// A test made the worker stall (`stall-data`): it ignores every message.
+    stuck: bool,
 }
 
 thread_local! {
@@ -45,6 +47,9 @@ fn with_state<T>(f: impl FnOnce(&mut WorkerState) -> T) -> T {
 
 /// Called by `worker.js` for each message from the page.
 pub fn receive(message: JsValue) {
+    if with_state(|s| s.stuck) {
+        return;
+    }
     let command = match to_worker(&message) {
         Ok(c) => c,
         Err(e) => {
@@ -53,10 +58,18 @@ pub fn receive(message: JsValue) {
         }
     };
     match command {
-        ToWorker::Data => {
+        ToWorker::Data { fault } => {
+            if fault.as_deref() == Some("stall-data") {
+                // A stuck worker answers nothing more.
+                with_state(|s| s.stuck = true);
+                return;
+            }
             let data = Reflect::get(&message, &"data".into()).unwrap_or(JsValue::UNDEFINED);
             match dataset_from_js(&data) {
-                Ok(d) => with_state(|s| s.data = Some(Rc::new(d))),
+                Ok(d) => {
+                    with_state(|s| s.data = Some(Rc::new(d)));
+                    post(&FromWorker::DataReceived, None);
+                }
                 Err(e) => post(
                     &FromWorker::Failed(format!("the dataset did not reach the worker: {e}")),
                     None,
@@ -70,10 +83,11 @@ pub fn receive(message: JsValue) {
             fault,
         } => {
             with_state(|s| (s.paused, s.stop, s.embeddings) = (false, false, None));
+            super::host::set_injected_fault(fault.as_deref());
             if fault.as_deref() == Some("worker-panic") {
                 panic!("fault injected by a test (window.__dmlLabFault = \"worker-panic\")");
             }
-            wasm_bindgen_futures::spawn_local(train_and_report(config, adapter, remembered));
+            wasm_bindgen_futures::spawn_local(train_and_report(config, adapter, remembered, fault));
         }
         ToWorker::Bench {
             backend,
@@ -134,8 +148,9 @@ async fn train_and_report(
     config: ExperimentConfig,
     adapter: Option<AdapterAnswer>,
     remembered: Option<AutoChoice>,
+    fault: Option<String>,
 ) {
-    let message = match train(&config, adapter, remembered).await {
+    let message = match train(&config, adapter, remembered, fault).await {
         Ok(message) => message,
         Err(e) => (FromWorker::Failed(e), None),
     };
@@ -146,13 +161,21 @@ async fn train(
     config: &ExperimentConfig,
     adapter: Option<AdapterAnswer>,
     remembered: Option<AutoChoice>,
+    fault: Option<String>,
 ) -> Result<(FromWorker, Option<Vec<u8>>), String> {
     let data = with_state(|s| s.data.clone()).ok_or("the worker has no dataset")?;
+    // A test's stalled start: the page's watch must notice (it ends this worker).
+    if fault.as_deref() == Some("stall-device") {
+        std::future::pending::<()>().await;
+    }
     let (device, info) = super::device::pick_device(config, &data, adapter, remembered, |s| {
         post(&FromWorker::Status(s), None)
     })
     .await?;
     post(&FromWorker::Backend(info.clone()), None);
+    if fault.as_deref() == Some("stall-first-step") {
+        std::future::pending::<()>().await;
+    }
     let chunk = embed_chunk(&info);
     let mut observer = WorkerObserver {
         pacer: Pacer::new(YIELD_MS),

@@ -258,3 +258,68 @@ test('a damaged MNIST file next to the page: the run names the file and the page
   assert.deepEqual(await finished(lab, 1), { error: null, fatal: null });
   await lab.page.close();
 });
+
+// No silent stall (src/ui/startup.rs): each step of starting a run is made to stall on purpose
+// (`window.__dmlLabFault = 'stall-<step>'`), with that step's bound cut to 3 s. The page names
+// the step in words and falls back: steps of the worker's boot train in the page, the adapter
+// request and a stalled WebGPU start under Auto go on on the CPU, and a stall after the worker
+// booted ends it with a message that offers a retry (Train), which then works.
+const stall = (step, bound = 3000) => `window.__dmlLabFault = 'stall-${step}'; window.__dmlLabStartBoundMs = { '${step}': ${bound} };`;
+/** The page sees a hardware adapter, so Auto times WebGPU in the worker (SwiftShader here). */
+const HARDWARE_ADAPTER = "navigator.gpu.requestAdapter = async () => ({ info: { vendor: 'test', architecture: 'hardware-like', description: '' }, isFallbackAdapter: false });";
+
+for (const [step, words] of [
+  ['worker-boot', 'starting the training worker \\(a background thread\\)'],
+  ['wasm', "loading the lab's program \\(WebAssembly\\) into the training worker"],
+  ['data', 'handing the images to the training worker'],
+]) {
+  test(`a stalled start (${step}) says so and the run trains in the page`, { timeout: 600_000 }, async () => {
+    const lab = await open(`?${SMALL}&backend=cpu&run=1`, stall(step));
+    assert.deepEqual(await finished(lab, 1), { error: null, fatal: null });
+    const note = await lab.byId('in-page').innerText();
+    assert.match(note, new RegExp(`The page stalled while ${words} \\(no answer in 3 s\\)`), note);
+    assert.equal(lab.page.workers().length, 0, 'the stalled worker was ended');
+    // The next run trains in the page again, without waiting for a worker.
+    await lab.byId('train').click();
+    assert.deepEqual(await finished(lab, 2), { error: null, fatal: null });
+    await lab.page.close();
+  });
+}
+
+test('a stalled adapter request: Auto trains on the CPU and says why; WebGPU asked for is an error', { timeout: 600_000 }, async () => {
+  const lab = await open(`?${SMALL}&run=1`, stall('adapter'));
+  assert.deepEqual(await finished(lab, 1), { error: null, fatal: null });
+  const used = await backendUsed(lab);
+  assert.equal(used.kind, 'cpu');
+  assert.match(used.text, /The page stalled while asking the browser for a WebGPU adapter \(no answer in 3 s\)/);
+  await lab.configure({ backend: 'wgpu' });
+  await lab.byId('train').click();
+  const { error } = await finished(lab, 2, 60_000);
+  assert.match(error, /asking the browser for a WebGPU adapter/);
+  await lab.page.close();
+});
+
+test('WebGPU stalling in the worker under Auto: a fresh worker trains on the CPU, with the reason', { timeout: 600_000 }, async () => {
+  // Auto times the CPU, then asks for the WebGPU device, which never comes.
+  const lab = await open(`?${SMALL}&run=1`, HARDWARE_ADAPTER + "window.__dmlLabFault = 'stall-webgpu'; window.__dmlLabStartBoundMs = { device: 3000 };");
+  assert.deepEqual(await finished(lab, 1), { error: null, fatal: null });
+  const used = await backendUsed(lab);
+  assert.equal(used.kind, 'cpu');
+  assert.match(used.text, /The page stalled while starting the backend \(no answer in 3 s\)/);
+  await lab.page.close();
+});
+
+for (const step of ['device', 'first-step']) {
+  test(`a CPU run stalled at ${step} ends with a message; Train again works`, { timeout: 600_000 }, async () => {
+    const lab = await open(`?${SMALL}&backend=cpu&run=1`, stall(step));
+    const { error } = await finished(lab, 1, 120_000);
+    assert.match(error, /The page stalled while .+ \(no answer in 3 s\); the training worker was stopped\. Press Train to try again/);
+    assert.equal(await lab.byId('status').innerText(), 'Failed.');
+    await lab.page.evaluate(() => {
+      delete window.__dmlLabFault;
+    });
+    await lab.byId('train').click();
+    assert.deepEqual(await finished(lab, 1), { error: null, fatal: null });
+    await lab.page.close();
+  });
+}
