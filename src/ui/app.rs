@@ -198,6 +198,7 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
     state.first_scatter_ms.set(None);
     state.startup.set(None);
     state.in_page.set(None);
+    state.worker_memory.set(None);
     state.done_ms.set(None);
     state.probes_done.set(Vec::new());
     state.accuracy.set(Vec::new());

@@ -136,9 +136,11 @@ pub fn Results() -> impl IntoView {
                         <p class="muted" data-testid="chance">{format!("Chance: {:.4} (always answering the most frequent test class).", d.chance_accuracy)}</p>
                     })}
                     <p class="muted" data-testid="timing"
-                        data-done-ms=move || state.done_ms.get().map(|ms| format!("{ms:.0}")).unwrap_or_default()>
+                        data-done-ms=move || state.done_ms.get().map(|ms| format!("{ms:.0}")).unwrap_or_default()
+                        data-memory-mb=move || format!("{:.0}", memory_mb(state))>
                         {format!("{:.1} ms/step · trained {:.1} s · evaluated {:.1} s{}", r.ms_per_step, r.train_seconds, r.eval_seconds,
                             if r.stopped_early { " · stopped early" } else { "" })}
+                        {move || format!(" · memory {:.0} MB", memory_mb(state))}
                     </p>
                     {r.recon.clone().map(|rows| view! {
                         <h3>"Reconstructions"</h3>
@@ -161,6 +163,13 @@ pub fn Results() -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// The lab's memory in MB: the page's wasm memory and the training worker's (WebAssembly
+/// memory only grows, so both are their peaks).
+fn memory_mb(state: LabState) -> f64 {
+    let worker = state.worker_memory.get().unwrap_or(0.0);
+    (super::host::wasm_memory_bytes() + worker) / 1e6
 }
 
 /// A few images per class of the dataset loaded last.

@@ -32,6 +32,16 @@ pub fn now_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Bytes of this wasm instance's memory (the page's, or the training worker's). WebAssembly
+/// memory only grows, so this is also its peak so far.
+pub fn wasm_memory_bytes() -> f64 {
+    Reflect::get(&wasm_bindgen::memory(), &"buffer".into())
+        .and_then(|b| Reflect::get(&b, &"byteLength".into()))
+        .ok()
+        .and_then(|n| n.as_f64())
+        .unwrap_or(0.0)
+}
+
 /// Lets the browser run pending events and paint (a `setTimeout(0)` round trip).
 pub async fn yield_now() {
     sleep_ms(0).await;

@@ -71,11 +71,12 @@ pub enum FromWorker {
     /// Training holds after a Pause (every event before this one has been posted).
     Paused,
     /// The run finished; the weights (.safetensors) follow in `bytes`, or `weights_error` says
-    /// why there are none.
+    /// why there are none. `memory`: the worker's wasm memory in bytes (its peak).
     Finished {
         record: Box<RunRecord>,
         scatter: Scatter,
         weights_error: Option<String>,
+        memory: f64,
     },
     /// The last run's scatter in another projection, and the seconds it took.
     Projected {

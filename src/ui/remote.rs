@@ -327,7 +327,9 @@ impl WorkerRun<'_> {
                 record,
                 scatter,
                 weights_error,
+                memory,
             } => {
+                state.worker_memory.set(Some(memory));
                 return Some(InWorker::Ended(Ok(Some(Finished {
                     record: *record,
                     scatter,

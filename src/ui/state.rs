@@ -78,6 +78,8 @@ pub struct LabState {
     pub run_started_ms: RwSignal<f64>,
     /// When each start-up step of the current run ended (`key:ms` after Train, `startup`).
     pub startup: RwSignal<Option<String>>,
+    /// The training worker's wasm memory (bytes) after the last run it finished.
+    pub worker_memory: RwSignal<Option<f64>>,
     /// Why the current run trains in the page rather than in the training worker.
     pub in_page: RwSignal<Option<String>>,
     /// Milliseconds from Train to the run's first latent scatter.
@@ -170,6 +172,7 @@ impl LabState {
             run_started_ms: RwSignal::new(0.0),
             startup: RwSignal::new(None),
             in_page: RwSignal::new(None),
+            worker_memory: RwSignal::new(None),
             first_scatter_ms: RwSignal::new(None),
             done_ms: RwSignal::new(None),
             probes_done: RwSignal::new(Vec::new()),

@@ -201,6 +201,7 @@ async fn train(
             record: Box::new(finished.record),
             scatter: finished.scatter,
             weights_error,
+            memory: super::host::wasm_memory_bytes(),
         },
         bytes,
     ))

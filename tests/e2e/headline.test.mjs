@@ -56,5 +56,7 @@ test('the headline preset, opened from its link, gives the CLI figure within 0.0
   );
   assert.ok(Math.abs(r.accuracy - cliAccuracy) <= 0.01, `page ${r.accuracy} vs CLI ${cliAccuracy}`);
   assert.ok(r.accuracy >= 0.94, `the headline cell gives ${r.accuracy}; docs/results.md reports ≈ .96`);
+  // Twenty epochs hold no more than a phone's tab may (the page's and the worker's wasm memory).
+  assert.ok(r.memoryMb > 50 && r.memoryMb <= 512, `memory ${r.memoryMb} MB`);
   await page.close();
 });

@@ -53,6 +53,7 @@ export class LabPage {
       accuracy: Number(await this.byId('accuracy').innerText()),
       ami: Number(await this.byId('ami').innerText()),
       timing: await this.byId('timing').innerText(),
+      memoryMb: Number(await this.byId('timing').getAttribute('data-memory-mb')),
       backendKind: await this.byId('backend-used').getAttribute('data-kind'),
       backendText: await this.byId('backend-used').innerText(),
       scatterPoints: Number(await this.page.locator('[data-testid=scatter-canvas]').getAttribute('data-points')),
