@@ -92,6 +92,20 @@ pub struct Restored {
     pub data_url: Option<String>,
     /// One line per parameter that was ignored or replaced by its default.
     pub notices: Vec<String>,
+    /// Set when the link was read against older defaults than today's and today's would
+    /// change the experiment (the page says so and offers today's).
+    pub older_defaults: Option<OlderDefaults>,
+}
+
+/// A link read against an older version of the defaults, and what today's would change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OlderDefaults {
+    /// The version of the defaults the link restores (1 for a link without `v`).
+    pub version: u32,
+    /// The same link read against today's defaults.
+    pub today: ExperimentConfig,
+    /// What today's defaults change, as `field=value` with today's values.
+    pub changes: Vec<String>,
 }
 
 /// The query string (without `?`) for a config: the fields that differ from `base`;
@@ -138,6 +152,7 @@ pub fn from_query(query: &str, base: &ExperimentConfig) -> Restored {
             autostart,
             data_url,
             notices,
+            older_defaults: None,
         };
     }
     let default_text = |key: &str| base.value_of(key).unwrap_or_default();
@@ -190,6 +205,7 @@ pub fn from_query(query: &str, base: &ExperimentConfig) -> Restored {
         autostart,
         data_url,
         notices,
+        older_defaults: None,
     }
 }
 
@@ -249,22 +265,34 @@ pub fn restore(query: &str, defaults: &LinkDefaults) -> Restored {
     }
     let model = model.unwrap_or_else(default_model);
     let mut notice = None;
-    let base = match version.as_deref() {
-        None if !bare.is_empty() => (defaults.of_version)(1, model),
-        None => current(model),
+    let read_as = match version.as_deref() {
+        None if !bare.is_empty() => 1,
+        None => CURRENT_VERSION,
         Some(text) => match text.parse::<u32>() {
-            Ok(v) if (1..=CURRENT_VERSION).contains(&v) => (defaults.of_version)(v, model),
+            Ok(v) if (1..=CURRENT_VERSION).contains(&v) => v,
             _ => {
                 notice = Some(format!(
                     "link version {VERSION}={:?} is unknown (this page writes {CURRENT_VERSION}); read as {CURRENT_VERSION}",
                     clip(text)
                 ));
-                current(model)
+                CURRENT_VERSION
             }
         },
     };
-    let mut restored = from_query(bare, &base);
+    let mut restored = from_query(bare, &(defaults.of_version)(read_as, model));
     restored.notices.splice(0..0, notice);
+    if read_as < CURRENT_VERSION {
+        let today = from_query(bare, &current(model)).config;
+        let changes: Vec<String> =
+            form_urlencoded::parse(to_query(&today, &restored.config, false).as_bytes())
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+        restored.older_defaults = (!changes.is_empty()).then_some(OlderDefaults {
+            version: read_as,
+            today,
+            changes,
+        });
+    }
     restored
 }
 
@@ -333,7 +361,8 @@ mod tests {
                 config: cfg,
                 autostart: true,
                 data_url: None,
-                notices: vec![]
+                notices: vec![],
+                older_defaults: None,
             }
         );
         assert_eq!(
@@ -524,6 +553,43 @@ mod tests {
                 ..v3
             }
         );
+    }
+
+    #[test]
+    fn a_link_read_against_older_defaults_says_so_and_what_todays_would_change() {
+        let d = page_defaults();
+        // Hand-written, without `v`: the first defaults, and today's are offered.
+        let old = restore("?backend=webgpu", &d);
+        let older = old.older_defaults.expect("older defaults");
+        assert_eq!(older.version, 1);
+        let today = restore(&format!("?v={CURRENT_VERSION}&backend=webgpu"), &d);
+        assert_eq!(older.today, today.config);
+        assert_ne!(old.config, today.config);
+        assert!(!older.changes.is_empty());
+        for change in &older.changes {
+            let (field, value) = change.split_once('=').expect("field=value");
+            assert_eq!(
+                today.config.value_of(field).as_deref(),
+                Some(value),
+                "{change}"
+            );
+            assert_ne!(
+                old.config.value_of(field).as_deref(),
+                Some(value),
+                "{change}"
+            );
+        }
+        // An older version states the same; today's version and the bare page do not.
+        assert_eq!(
+            restore("?v=3&model=metric-vae", &d)
+                .older_defaults
+                .map(|o| (o.version, o.changes)),
+            Some((3, vec!["neighbours=0.3".to_string()]))
+        );
+        assert_eq!(today.older_defaults, None);
+        assert_eq!(restore("", &d).older_defaults, None);
+        // A v=3 DML link: DML's defaults did not change from 3 to 4, nothing to offer.
+        assert_eq!(restore("?v=3&pl=0.1", &d).older_defaults, None);
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub fn App() -> impl IntoView {
     let restored = restore(&search, &link_defaults());
     state.config.set(restored.config);
     state.link_notices.set(restored.notices);
+    state.older_defaults.set(restored.older_defaults);
     mirror_config_in_address_bar(state);
     // The saved runs come back first, then the link's data and run.
     let data_url = restored.data_url.clone();

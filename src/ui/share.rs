@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::host::{copy_to_clipboard, location_base, replace_query};
 use super::state::{link_defaults, LabState};
-use crate::link::share_query;
+use crate::link::{share_query, OlderDefaults, CURRENT_VERSION};
 
 /// The link's query: its version, the config's fields that differ from the page's defaults
 /// for its model, the URL the data came from (if any), `run=1` when asked.
@@ -43,12 +43,45 @@ pub fn SharePanel() -> impl IntoView {
                 <input readonly data-testid="share-link" aria-label="link to this experiment"
                     prop:value=move || state.share_link.get().unwrap_or_default() />
             </Show>
+            {move || state.older_defaults.get().map(|older| view! { <OlderDefaultsNotice older /> })}
             <Show when=move || !state.link_notices.with(Vec::is_empty)>
                 <div class="notice" data-testid="link-notice" role="status">
                     <strong>"The link had parameters that could not be used:"</strong>
                     <ul>{move || state.link_notices.get().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
                 </div>
             </Show>
+        </div>
+    }
+}
+
+/// A link read against older defaults: which version it restores, what today's would change,
+/// and a button that takes today's (the link's own parameters kept).
+#[component]
+fn OlderDefaultsNotice(older: OlderDefaults) -> impl IntoView {
+    let state = expect_context::<LabState>();
+    let OlderDefaults {
+        version,
+        today,
+        changes,
+    } = older;
+    let made = if version == 1 {
+        "This link names no version of the defaults (no v=), so it restores the lab's first defaults (version 1), as links made before versions existed do.".to_string()
+    } else {
+        format!(
+            "This link was made with the lab's defaults of version {version} and restores them."
+        )
+    };
+    let take = move |_| {
+        state.config.set(today.clone());
+        state.older_defaults.set(None);
+        state.status.set(format!(
+            "Using today's defaults (version {CURRENT_VERSION}) with the link's own settings."
+        ));
+    };
+    view! {
+        <div class="notice" data-testid="version-notice" data-version=version role="status">
+            <p>{made}" "{format!("Today's defaults (version {CURRENT_VERSION}) would change: {}.", changes.join(", "))}</p>
+            <button data-testid="use-today" on:click=take>{format!("Use today's defaults (version {CURRENT_VERSION})")}</button>
         </div>
     }
 }

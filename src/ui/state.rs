@@ -62,6 +62,8 @@ pub struct LabState {
     pub npz_error: RwSignal<Option<String>>,
     /// Link parameters that were ignored or replaced by defaults.
     pub link_notices: RwSignal<Vec<String>>,
+    /// The link restored older defaults than today's (and what today's would change).
+    pub older_defaults: RwSignal<Option<crate::link::OlderDefaults>>,
     /// The last link made by "Copy link".
     pub share_link: RwSignal<Option<String>>,
     /// Every finished run of this page and of its saved history, oldest first (the comparison
@@ -164,6 +166,7 @@ impl LabState {
             npz_error: RwSignal::new(None),
             data_url: RwSignal::new(None),
             link_notices: RwSignal::new(Vec::new()),
+            older_defaults: RwSignal::new(None),
             share_link: RwSignal::new(None),
             runs: RwSignal::new(Vec::new()),
             run_keys: RwSignal::new(Vec::new()),

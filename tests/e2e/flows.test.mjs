@@ -205,6 +205,30 @@ test('a link with bad parameters shows a notice and falls back to the defaults',
   await lab.page.close();
 });
 
+test('a hand-written link without v= says it restores the first defaults and offers today\'s', { timeout: 120_000 }, async () => {
+  const lab = await open('?backend=cpu&lsdim=4');
+  const notice = lab.byId('version-notice');
+  assert.equal(await notice.getAttribute('data-version'), '1');
+  const text = await notice.innerText();
+  assert.match(text, /no version of the defaults \(no v=\), so it restores the lab's first defaults \(version 1\)/);
+  assert.match(text, /Today's defaults \(version 4\) would change: .*lr=0\.002/);
+  assert.equal(await lab.byId('lr').inputValue(), '0.001', 'version 1 trained at lr 1e-3');
+  await lab.byId('use-today').click();
+  assert.equal(await lab.byId('lr').inputValue(), '0.002');
+  assert.equal(await lab.byId('lsdim').inputValue(), '4', "the link's own settings stay");
+  assert.equal(await lab.byId('version-notice').count(), 0);
+  assert.match(await lab.byId('status').innerText(), /Using today's defaults \(version 4\)/);
+  // The address bar now says v=4 and nothing of version 1's defaults.
+  const query = new URL(lab.page.url()).searchParams;
+  assert.equal(query.get('v'), '4');
+  assert.equal(query.get('lr'), null);
+  // A link of today's version says nothing.
+  const today = await open(`?${query}`);
+  assert.equal(await today.byId('version-notice').count(), 0);
+  await today.page.close();
+  await lab.page.close();
+});
+
 test('OrganAMNIST: a picked npz trains, a corrupt one is refused, a URL loads', { timeout: 600_000 }, async () => {
   const npz = makeNpz();
   const lab = await open();
