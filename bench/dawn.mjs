@@ -158,7 +158,7 @@ if (testSubset > 0) {
   t.pixels = t.pixels.slice(0, testSubset * t.rows * t.cols);
   t.labels = t.labels.slice(0, testSubset);
 }
-glue.trainer_receive({ json: JSON.stringify('Data'), data: dataset });
+glue.trainer_receive({ json: JSON.stringify({ Data: { fault: null } }), data: dataset });
 
 const adapterAnswer = { Ok: { name: adapterName, software: isSoftware } };
 const result = { adapter: adapterName, software: isSoftware, node: process.version, bench: [], runs: {} };
