@@ -37,9 +37,12 @@ if [[ $base == 1 ]] && ! rustup target list --installed | grep -qx wasm32-unknow
 fi
 
 if [[ $tools == 1 && "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]]; then
-  say "installing trunk $TRUNK_VERSION (cargo install, ~15 min on 2 cores)"
+  say "installing trunk $TRUNK_VERSION (cargo install, ~3 min on 2 cores)"
   # No default features: no TLS stack and no update check; Trunk runs offline and serves plain HTTP.
-  cargo install --locked trunk --version "$TRUNK_VERSION" --no-default-features
+  # --debug: Trunk only orchestrates cargo, wasm-bindgen and wasm-opt, so an unoptimised build
+  # serves as well (a page build took 74 s with it, 103 s with the release build) and compiles
+  # in 2.4 min instead of 15-17.
+  cargo install --locked trunk --version "$TRUNK_VERSION" --no-default-features --debug
 fi
 
 if [[ $tools == 1 && "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" ]]; then
