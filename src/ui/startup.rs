@@ -86,19 +86,19 @@ impl StartStep {
         // Slowest measured here in brackets (docs/browsers.md).
         1000.0
             * match self {
-                // A small script answering a message (40 ms, WebKit).
+                // A small script answering a message (25–40 ms, WebKit).
                 StartStep::WorkerBoot => 10.0,
-                // Fetching and compiling 18 MB of wasm in the worker (0.6 s, WebKit; the
+                // Fetching and compiling 18 MB of wasm in the worker (0.5–0.6 s, WebKit; the
                 // fetch comes from the HTTP cache where the host allows caching).
                 StartStep::Wasm => 60.0,
                 // The browser answers at once, or after starting its GPU process.
                 StartStep::Adapter => 10.0,
-                // MNIST's 55 MB copied into the worker's memory (80 ms, WebKit).
+                // MNIST's 55 MB copied into the worker's memory (40–80 ms, WebKit).
                 StartStep::Data => 30.0,
                 // Per status line: Auto times each backend for a few seconds (up to 20 s on
-                // a hardware adapter); the CPU's device is made at once (56 ms, WebKit).
+                // a hardware adapter); the CPU's device is made at once (43–56 ms, WebKit).
                 StartStep::Device => 60.0,
-                // Per event: the first step (1.4 s, WebKit's CPU path; 14–24 s on SwiftShader's
+                // Per event: the first step (1.0–1.4 s, WebKit's CPU path; 14–24 s on SwiftShader's
                 // WebGPU, shader compilation included); the neighbour search reports each
                 // block of images (~0.1 s each).
                 StartStep::FirstStep => 60.0,
