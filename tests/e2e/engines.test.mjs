@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { ENGINES, launch } from './engines.mjs';
 import { serveDir } from './server.mjs';
 import { blocks } from './idx_files.mjs';
+import { injectScripts } from './csp_probe.mjs';
 
 const OUT = 'test-results';
 const chosen = (process.env.ENGINES ?? ENGINES.join(',')).split(',').filter(Boolean);
@@ -205,18 +206,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(await finished(page, 1), { error: null, fatal: null });
       await page.click('[data-testid=advanced] summary');
       assert.deepEqual(await page.evaluate(() => window.__csp), []);
-      const ran = await page.evaluate(async () => {
-        const script = document.createElement('script');
-        script.textContent = 'window.__injected = true';
-        document.head.append(script);
-        const button = document.createElement('button');
-        button.setAttribute('onclick', 'window.__handler = true');
-        document.body.append(button);
-        button.click();
-        button.remove();
-        await new Promise((r) => setTimeout(r, 300));
-        return { script: window.__injected === true, handler: window.__handler === true };
-      });
+      const ran = await page.evaluate(injectScripts);
       assert.deepEqual(ran, { script: false, handler: false });
       const violations = await page.evaluate(() => window.__csp);
       assert.ok(violations.filter((v) => v.startsWith('script-src')).length >= 2, JSON.stringify(violations));

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { OUT, servedPageInChromium } from './harness.mjs';
 import { LabPage } from './lab_page.mjs';
+import { injectScripts } from './csp_probe.mjs';
 
 const ctx = servedPageInChromium();
 const SMALL = 'lsdim=2&epochs=1&steps_per_epoch=4';
@@ -64,20 +65,7 @@ test('the page runs under its Content-Security-Policy: no violation, injected sc
   // A whole run (training, charts, samples, history, the settings panel) breaks no rule.
   assert.deepEqual(await lab.page.evaluate(() => window.__csp), []);
   // Injected code does not run: an inline script and an inline event handler are refused.
-  // (eval cannot be probed from here: DevTools evaluations are exempt from the page's CSP; the
-  // policy has no 'unsafe-eval', asserted above.)
-  const ran = await lab.page.evaluate(async () => {
-    const script = document.createElement('script');
-    script.textContent = 'window.__injected = true';
-    document.head.append(script);
-    const button = document.createElement('button');
-    button.setAttribute('onclick', 'window.__handler = true');
-    document.body.append(button);
-    button.click();
-    button.remove();
-    await new Promise((r) => setTimeout(r, 200));
-    return { script: window.__injected === true, handler: window.__handler === true };
-  });
+  const ran = await lab.page.evaluate(injectScripts);
   assert.deepEqual(ran, { script: false, handler: false });
   const violations = await lab.page.evaluate(() => window.__csp);
   assert.ok(violations.some((v) => v.startsWith('script-src-elem')), JSON.stringify(violations));
