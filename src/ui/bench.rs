@@ -8,9 +8,8 @@
 
 use leptos::prelude::*;
 use serde::Serialize;
-use wasm_bindgen::JsValue;
 
-use super::host::{yield_now, Pacer};
+use super::host::{wasm_memory_bytes, yield_now, Pacer};
 use crate::config::{BackendChoice, ExperimentConfig, ModelKind};
 use crate::data::synthetic::random_mnist_shaped;
 use crate::link::{bench_request, BenchMode};
@@ -30,16 +29,6 @@ struct PageBenchLine {
     timing: BenchTiming,
     /// Size of the wasm linear memory after this model (it only grows), MiB.
     wasm_memory_mib: f64,
-}
-
-/// Bytes of the wasm module's linear memory.
-fn wasm_memory_bytes() -> f64 {
-    let buffer = js_sys::Reflect::get(&wasm_bindgen::memory(), &JsValue::from_str("buffer"));
-    buffer
-        .ok()
-        .and_then(|b| js_sys::Reflect::get(&b, &JsValue::from_str("byteLength")).ok())
-        .and_then(|n| n.as_f64())
-        .unwrap_or(0.0)
 }
 
 /// Yields to the browser at most every 30 ms of work, so the page stays responsive.
