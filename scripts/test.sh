@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up (if needed) and runs every test: native unit and CLI tests (real MNIST training),
-# then the page build and the browser end-to-end tests (CPU and WebGPU in headless Chromium),
-# then a short fuzz run of every parser.
+# then the page build and the browser end-to-end tests (CPU and WebGPU in headless Chromium,
+# the main flows in Firefox and WebKit too), then a short fuzz run of every parser.
 # The page's tools install and the page builds in the background while the native tests run,
 # so that both CPU cores stay busy on a fresh machine.
 set -euo pipefail
@@ -54,7 +54,7 @@ if ! wait "$page_group"; then
 fi
 grep -E "^setup:|success" "$page_log" || true
 
-step "browser end-to-end tests (headless chromium)"
+step "browser end-to-end tests (chromium; the main flows in firefox and webkit too)"
 # The files by name: Node >= 21 reads a folder argument as a module to run, not as a folder of tests.
 node --test --test-concurrency=1 tests/e2e/*.test.mjs
 

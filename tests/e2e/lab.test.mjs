@@ -1,36 +1,24 @@
 // Browser end-to-end tests: the built page (dist/) in headless Debian Chromium, driven by
-// playwright-core. Run by scripts/test.sh after `trunk build`; screenshots go to test-results/.
+// playwright-core. Run by scripts/test.sh after `trunk build`, alone (they assert the page's
+// main-thread timing); screenshots go to test-results/. WebGPU on SwiftShader: webgpu.test.mjs.
 import { test } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { OUT, servedPageInChromium } from './harness.mjs';
-import { LabPage } from './lab_page.mjs';
+import { openLab } from './lab_page.mjs';
 
 const ctx = servedPageInChromium();
 
-async function newLab() {
-  const page = await ctx.browser.newPage({ viewport: { width: 1400, height: 950 } });
-  page.on('console', (m) => m.type() === 'error' && console.log(`[page error] ${m.text()}`));
-  page.on('pageerror', (e) => console.log(`[page exception] ${e.message}`));
-  const lab = new LabPage(page);
-  await lab.open(ctx.server.url);
-  return lab;
-}
+const newLab = () => openLab(ctx);
 
-function report(name, r) {
+/** A CPU run keeps the page responsive: no main-thread task of 100 ms or more from MNIST's
+ * download to the finished run's views. */
+function assertResponsive(name, r) {
   const longest = Math.max(0, ...r.longTasks);
   console.log(
     `${name}: accuracy ${r.accuracy} AMI ${r.ami}; ${r.timing}; ${r.backendText}; ` +
       `${r.longTasks.length} long tasks, longest ${longest.toFixed(0)} ms`,
   );
-  return longest;
-}
-
-/** A CPU run keeps the page responsive: no main-thread task of 100 ms or more from MNIST's
- * download to the finished run's views (the WebGPU run is only reported: SwiftShader's
- * software GPU shares this machine's two cores with the page). */
-function assertResponsive(name, r) {
-  const longest = report(name, r);
   assert.ok(longest < 100, `${name}: a main-thread task took ${longest.toFixed(0)} ms`);
 }
 
@@ -122,22 +110,6 @@ test('a unit-prior run trained on its KL alone collapses, and the page says so a
   assert.match(note, /smaller α/);
   assert.match(await lab.byId('status').innerText(), /collapsed/);
   await lab.page.screenshot({ path: `${OUT}/lab-collapse.png`, fullPage: true });
-  await lab.page.close();
-});
-
-test('trains on WebGPU (SwiftShader here) and says so', { timeout: 600_000 }, async () => {
-  const lab = await newLab();
-  const hasAdapter = await lab.page.evaluate(async () => !!(navigator.gpu && (await navigator.gpu.requestAdapter())));
-  assert.ok(hasAdapter, 'Chromium with --enable-unsafe-webgpu should offer a WebGPU adapter');
-  await lab.configure({ pl: 10, lsdim: 4, epochs: 1, steps: 3, backend: 'wgpu' });
-  const r = await lab.train(540_000);
-  report('webgpu', r);
-  assert.equal(r.backendKind, 'wgpu');
-  assert.match(r.backendText, /WebGPU/);
-  assert.ok(Number.isFinite(r.accuracy) && r.accuracy > 0.2, `accuracy ${r.accuracy} should be above chance`);
-  assert.ok(Number.isFinite(r.ami) && r.ami > 0.05, `AMI ${r.ami}`);
-  assert.equal(r.scatterPoints, 10000);
-  await lab.page.screenshot({ path: `${OUT}/lab-webgpu.png`, fullPage: true });
   await lab.page.close();
 });
 

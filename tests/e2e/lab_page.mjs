@@ -67,3 +67,13 @@ export class LabPage {
     };
   }
 }
+
+/** A new page of the lab (1400 × 950) in the harness' browser, its errors logged. */
+export async function openLab(ctx) {
+  const page = await ctx.browser.newPage({ viewport: { width: 1400, height: 950 } });
+  page.on('console', (m) => m.type() === 'error' && console.log(`[page error] ${m.text()}`));
+  page.on('pageerror', (e) => console.log(`[page exception] ${e.message}`));
+  const lab = new LabPage(page);
+  await lab.open(ctx.server.url);
+  return lab;
+}
