@@ -256,8 +256,8 @@ impl<O: Observer> Observer for Tracked<'_, O> {
         self.inner.after_epoch(epoch, model).await
     }
 
-    fn max_pending_steps(&self) -> usize {
-        self.inner.max_pending_steps()
+    fn readback(&self) -> crate::train::Readback {
+        self.inner.readback()
     }
 
     fn embed_chunk(&self) -> usize {

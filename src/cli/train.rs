@@ -16,7 +16,7 @@ use crate::report::table::{diagnostics_text, metrics_text};
 use crate::train::speed::BackendInfo;
 #[cfg(feature = "wgpu")]
 use crate::train::speed::{is_software_adapter, measure_speed, AutoChoice, SpeedBudget};
-use crate::train::{Flow, Observer, TrainEvent};
+use crate::train::{Flow, Observer, Readback, TrainEvent};
 
 /// Flags of `dml-lab train`. Each config flag overrides the value from `--config`.
 #[derive(Args, Debug)]
@@ -87,7 +87,7 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
             info.detail
         );
     }
-    let mut observer = CliObserver::new(args.quiet);
+    let mut observer = CliObserver::new(args.quiet, info.kind);
     let outcome = pollster::block_on(run_experiment(
         &cfg,
         &data,
@@ -234,10 +234,12 @@ fn print_table(outcome: &Outcome) {
 struct CliObserver {
     bar: ProgressBar,
     quiet: bool,
+    /// How the trainer reads losses back on this run's backend.
+    readback: Readback,
 }
 
 impl CliObserver {
-    fn new(quiet: bool) -> Self {
+    fn new(quiet: bool, kind: crate::backend::BackendKind) -> Self {
         let bar = if quiet {
             ProgressBar::hidden()
         } else {
@@ -247,11 +249,19 @@ impl CliObserver {
             ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps ({per_sec}, eta {eta}) {msg}")
                 .expect("a valid template"),
         );
-        Self { bar, quiet }
+        Self {
+            bar,
+            quiet,
+            readback: Readback::for_run(kind),
+        }
     }
 }
 
 impl Observer for CliObserver {
+    fn readback(&self) -> Readback {
+        self.readback
+    }
+
     async fn on_event(&mut self, event: &TrainEvent) -> Flow {
         match event {
             TrainEvent::Started {

@@ -1,6 +1,7 @@
 //! What the training loop tells its observer, and what the observer can answer.
 
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// One named loss term's value at a step (e.g. `("triplet", 0.41)`).
 pub type Terms = Vec<(String, f64)>;
@@ -109,7 +110,7 @@ pub trait Observer {
     }
 
     /// Called after each readback of step losses (every step on the CPU, up to
-    /// [`Self::max_pending_steps`] steps on a GPU) with the model being trained (`valid()`
+    /// [`Readback::max_pending`] steps on a GPU) with the model being trained (`valid()`
     /// gives a copy without autodiff), for hosts that draw it while training goes on. Does
     /// nothing by default.
     async fn during_training(
@@ -120,11 +121,11 @@ pub trait Observer {
         Flow::Continue
     }
 
-    /// Most steps whose losses may wait on the device before the trainer reads them back (and
-    /// reports them). A GPU queues this many steps without a stall; an observer that times
-    /// single steps asks for 1.
-    fn max_pending_steps(&self) -> usize {
-        MAX_PENDING_STEPS
+    /// When the trainer reads the losses of finished steps back from the device (and reports
+    /// them): by default promptly ([`Readback::PROMPT`]); a GPU host asks for
+    /// [`Readback::GPU`], whose queue then never waits on a readback.
+    fn readback(&self) -> Readback {
+        Readback::PROMPT
     }
 
     /// Images per forward pass when the trainer embeds the training images (pseudo-labels),
@@ -137,10 +138,49 @@ pub trait Observer {
 /// The default of [`Observer::embed_chunk`]: few large passes (what a GPU prefers).
 pub const EMBED_CHUNK: usize = 2048;
 
-/// The default of [`Observer::max_pending_steps`]: on a GPU the steps are queued without
-/// waiting, and a readback every step would stall the queue; on the CPU each step takes longer
-/// than the trainer's read interval (25 ms), so every step is read (and reported) at once.
-pub const MAX_PENDING_STEPS: usize = 16;
+/// When the trainer reads step losses back (see [`Observer::readback`]): after `max_pending`
+/// steps, or once `interval` has passed since the last read (never, with `None`), and at the
+/// end of every epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readback {
+    pub max_pending: usize,
+    pub interval: Option<Duration>,
+}
+
+impl Readback {
+    /// Within 25 ms: on the CPU, where a step takes longer than that, every step is read (and
+    /// reported) at once.
+    pub const PROMPT: Readback = Readback {
+        max_pending: 16,
+        interval: Some(Duration::from_millis(25)),
+    };
+    /// A GPU: sixteen steps queue without a stall, so at most one readback per 16 steps (a
+    /// map of one buffer), or one a second where steps are that slow (a software adapter),
+    /// so that progress, Pause and Stop are still heard.
+    pub const GPU: Readback = Readback {
+        max_pending: 16,
+        interval: Some(Duration::from_secs(1)),
+    };
+    /// Only by count, whatever the device's speed: a benchmark counts the same GPU work on
+    /// any adapter.
+    pub const BY_COUNT: Readback = Readback {
+        max_pending: 16,
+        interval: None,
+    };
+    /// Every step (an observer that times single steps).
+    pub const EVERY_STEP: Readback = Readback {
+        max_pending: 1,
+        interval: None,
+    };
+
+    /// What a run on `kind` uses: [`Readback::GPU`] on wgpu, else [`Readback::PROMPT`].
+    pub fn for_run(kind: crate::backend::BackendKind) -> Self {
+        match kind {
+            crate::backend::BackendKind::Wgpu => Readback::GPU,
+            crate::backend::BackendKind::Cpu => Readback::PROMPT,
+        }
+    }
+}
 
 /// An observer that ignores everything (tests, benchmarks).
 pub struct Silent;

@@ -16,6 +16,7 @@ pub mod trainer;
 
 pub use curves::Curves;
 pub use events::{
-    AccuracyPoint, EmbeddedSet, EpochRecord, Flow, Observer, Silent, TrainEvent, EMBED_CHUNK,
+    AccuracyPoint, EmbeddedSet, EpochRecord, Flow, Observer, Readback, Silent, TrainEvent,
+    EMBED_CHUNK,
 };
 pub use trainer::{steps_per_epoch, train, TrainError, Trained};

@@ -269,8 +269,8 @@ impl Observer for Clock {
         }
     }
 
-    fn max_pending_steps(&self) -> usize {
-        1
+    fn readback(&self) -> super::events::Readback {
+        super::events::Readback::EVERY_STEP
     }
 }
 

@@ -287,8 +287,9 @@ pub async fn train(
                 names: loss.terms.iter().map(|(name, _)| *name).collect(),
                 values: Tensor::cat(parts, 0),
             });
-            let due = pending.len() >= observer.max_pending_steps()
-                || last_read.elapsed() >= READ_INTERVAL
+            let policy = observer.readback();
+            let due = pending.len() >= policy.max_pending
+                || policy.interval.is_some_and(|t| last_read.elapsed() >= t)
                 || step == steps;
             if !due {
                 continue;
@@ -358,10 +359,6 @@ pub async fn train(
 fn evaluated(model: &LabModel, ema: Option<&Ema>) -> LabModel {
     ema.map_or_else(|| model.valid(), |e| e.model().clone())
 }
-
-/// Longest time between readbacks, so that the observer (progress, pause, stop) hears of steps
-/// promptly whatever the device.
-const READ_INTERVAL: std::time::Duration = std::time::Duration::from_millis(25);
 
 /// One step's losses, not yet read from the device.
 struct PendingStep {

@@ -22,7 +22,7 @@ use crate::model::LabModel;
 use crate::pipeline::{embed_chunk, prior_components, train_to_finish};
 use crate::report::{Projection, Scatter};
 use crate::train::embed::embed_images;
-use crate::train::{EmbeddedSet, Flow, Observer, Silent, TrainEvent};
+use crate::train::{EmbeddedSet, Flow, Observer, Readback, Silent, TrainEvent};
 
 /// What the worker holds between messages: the dataset the page sent, and whether the page
 /// has paused or stopped the run. (The worker has no page, so no leptos context: one slot.)
@@ -178,6 +178,7 @@ async fn train(
     }
     let chunk = embed_chunk(&info);
     let mut observer = WorkerObserver {
+        readback: Readback::for_run(info.kind),
         pacer: Pacer::new(YIELD_MS),
         data: data.clone(),
         device: device.clone(),
@@ -210,6 +211,8 @@ async fn train(
 /// Posts every event to the page; yields to the worker's event loop often enough that a Pause
 /// or Stop from the page arrives within a step.
 struct WorkerObserver {
+    /// How the trainer reads losses back on this run's backend.
+    readback: Readback,
     pacer: Pacer,
     data: Rc<Dataset>,
     device: Device,
@@ -293,6 +296,10 @@ impl WorkerObserver {
 }
 
 impl Observer for WorkerObserver {
+    fn readback(&self) -> Readback {
+        self.readback
+    }
+
     async fn on_event(&mut self, event: &TrainEvent) -> Flow {
         if let TrainEvent::Step { epoch, step, .. } = event {
             (self.epoch, self.step_in_epoch) = (*epoch, *step);
