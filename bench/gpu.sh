@@ -3,6 +3,8 @@
 #   native wgpu (`dml-lab bench --backend wgpu`, the browser's burn configuration),
 #   native wgpu with burn's fusion and autotuning (when DML_LAB_BIN_FUSION points to a binary
 #     built with `--features wgpu-fusion`),
+#   native wgpu's GPU work per step, counted from wgpu's API trace (when DML_LAB_BIN_TRACE
+#     points to a binary built with `--features gpu-trace`; its times are not used),
 #   PyTorch CUDA (bench/torch_bench.py --device cuda, when torch sees a GPU),
 #   and the browser's WebGPU: the page's wasm module under Dawn (bench/dawn.mjs), which also
 #     times a full run of the page's defaults (first latent scatter, accuracy against the CPU),
@@ -35,6 +37,11 @@ echo "== native wgpu"
 if [[ -n "${DML_LAB_BIN_FUSION:-}" ]]; then
   echo "== native wgpu with fusion"
   "$DML_LAB_BIN_FUSION" bench --backend wgpu --steps "$steps" | sed 's/"backend":"wgpu"/"backend":"wgpu-fusion"/' >"$out/wgpu-fusion.jsonl" || true
+fi
+if [[ -n "${DML_LAB_BIN_TRACE:-}" ]]; then
+  echo "== native wgpu, GPU work counted (wgpu trace)"
+  "$DML_LAB_BIN_TRACE" bench --backend wgpu --steps 32 --count "$out/wgpu-trace" >"$out/wgpu-counts.jsonl" || true
+  rm -rf "$out/wgpu-trace"
 fi
 echo "== PyTorch CUDA"
 python3 bench/torch_bench.py --device cuda --steps "$steps" >"$out/cuda.jsonl" || echo "PyTorch CUDA unavailable" >&2

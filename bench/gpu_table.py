@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The GPU table of docs/bench.md from bench/gpu.sh's results folder: steps/s per model family
 for WebGPU (Dawn), native wgpu (with fusion when measured) and PyTorch CUDA, the WebGPU/native
-ratio, then the full run's first-scatter time and accuracy against the CPU.
+ratio, the GPU work per step where it was counted (dispatches, submits, readbacks, pipelines
+created after the warm-up) beside the time, then the full run's first-scatter time and
+accuracy against the CPU.
 
     python3 bench/gpu_table.py bench/results/gpu-2026-12-02
 """
@@ -33,6 +35,7 @@ def main():
         ("PyTorch CUDA", lines(f"{out}/cuda.jsonl")),
     ]
     columns = [(n, c) for n, c in columns if c]
+    traced = ("native wgpu (counted)", lines(f"{out}/wgpu-counts.jsonl"))
     models = ["dml", "dml-ae", "dml-unit-prior", "dml-gmm-prior", "metric-vae"]
     head = ["model"] + [f"{n} steps/s" for n, _ in columns] + ["WebGPU / native wgpu"]
     print("| " + " | ".join(head) + " |")
@@ -42,6 +45,21 @@ def main():
         web, native = dict(columns).get("WebGPU (Dawn)", {}), dict(columns).get("native wgpu", {})
         ratio = f"{web[m]['steps_per_s'] / native[m]['steps_per_s']:.2f}x" if m in web and m in native else "–"
         print("| " + " | ".join(cells + [ratio]) + " |")
+    counted = [(n, c) for n, c in columns + [traced] if any("gpu" in r for r in c.values())]
+    if counted:
+        print()
+        print("| model | counted by | ms/step (not comparable when traced) | dispatches/step "
+              "| submits/step | readbacks/step | pipelines after warm-up |")
+        print("|---|---|---|---|---|---|---|")
+        for m in models:
+            for name, c in counted:
+                r = c.get(m)
+                if not r or "gpu" not in r:
+                    continue
+                g = r["gpu"]
+                print(f"| {m} | {name} | {1e3 / r['steps_per_s']:.1f} | {g['dispatches_per_step']:.0f} | "
+                      f"{g['submits_per_step']:.1f} | {g['maps_per_step']:.2f} | "
+                      f"{g['pipelines_after_warmup']:.0f} |")
     runs = dawn.get("runs", {})
     if runs:
         print()

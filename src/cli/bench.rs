@@ -9,7 +9,7 @@ use crate::backend;
 use crate::config::{name_of, parse_name, ModelKind};
 use crate::data::{mnist, synthetic::random_mnist_shaped, Dataset};
 use crate::train::bench::{bench_model, BenchSpec, BenchTiming, BENCH_MODELS};
-use crate::train::Silent;
+use crate::train::{Flow, Observer, Readback, TrainEvent};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum BenchBackend {
@@ -39,6 +39,11 @@ pub struct BenchArgs {
     /// Train on MNIST from this folder instead of random MNIST-shaped images (same speed).
     #[arg(long, value_name = "DIR")]
     mnist: Option<std::path::PathBuf>,
+    /// With `--backend wgpu`: count the GPU work of a step (dispatches, submits, readbacks,
+    /// pipelines…) from wgpu's API trace, written to this folder (a binary built with
+    /// `--features gpu-trace`; the trace slows the steps, so the times are not comparable).
+    #[arg(long, value_name = "DIR")]
+    count: Option<std::path::PathBuf>,
 }
 
 /// One line of output.
@@ -52,8 +57,29 @@ struct BenchLine<'a> {
     threads: usize,
 }
 
+/// Reads the losses back as the backend's runs would (only by count on a GPU: the same work
+/// on any adapter), and ignores the events.
+struct ReadBack(Readback);
+
+impl Observer for ReadBack {
+    async fn on_event(&mut self, _event: &TrainEvent) -> Flow {
+        Flow::Continue
+    }
+
+    fn readback(&self) -> Readback {
+        self.0
+    }
+}
+
 pub fn run(args: BenchArgs) -> Result<(), String> {
-    let (device, backend_name) = device_for(args.backend)?;
+    let (device, backend_name, trace) = bench_device(&args)?;
+    let count = || trace.as_ref().map(|t| t.totals()).unwrap_or_default();
+    let counter: Option<&dyn Fn() -> crate::train::bench::GpuTotals> =
+        trace.is_some().then_some(&count);
+    let readback = match args.backend {
+        BenchBackend::Wgpu => Readback::BY_COUNT,
+        BenchBackend::Flex | BenchBackend::Ndarray => Readback::PROMPT,
+    };
     let data: Dataset = match &args.mnist {
         Some(dir) => mnist::load_dir(dir).map_err(|e| e.to_string())?,
         None => random_mnist_shaped(60_000, 1, 0),
@@ -77,12 +103,22 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     for model in models {
         reset_peak();
-        let timing = pollster::block_on(bench_model(model, &spec, &data, &device, &mut Silent))
-            .map_err(|e| format!("{}: {e}", name_of(&model)))?;
+        let timing = pollster::block_on(bench_model(
+            model,
+            &spec,
+            &data,
+            &device,
+            &mut ReadBack(readback),
+            counter,
+        ))
+        .map_err(|e| format!("{}: {e}", name_of(&model)))?;
         eprintln!(
             "{:<15} {:>8.2} steps/s {:>9.0} images/s",
             timing.model, timing.steps_per_s, timing.samples_per_s
         );
+        if let Some(g) = &timing.gpu {
+            print_gpu_work(g);
+        }
         let line = BenchLine {
             backend: &backend_name,
             timing,
@@ -95,6 +131,49 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The benchmark's device and its name, and wgpu's trace when `--count` asks for one.
+fn bench_device(
+    args: &BenchArgs,
+) -> Result<
+    (
+        burn::prelude::Device,
+        String,
+        Option<super::gpu_trace::Trace>,
+    ),
+    String,
+> {
+    match &args.count {
+        None => {
+            let (device, name) = device_for(args.backend)?;
+            Ok((device, name, None))
+        }
+        Some(_) if args.backend != BenchBackend::Wgpu => {
+            Err("--count counts GPU work: use it with --backend wgpu".into())
+        }
+        Some(dir) => {
+            let (device, trace) = super::gpu_trace::traced_wgpu(dir)?;
+            Ok((device, "wgpu (traced)".to_string(), Some(trace)))
+        }
+    }
+}
+
+/// The counted GPU work of a step, under the model's line.
+fn print_gpu_work(g: &crate::train::bench::GpuWork) {
+    eprintln!(
+        "{:<15} per step: {:.0} dispatches, {:.1} submits, {:.2} readbacks ({:.0} bytes), \
+         {:.1} buffers, {:.1} uploads; {:.0} pipelines in the warm-up, {:.0} after",
+        "",
+        g.dispatches_per_step,
+        g.submits_per_step,
+        g.maps_per_step,
+        g.bytes_read_back_per_step,
+        g.buffers_per_step,
+        g.writes_per_step,
+        g.pipelines_in_warmup,
+        g.pipelines_after_warmup
+    );
 }
 
 fn device_for(choice: BenchBackend) -> Result<(burn::prelude::Device, String), String> {

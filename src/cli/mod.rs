@@ -2,6 +2,7 @@
 
 mod bench;
 mod config_flags;
+mod gpu_trace;
 mod make_npz;
 mod memory;
 mod plots;

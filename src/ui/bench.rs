@@ -13,8 +13,22 @@ use super::host::{wasm_memory_bytes, yield_now, Pacer};
 use crate::config::{BackendChoice, ExperimentConfig, ModelKind};
 use crate::data::synthetic::random_mnist_shaped;
 use crate::link::{bench_request, BenchMode};
-use crate::train::bench::{bench_model, BenchSpec, BenchTiming, BENCH_MODELS};
-use crate::train::{Flow, Observer, TrainEvent};
+use crate::train::bench::{bench_model, BenchSpec, BenchTiming, GpuTotals, BENCH_MODELS};
+use crate::train::{Flow, Observer, Readback, TrainEvent};
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/ui/gpu_counts.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = gpuCountsInstall)]
+    fn gpu_counts_install() -> bool;
+    #[wasm_bindgen(js_name = gpuCounts)]
+    fn gpu_counts() -> wasm_bindgen::JsValue;
+}
+
+/// The WebGPU work this page (or worker) has asked of the browser so far, counted at the
+/// browser's `GPU…` methods (`gpu_counts.js`).
+fn read_gpu_counts() -> GpuTotals {
+    serde_wasm_bindgen::from_value(gpu_counts()).unwrap_or_default()
+}
 
 /// What the address asks for (`link::bench_request`): `None` for the lab itself.
 pub(super) fn requested() -> Option<Result<(BenchMode, usize), String>> {
@@ -31,13 +45,19 @@ struct PageBenchLine {
     wasm_memory_mib: f64,
 }
 
-/// Yields to the browser at most every 30 ms of work, so the page stays responsive.
-struct Yielding(Pacer);
+/// Yields to the browser at most every 30 ms of work, so the page stays responsive; reads
+/// the losses back as the backend's runs would, only by count on WebGPU (so that the counted
+/// work is the same on any adapter).
+struct Yielding(Pacer, Readback);
 
 impl Observer for Yielding {
     async fn on_event(&mut self, _event: &TrainEvent) -> Flow {
         self.0.breathe().await;
         Flow::Continue
+    }
+
+    fn readback(&self) -> Readback {
+        self.1
     }
 }
 
@@ -83,6 +103,13 @@ pub(super) async fn run_bench(
         steps,
         ..Default::default()
     };
+    // WebGPU's work per step, counted where the browser sees it.
+    let counted = info.kind == crate::backend::BackendKind::Wgpu && gpu_counts_install();
+    let counter: Option<&dyn Fn() -> GpuTotals> = counted.then_some(&read_gpu_counts);
+    let readback = match info.kind {
+        crate::backend::BackendKind::Wgpu => Readback::BY_COUNT,
+        crate::backend::BackendKind::Cpu => Readback::PROMPT,
+    };
     for model in BENCH_MODELS {
         status(format!("Benchmark: {} on {}…", model.name(), info.detail));
         let timing = bench_model(
@@ -90,7 +117,8 @@ pub(super) async fn run_bench(
             &spec,
             &data,
             &device,
-            &mut Yielding(Pacer::new(30.0)),
+            &mut Yielding(Pacer::new(30.0), readback),
+            counter,
         )
         .await
         .map_err(|e| format!("{}: {e}", model.name()))?;

@@ -1,7 +1,8 @@
 // The page's benchmark (`?bench=cpu`, `?bench=webgpu`): the same training steps as
 // `dml-lab bench`, timed in headless Chromium. Writes test-results/bench-<backend>.jsonl and,
 // for the CPU (wasm) backend, the time from opening the page to the first latent scatter.
-// The WebGPU benchmark runs only with BENCH_WEBGPU=1 (SwiftShader takes seconds per step).
+// The WebGPU benchmark times one step per family (two with BENCH_WEBGPU=1: SwiftShader takes
+// seconds per step) and checks the GPU work the browser counted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -51,13 +52,27 @@ test('the page benchmark times every model family on the CPU (wasm) backend', { 
     assert.ok(Math.abs(l.samples_per_s - l.steps_per_s * l.batch_size * l.batches_per_step) < 1e-6 * l.samples_per_s);
     assert.match(l.backend, /^CPU/);
     assert.ok(l.wasm_memory_mib > 40, 'the 60k random images alone take 45 MiB');
+    assert.equal(l.gpu, undefined, 'no GPU work is counted on the CPU');
   }
 });
 
-test('the page benchmark runs on WebGPU', { timeout: 600_000, skip: process.env.BENCH_WEBGPU !== '1' && 'set BENCH_WEBGPU=1' }, async () => {
-  const lines = await runBench('webgpu', 2, 580_000);
+// One timed step per family (SwiftShader takes seconds per step; BENCH_WEBGPU=1 times two):
+// the WebGPU work of a step is counted at the browser's API (src/ui/gpu_counts.js).
+test('the page benchmark runs on WebGPU and counts its GPU work', { timeout: 600_000 }, async () => {
+  const lines = await runBench('webgpu', process.env.BENCH_WEBGPU === '1' ? 2 : 1, 580_000);
   assert.deepEqual(lines.map((l) => l.model), MODELS);
-  for (const l of lines) assert.match(l.backend, /WebGPU/);
+  for (const l of lines) {
+    assert.match(l.backend, /WebGPU/);
+    const g = l.gpu;
+    assert.ok(g, `no GPU counts for ${l.model}`);
+    // Every step dispatches hundreds of kernels in a few submits; the epoch ends with a
+    // readback; a warm run compiles nothing new in the browser.
+    assert.ok(g.dispatches_per_step >= 50 && g.dispatches_per_step === g.bind_groups_per_step, JSON.stringify(g));
+    assert.ok(g.submits_per_step >= 1 && g.submits_per_step < g.dispatches_per_step, JSON.stringify(g));
+    assert.ok(g.maps_per_step > 0 && g.bytes_read_back_per_step > 0, JSON.stringify(g));
+    assert.equal(g.pipelines_after_warmup, 0, `${l.model} compiled pipelines after its warm-up`);
+    console.log(`page WebGPU work per step: ${l.model} ${g.dispatches_per_step} dispatches, ${g.submits_per_step} submits, ${g.maps_per_step} readbacks`);
+  }
 });
 
 // The same seed on Chromium's WebGPU (SwiftShader here) and on the CPU (wasm): every step's loss
