@@ -35,10 +35,14 @@ impl SpeedBudget {
         timed_seconds: 0.5,
         max_steps: 8,
     };
-    /// For a hardware GPU: its first step compiles every shader the run needs, which takes
-    /// seconds in some browsers; the timed steps have the same budget as [`Self::QUICK`].
+    /// For a hardware GPU, from the counted work of a step (docs/bench.md, "WebGPU work per
+    /// step"): the first step compiles every pipeline the run needs, at most 117 for a
+    /// family's first run (MetricVAE, counted), so 4 s allows ~34 ms per pipeline and caps a
+    /// visitor's wait on a slow or broken driver at 4 s (it was 20) before Auto trains on the
+    /// CPU. A step's dispatch floor is at most 36 ms (513 dispatches × 71 µs, Metal's slowest
+    /// published overhead), so eight timed steps fit in 0.3 s of the 1 s.
     pub const HARDWARE_GPU: SpeedBudget = SpeedBudget {
-        warmup_seconds: 20.0,
+        warmup_seconds: 4.0,
         timed_seconds: 1.0,
         max_steps: 8,
     };

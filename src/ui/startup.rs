@@ -95,7 +95,7 @@ impl StartStep {
                 StartStep::Adapter => 10.0,
                 // MNIST's 55 MB copied into the worker's memory (40–80 ms, WebKit).
                 StartStep::Data => 30.0,
-                // Per status line: Auto times each backend for a few seconds (up to 20 s on
+                // Per status line: Auto times each backend for a few seconds (up to 5 s on
                 // a hardware adapter); the CPU's device is made at once (43–56 ms, WebKit).
                 StartStep::Device => 60.0,
                 // Per event: the first step (1.0–1.4 s, WebKit's CPU path; 14–24 s on SwiftShader's
