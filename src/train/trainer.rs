@@ -84,6 +84,11 @@ pub fn steps_per_epoch(cfg: &ExperimentConfig, data: &Dataset) -> usize {
 }
 
 /// Trains the model of `cfg` on `data`. Only the `pl`% labelled images reach the metric loss.
+///
+/// The loop's parts: [`Learner`] (the model, its optimiser, weight average and ε), [`Streams`]
+/// (every random draw of the run's batches), [`relabel`] (pseudo-labels at an epoch's start),
+/// [`train_epoch`] (steps, each [`Streams::draw`] then [`Learner::step`], read back and
+/// reported in groups by [`Report::steps`]) and the epoch's end ([`Report::epoch`]).
 pub async fn train(
     cfg: &ExperimentConfig,
     data: &Dataset,
@@ -92,273 +97,484 @@ pub async fn train(
 ) -> Result<Trained, TrainError> {
     cfg.validate()?;
     let start = Instant::now();
-    let plain_device = device.clone();
-    let device = device.clone().autodiff();
-    let n = data.train.len();
-    let pseudo_init = cfg.model.has_vamp_prior().then(|| {
-        // The VampPrior's pseudo-inputs start as randomly chosen training images.
-        let k = cfg.vamp_components.min(n);
-        let idx = sample(&mut StdRng::seed_from_u64(cfg.seed ^ 0x7a3b), n, k).into_vec();
-        images_tensor(&data.train, &idx, &device)
-    });
-    // Every random number of the run comes from the host (the same model and draws on every
-    // backend): the initial parameters from one stream, the VAE's ε from another.
-    let mut model = LabModel::new(
-        cfg,
-        data.train.shape(),
-        data.num_classes(),
-        pseudo_init,
-        &mut HostRng::new(cfg.seed ^ INIT_STREAM, &device),
-    );
-    let mut noise = HostRng::new(cfg.seed ^ NOISE_STREAM, &device);
-    // The weight average (when on) is the model that is measured, evaluated and returned.
-    let mut ema = (cfg.ema > 0.0).then(|| Ema::new(&model, cfg.ema));
-    let objective = Objective::new(cfg, data.train.dim(), &device);
-    let clipping =
-        (cfg.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(cfg.grad_clip as f32));
-    let mut optim = AdamConfig::new().with_grad_clipping(clipping).init();
-
-    let labelled = if cfg.balanced_labels {
-        select_labelled_balanced(&data.train.labels, cfg.pl, cfg.seed)
-    } else {
-        select_labelled(n, cfg.pl, cfg.seed)
-    };
-    let labelled_count = labelled.len();
-    let labelled_indices = labelled.clone();
-    // The labels the metric loss reads: the labelled images' own, later also pseudo-labels.
-    // Nothing else of `data.train.labels` is copied.
-    let mut metric_labels = vec![0u8; n];
-    for &i in &labelled {
-        metric_labels[i] = data.train.labels[i];
-    }
-    let mut labelled_batches = LabelledSampler::new(
-        labelled,
-        &metric_labels,
-        cfg.m_per_class,
-        cfg.seed.wrapping_add(1),
-    );
-    let mut all_batches = Cycler::new((0..n).collect(), cfg.seed.wrapping_add(2));
-    let mut augment_rng = StdRng::seed_from_u64(cfg.seed.wrapping_add(3));
-    // The contrastive term's images and views: streams of their own, so that turning it on
-    // leaves every other draw of the run as it was. Labels never reach it.
-    let mut contrast_batches = Cycler::new((0..n).collect(), cfg.seed.wrapping_add(4));
-    let mut view_rng = StdRng::seed_from_u64(cfg.seed.wrapping_add(5));
-    // The neighbour term's images and the choice of a neighbour of each: streams of their own.
-    let mut neighbour_batches = Cycler::new((0..n).collect(), cfg.seed.wrapping_add(6));
-    let mut neighbour_rng = StdRng::seed_from_u64(cfg.seed.wrapping_add(7));
+    let ad_device = device.clone().autodiff();
+    let mut learner = Learner::new(cfg, data, &ad_device);
+    let mut labels = MetricLabels::new(cfg, data);
+    let mut streams = Streams::new(cfg, data.train.len(), &labels);
     let steps = steps_per_epoch(cfg, data);
-    let mut history = Vec::with_capacity(cfg.epochs);
     let started = TrainEvent::Started {
         epochs: cfg.epochs,
         steps_per_epoch: steps,
-        labelled: labelled_count,
+        labelled: labels.labelled.len(),
     };
-    let mut stopped = observer.on_event(&started).await == Flow::Stop;
-    // The neighbour term's graph, from the training images' pixels (no label).
-    let mut graph = None;
-    if cfg.neighbours > 0.0 && !stopped {
-        let block = observer.embed_chunk();
-        graph = Neighbours::find(&data.train, block, &plain_device, observer)
-            .await
-            .map_err(TrainError::Device)?;
-        // `None`: a Stop while searching, or a set too small to have neighbours.
-        stopped = graph.is_none() && n > 1;
-    }
-
-    let mut global_step = 0;
-    let mut curves = Curves::default();
+    let mut report = Report {
+        stopped: observer.on_event(&started).await == Flow::Stop,
+        ..Report::default()
+    };
+    let graph = neighbour_graph(cfg, data, device, observer, &mut report).await?;
     for epoch in 1..=cfg.epochs {
-        if stopped {
+        if report.stopped {
             break;
         }
         let w = weights(cfg, epoch);
         let epoch_start = Instant::now();
         if cfg.pseudo_labels > 0.0 && epoch > 1 && w.supervised > 0.0 {
-            let known: Vec<(usize, u8)> = labelled_indices
-                .iter()
-                .map(|&i| (i, metric_labels[i]))
-                .collect();
-            let chunk = observer.embed_chunk();
-            let embedded = embed_all(
-                &evaluated(&model, ema.as_ref()),
-                (&data.train, EmbeddedSet::Train),
-                chunk,
-                &plain_device,
-                observer,
-            )
-            .await
-            .map_err(TrainError::Device)?;
-            let Some(z) = embedded else {
-                stopped = true; // Stop while embedding: the epoch does not start
-                break;
-            };
-            let given = pseudo_labels(&z, cfg.lsdim, &known, cfg.pseudo_labels, cfg.normalize);
-            // Without pseudo-labels (fewer than two labelled classes) the run goes on as if off.
-            if !given.is_empty() {
-                let mut pool = labelled_indices.clone();
-                for (i, class) in given {
-                    metric_labels[i] = class;
-                    pool.push(i);
+            let relabelled = relabel(cfg, data, epoch, &learner, &mut labels, device, observer);
+            match relabelled.await? {
+                Relabelled::Sampler(sampler) => streams.labelled = *sampler,
+                Relabelled::Unchanged => {}
+                Relabelled::Stopped => {
+                    report.stopped = true; // Stop while embedding: the epoch does not start
+                    break;
                 }
-                labelled_batches = LabelledSampler::new(
-                    pool,
-                    &metric_labels,
-                    cfg.m_per_class,
-                    cfg.seed.wrapping_add(1).wrapping_add((epoch as u64) << 32),
-                );
             }
         }
-        let mut sums: BTreeMap<String, f64> = BTreeMap::new();
-        let (mut total_sum, mut done) = (0.0, 0);
-        let mut pending: Vec<PendingStep> = Vec::new();
-        let mut last_read = Instant::now();
-        for step in 1..=steps {
-            if w.supervised <= 0.0
-                && w.unsupervised <= 0.0
-                && cfg.contrast <= 0.0
-                && graph.is_none()
-            {
-                break; // nothing to train this epoch (alternating, even epoch, alpha = 0)
-            }
-            let lab_idx = (w.supervised > 0.0).then(|| labelled_batches.next_batch(cfg.batch_size));
-            let lab_labels = lab_idx
-                .as_ref()
-                .map(|idx| idx.iter().map(|&i| metric_labels[i]).collect::<Vec<u8>>());
-            let labelled_batch =
-                lab_idx
-                    .as_ref()
-                    .zip(lab_labels.as_deref())
-                    .map(|(idx, labels)| {
-                        let images = if cfg.augment {
-                            augmented_images_tensor(&data.train, idx, &mut augment_rng, &device)
-                        } else {
-                            images_tensor(&data.train, idx, &device)
-                        };
-                        (images, labels) // [batch, pixels]
-                    });
-            let unlabelled = (w.unsupervised > 0.0).then(|| {
-                images_tensor(
-                    &data.train,
-                    &all_batches.next_batch(cfg.batch_size),
-                    &device,
-                )
-            });
-            let w = Weights {
-                kl: kl_weight(cfg, (epoch - 1) * steps + step - 1, steps),
-                ..w
-            };
-            let views = (cfg.contrast > 0.0).then(|| {
-                let idx = contrast_batches.next_batch(cfg.batch_size);
-                let mut view =
-                    || augmented_images_tensor(&data.train, &idx, &mut view_rng, &device);
-                (view(), view())
-            });
-            let pairs = graph.as_ref().map(|graph| {
-                let idx = neighbour_batches.next_batch(cfg.batch_size);
-                let near: Vec<usize> = idx
-                    .iter()
-                    .map(|&i| graph.of(i)[neighbour_rng.random_range(0..graph.k())] as usize)
-                    .collect();
-                (
-                    images_tensor(&data.train, &idx, &device),
-                    images_tensor(&data.train, &near, &device),
-                )
-            });
-            let loss = objective.forward(
-                &model,
-                labelled_batch,
-                unlabelled,
-                views,
-                pairs,
-                w,
-                &mut noise,
-            );
-            let grads = GradientsParams::from_grads(loss.total.backward(), &model);
-            model = optim.step(cfg.lr, model, grads);
-            if let Some(ema) = ema.as_mut() {
-                ema.update(&model);
-            }
-
-            // The total and every term, kept on the device until the next readback.
-            let mut parts = vec![loss.total.detach()];
-            parts.extend(loss.terms.iter().map(|(_, t)| t.clone().detach()));
-            pending.push(PendingStep {
-                step,
-                names: loss.terms.iter().map(|(name, _)| *name).collect(),
-                values: Tensor::cat(parts, 0),
-            });
-            let policy = observer.readback();
-            let due = pending.len() >= policy.max_pending
-                || policy.interval.is_some_and(|t| last_read.elapsed() >= t)
-                || step == steps;
-            if !due {
-                continue;
-            }
-            let read = read_back(std::mem::take(&mut pending), epoch).await?;
-            last_read = Instant::now();
-            for (step, total, terms) in read {
-                for (name, v) in &terms {
-                    *sums.entry(name.clone()).or_default() += v;
-                }
-                total_sum += total;
-                done += 1;
-                global_step += 1;
-                curves.push(global_step as f64, &terms);
-                let event = TrainEvent::Step {
-                    epoch,
-                    step,
-                    global_step,
-                    loss: total,
-                    terms,
-                };
-                if observer.on_event(&event).await == Flow::Stop {
-                    stopped = true;
-                }
-            }
-            let measured = ema.as_ref().map_or(&model, Ema::model);
-            if !stopped && observer.during_training(global_step, measured).await == Flow::Stop {
-                stopped = true;
-            }
-            if stopped {
-                break;
-            }
-        }
-        let count = done.max(1) as f64;
-        let record = EpochRecord {
+        let run = Epoch {
+            cfg,
+            data,
             epoch,
-            loss: total_sum / count,
-            terms: sums.into_iter().map(|(k, v)| (k, v / count)).collect(),
-            seconds: epoch_start.elapsed().as_secs_f64(),
+            steps,
+            w,
+            labels: &labels.metric,
+            graph: graph.as_ref(),
+            device: &ad_device,
         };
-        if observer
-            .on_event(&TrainEvent::EpochEnd(record.clone()))
-            .await
-            == Flow::Stop
-        {
-            stopped = true;
-        }
-        history.push(record);
-        let measured = evaluated(&model, ema.as_ref());
-        if !stopped && observer.after_epoch(epoch, &measured).await == Flow::Stop {
-            stopped = true;
-        }
+        let sums;
+        (learner, sums) = train_epoch(&run, learner, &mut streams, &mut report, observer).await?;
+        let measured = learner.evaluated();
+        report
+            .epoch(sums, epoch, epoch_start, &measured, observer)
+            .await;
     }
     Ok(Trained {
-        model: evaluated(&model, ema.as_ref()),
-        history,
-        stopped,
+        model: learner.evaluated(),
+        history: report.history,
+        stopped: report.stopped,
         seconds: start.elapsed().as_secs_f64(),
-        steps: global_step,
-        curves: curves.thinned(RECORDED_CURVE_POINTS),
-        labelled_indices,
+        steps: report.global_step,
+        curves: report.curves.thinned(RECORDED_CURVE_POINTS),
+        labelled_indices: labels.labelled,
     })
 }
 
-/// The model a run measures and returns: the weight average when there is one, else the
-/// trained model itself (a copy without autodiff).
-fn evaluated(model: &LabModel, ema: Option<&Ema>) -> LabModel {
-    ema.map_or_else(|| model.valid(), |e| e.model().clone())
+/// The model being trained with what updates it: the optimiser, the weight average (when on:
+/// the model that is measured, evaluated and returned), the objective and the VAE's ε.
+struct Learner {
+    model: LabModel,
+    optim: burn::optim::ModuleOptimizer,
+    ema: Option<Ema>,
+    objective: Objective,
+    noise: HostRng,
+    lr: f64,
 }
+
+impl Learner {
+    fn new(cfg: &ExperimentConfig, data: &Dataset, device: &Device) -> Self {
+        let n = data.train.len();
+        let pseudo_init = cfg.model.has_vamp_prior().then(|| {
+            // The VampPrior's pseudo-inputs start as randomly chosen training images.
+            let k = cfg.vamp_components.min(n);
+            let idx = sample(&mut StdRng::seed_from_u64(cfg.seed ^ 0x7a3b), n, k).into_vec();
+            images_tensor(&data.train, &idx, device)
+        });
+        // Every random number of the run comes from the host (the same model and draws on
+        // every backend): the initial parameters from one stream, the VAE's ε from another.
+        let model = LabModel::new(
+            cfg,
+            data.train.shape(),
+            data.num_classes(),
+            pseudo_init,
+            &mut HostRng::new(cfg.seed ^ INIT_STREAM, device),
+        );
+        let noise = HostRng::new(cfg.seed ^ NOISE_STREAM, device);
+        let ema = (cfg.ema > 0.0).then(|| Ema::new(&model, cfg.ema));
+        let objective = Objective::new(cfg, data.train.dim(), device);
+        let clipping =
+            (cfg.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(cfg.grad_clip as f32));
+        let optim = AdamConfig::new().with_grad_clipping(clipping).init();
+        Self {
+            model,
+            optim,
+            ema,
+            objective,
+            noise,
+            lr: cfg.lr,
+        }
+    }
+
+    /// One optimiser step on `inputs` (the learner is taken and given back, so that the
+    /// optimiser owns the only copy of the model it updates); the losses stay on the device.
+    fn step(mut self, inputs: StepInputs, w: Weights, step: usize) -> (Self, PendingStep) {
+        let (lab_images, lab_labels) = inputs.labelled.unzip();
+        let loss = self.objective.forward(
+            &self.model,
+            lab_images.zip(lab_labels.as_deref()),
+            inputs.unlabelled,
+            inputs.views,
+            inputs.pairs,
+            w,
+            &mut self.noise,
+        );
+        let grads = GradientsParams::from_grads(loss.total.backward(), &self.model);
+        self.model = self.optim.step(self.lr, self.model, grads);
+        if let Some(ema) = self.ema.as_mut() {
+            ema.update(&self.model);
+        }
+        // The total and every term, kept on the device until the next readback.
+        let mut parts = vec![loss.total.detach()];
+        parts.extend(loss.terms.iter().map(|(_, t)| t.clone().detach()));
+        let pending = PendingStep {
+            step,
+            names: loss.terms.iter().map(|(name, _)| *name).collect(),
+            values: Tensor::cat(parts, 0),
+        };
+        (self, pending)
+    }
+
+    /// The model the observer sees while training (the weight average when there is one).
+    fn measured(&self) -> &LabModel {
+        self.ema.as_ref().map_or(&self.model, Ema::model)
+    }
+
+    /// The model a run measures and returns: the weight average when there is one, else the
+    /// trained model itself (a copy without autodiff).
+    fn evaluated(&self) -> LabModel {
+        self.ema
+            .as_ref()
+            .map_or_else(|| self.model.valid(), |e| e.model().clone())
+    }
+}
+
+/// Which training images the metric loss may read a label of, and those labels: the
+/// labelled images' own, later also pseudo-labels. Nothing else of `data.train.labels` is
+/// copied.
+struct MetricLabels {
+    /// Indices of the images that kept their label.
+    labelled: Vec<usize>,
+    /// A label per training image (0 where none is known).
+    metric: Vec<u8>,
+}
+
+impl MetricLabels {
+    fn new(cfg: &ExperimentConfig, data: &Dataset) -> Self {
+        let n = data.train.len();
+        let labelled = if cfg.balanced_labels {
+            select_labelled_balanced(&data.train.labels, cfg.pl, cfg.seed)
+        } else {
+            select_labelled(n, cfg.pl, cfg.seed)
+        };
+        let mut metric = vec![0u8; n];
+        for &i in &labelled {
+            metric[i] = data.train.labels[i];
+        }
+        Self { labelled, metric }
+    }
+}
+
+/// Every random draw of the run's batches, each stream seeded from the run's seed: the
+/// labelled batches, the unlabelled ones and their augmentation, and the contrastive and
+/// neighbour terms' own (so that turning a term on leaves every other draw as it was).
+struct Streams {
+    labelled: LabelledSampler,
+    all: Cycler,
+    augment: StdRng,
+    /// The contrastive term's images and views. Labels never reach it.
+    contrast: Cycler,
+    views: StdRng,
+    /// The neighbour term's images and the choice of a neighbour of each.
+    neighbours: Cycler,
+    neighbour_pick: StdRng,
+}
+
+/// One step's batches, on the device: `[batch, pixels]` each.
+struct StepInputs {
+    labelled: Option<(Tensor<2>, Vec<u8>)>,
+    unlabelled: Option<Tensor<2>>,
+    views: Option<(Tensor<2>, Tensor<2>)>,
+    pairs: Option<(Tensor<2>, Tensor<2>)>,
+}
+
+impl Streams {
+    fn new(cfg: &ExperimentConfig, n: usize, labels: &MetricLabels) -> Self {
+        let seed = |k: u64| cfg.seed.wrapping_add(k);
+        Self {
+            labelled: LabelledSampler::new(
+                labels.labelled.clone(),
+                &labels.metric,
+                cfg.m_per_class,
+                seed(1),
+            ),
+            all: Cycler::new((0..n).collect(), seed(2)),
+            augment: StdRng::seed_from_u64(seed(3)),
+            contrast: Cycler::new((0..n).collect(), seed(4)),
+            views: StdRng::seed_from_u64(seed(5)),
+            neighbours: Cycler::new((0..n).collect(), seed(6)),
+            neighbour_pick: StdRng::seed_from_u64(seed(7)),
+        }
+    }
+
+    /// The batches of one step of epoch `run.epoch` (in a fixed order of draws).
+    fn draw(&mut self, run: &Epoch, w: Weights) -> StepInputs {
+        let (cfg, train, device) = (run.cfg, &run.data.train, run.device);
+        let labelled = (w.supervised > 0.0).then(|| {
+            let idx = self.labelled.next_batch(cfg.batch_size);
+            let labels = idx.iter().map(|&i| run.labels[i]).collect::<Vec<u8>>();
+            let images = if cfg.augment {
+                augmented_images_tensor(train, &idx, &mut self.augment, device)
+            } else {
+                images_tensor(train, &idx, device)
+            };
+            (images, labels)
+        });
+        let unlabelled = (w.unsupervised > 0.0)
+            .then(|| images_tensor(train, &self.all.next_batch(cfg.batch_size), device));
+        let views = (cfg.contrast > 0.0).then(|| {
+            let idx = self.contrast.next_batch(cfg.batch_size);
+            let mut view = || augmented_images_tensor(train, &idx, &mut self.views, device);
+            (view(), view())
+        });
+        let pairs = run.graph.map(|graph| {
+            let idx = self.neighbours.next_batch(cfg.batch_size);
+            let near: Vec<usize> = idx
+                .iter()
+                .map(|&i| graph.of(i)[self.neighbour_pick.random_range(0..graph.k())] as usize)
+                .collect();
+            (
+                images_tensor(train, &idx, device),
+                images_tensor(train, &near, device),
+            )
+        });
+        StepInputs {
+            labelled,
+            unlabelled,
+            views,
+            pairs,
+        }
+    }
+}
+
+/// What every step of an epoch shares.
+struct Epoch<'a> {
+    cfg: &'a ExperimentConfig,
+    data: &'a Dataset,
+    epoch: usize,
+    steps: usize,
+    /// The schedule's weights for this epoch (β is set per step).
+    w: Weights,
+    labels: &'a [u8],
+    graph: Option<&'a Neighbours>,
+    /// The autodiff device the batches go to.
+    device: &'a Device,
+}
+
+/// The neighbour term's graph, from the training images' pixels (no label); `None` when the
+/// term is off, the run was stopped, or the search was (then the run stops).
+async fn neighbour_graph(
+    cfg: &ExperimentConfig,
+    data: &Dataset,
+    device: &Device,
+    observer: &mut impl Observer,
+    report: &mut Report,
+) -> Result<Option<Neighbours>, TrainError> {
+    if cfg.neighbours <= 0.0 || report.stopped {
+        return Ok(None);
+    }
+    let block = observer.embed_chunk();
+    let graph = Neighbours::find(&data.train, block, device, observer)
+        .await
+        .map_err(TrainError::Device)?;
+    // `None`: a Stop while searching, or a set too small to have neighbours.
+    report.stopped = graph.is_none() && data.train.len() > 1;
+    Ok(graph)
+}
+
+/// What [`relabel`] did.
+enum Relabelled {
+    /// Pseudo-labels were given: a labelled sampler over them and the labelled images.
+    Sampler(Box<LabelledSampler>),
+    /// None could be given (fewer than two labelled classes): the run goes on as if off.
+    Unchanged,
+    /// The observer stopped the run while the images were embedded.
+    Stopped,
+}
+
+/// Pseudo-labels for the unlabelled images from the model as it stands (the labelled ones'
+/// neighbours in its embedding), written into `labels`.
+async fn relabel(
+    cfg: &ExperimentConfig,
+    data: &Dataset,
+    epoch: usize,
+    learner: &Learner,
+    labels: &mut MetricLabels,
+    device: &Device,
+    observer: &mut impl Observer,
+) -> Result<Relabelled, TrainError> {
+    let known: Vec<(usize, u8)> = labels
+        .labelled
+        .iter()
+        .map(|&i| (i, labels.metric[i]))
+        .collect();
+    let chunk = observer.embed_chunk();
+    let train = (&data.train, EmbeddedSet::Train);
+    let embedded = embed_all(&learner.evaluated(), train, chunk, device, observer)
+        .await
+        .map_err(TrainError::Device)?;
+    let Some(z) = embedded else {
+        return Ok(Relabelled::Stopped);
+    };
+    let given = pseudo_labels(&z, cfg.lsdim, &known, cfg.pseudo_labels, cfg.normalize);
+    if given.is_empty() {
+        return Ok(Relabelled::Unchanged);
+    }
+    let mut pool = labels.labelled.clone();
+    for (i, class) in given {
+        labels.metric[i] = class;
+        pool.push(i);
+    }
+    Ok(Relabelled::Sampler(Box::new(LabelledSampler::new(
+        pool,
+        &labels.metric,
+        cfg.m_per_class,
+        cfg.seed.wrapping_add(1).wrapping_add((epoch as u64) << 32),
+    ))))
+}
+
+/// Trains one epoch's steps: each draws its batches and takes an optimiser step; the losses
+/// are read back and reported in groups, when the observer's [`Readback`] policy says (and
+/// after the last step). Gives the epoch's sums of the read losses.
+async fn train_epoch(
+    run: &Epoch<'_>,
+    mut learner: Learner,
+    streams: &mut Streams,
+    report: &mut Report,
+    observer: &mut impl Observer,
+) -> Result<(Learner, EpochSums), TrainError> {
+    let (cfg, w) = (run.cfg, run.w);
+    let mut sums = EpochSums::default();
+    // Nothing to train this epoch (alternating, even epoch, alpha = 0).
+    let idle =
+        w.supervised <= 0.0 && w.unsupervised <= 0.0 && cfg.contrast <= 0.0 && run.graph.is_none();
+    if idle {
+        return Ok((learner, sums));
+    }
+    let mut pending: Vec<PendingStep> = Vec::new();
+    let mut last_read = Instant::now();
+    for step in 1..=run.steps {
+        let inputs = streams.draw(run, w);
+        let w = Weights {
+            kl: kl_weight(cfg, (run.epoch - 1) * run.steps + step - 1, run.steps),
+            ..w
+        };
+        let taken;
+        (learner, taken) = learner.step(inputs, w, step);
+        pending.push(taken);
+        let policy = observer.readback();
+        let due = pending.len() >= policy.max_pending
+            || policy.interval.is_some_and(|t| last_read.elapsed() >= t)
+            || step == run.steps;
+        if !due {
+            continue;
+        }
+        let read = read_back(std::mem::take(&mut pending), run.epoch).await?;
+        last_read = Instant::now();
+        report.steps(read, run.epoch, &mut sums, observer).await;
+        if !report.stopped
+            && observer
+                .during_training(report.global_step, learner.measured())
+                .await
+                == Flow::Stop
+        {
+            report.stopped = true;
+        }
+        if report.stopped {
+            break;
+        }
+    }
+    Ok((learner, sums))
+}
+
+/// The sums of an epoch's read losses (for its means).
+#[derive(Default)]
+struct EpochSums {
+    terms: BTreeMap<String, f64>,
+    total: f64,
+    steps: usize,
+}
+
+/// What the run has reported so far: steps, curves, epochs, and whether the observer asked
+/// to stop.
+#[derive(Default)]
+struct Report {
+    global_step: usize,
+    curves: Curves,
+    history: Vec<EpochRecord>,
+    stopped: bool,
+}
+
+impl Report {
+    /// Reports each read step to the observer and adds it to the sums and curves.
+    async fn steps(
+        &mut self,
+        read: Vec<ReadStep>,
+        epoch: usize,
+        sums: &mut EpochSums,
+        observer: &mut impl Observer,
+    ) {
+        for (step, total, terms) in read {
+            for (name, v) in &terms {
+                *sums.terms.entry(name.clone()).or_default() += v;
+            }
+            sums.total += total;
+            sums.steps += 1;
+            self.global_step += 1;
+            self.curves.push(self.global_step as f64, &terms);
+            let event = TrainEvent::Step {
+                epoch,
+                step,
+                global_step: self.global_step,
+                loss: total,
+                terms,
+            };
+            if observer.on_event(&event).await == Flow::Stop {
+                self.stopped = true;
+            }
+        }
+    }
+
+    /// The epoch's end: its record (mean losses, time) to the observer and the history, then
+    /// the model as it stands to the observer.
+    async fn epoch(
+        &mut self,
+        sums: EpochSums,
+        epoch: usize,
+        started: Instant,
+        measured: &LabModel,
+        observer: &mut impl Observer,
+    ) {
+        let count = sums.steps.max(1) as f64;
+        let record = EpochRecord {
+            epoch,
+            loss: sums.total / count,
+            terms: sums
+                .terms
+                .into_iter()
+                .map(|(k, v)| (k, v / count))
+                .collect(),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        let end = TrainEvent::EpochEnd(record.clone());
+        if observer.on_event(&end).await == Flow::Stop {
+            self.stopped = true;
+        }
+        self.history.push(record);
+        if !self.stopped && observer.after_epoch(epoch, measured).await == Flow::Stop {
+            self.stopped = true;
+        }
+    }
+}
+
+/// One step's losses as read back: `(step, total, terms)`.
+type ReadStep = (usize, f64, Vec<(String, f64)>);
 
 /// One step's losses, not yet read from the device.
 struct PendingStep {
@@ -370,10 +586,7 @@ struct PendingStep {
 
 /// Reads the pending steps' losses in one transfer; `(step, total, terms)` per step, or an
 /// error at the first non-finite value.
-async fn read_back(
-    pending: Vec<PendingStep>,
-    epoch: usize,
-) -> Result<Vec<(usize, f64, Vec<(String, f64)>)>, TrainError> {
+async fn read_back(pending: Vec<PendingStep>, epoch: usize) -> Result<Vec<ReadStep>, TrainError> {
     let lens: Vec<usize> = pending.iter().map(|p| 1 + p.names.len()).collect();
     let values = Tensor::cat(pending.iter().map(|p| p.values.clone()).collect(), 0)
         .into_data_async()
