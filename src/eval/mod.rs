@@ -326,166 +326,50 @@ async fn cross_validated(
     Ok(ProbeScores::of(input.labels, &pred))
 }
 
+/// Every probe of `probes` in turn (kNN always), each announced to the observer and timed.
 async fn evaluate_inner(
     input: &EvalInput<'_>,
     probes: Probes,
     observer: &mut impl Observer,
 ) -> Result<Metrics, Interrupt> {
-    let EvalInput {
-        embeddings,
-        dim,
-        labels,
-        num_classes,
-        seed,
-        ..
-    } = *input;
-    let n = labels.len();
-    if embeddings.len() != n * dim || n < KNN_FOLDS {
+    let (n, dim) = (input.labels.len(), input.dim);
+    if input.embeddings.len() != n * dim || n < KNN_FOLDS {
         return Err(format!(
             "evaluation needs at least {KNN_FOLDS} embeddings of size {dim} with one label each \
              (got {} values for {n} labels)",
-            embeddings.len()
+            input.embeddings.len()
         )
         .into());
     }
     let mut seconds = BTreeMap::new();
-
-    let start = Instant::now();
-    announce_probe(observer, "knn").await?;
-    let knn = CrossValKnn::new(embeddings, dim, labels, num_classes, KNN_K, KNN_FOLDS, seed);
-    let mut pred = Vec::with_capacity(n);
-    for s in (0..n).step_by(QUERY_CHUNK) {
-        pred.extend(knn.predict(s..(s + QUERY_CHUNK).min(n)));
-        announce_probe(observer, "knn").await?;
-    }
-    let knn = ProbeScores::of(labels, &pred);
-    let knn_confusion = Some(knn::confusion(labels, &pred, num_classes));
-    let label = ClassifierProbe::Knn.label();
-    probe_done(
-        observer,
-        &mut seconds,
-        "knn",
-        start,
-        label,
-        scores_text(&knn),
-    )
-    .await?;
-
-    let fold_of = folds::assign_folds(n, KNN_FOLDS, seed);
+    let (knn, knn_confusion) = knn_probe(input, observer, &mut seconds).await?;
+    let fold_of = folds::assign_folds(n, KNN_FOLDS, input.seed);
     let random_forest = if probes.random_forest {
-        let start = Instant::now();
-        let scores = cross_validated(
-            input,
-            &fold_of,
-            "random_forest",
-            observer,
-            |tr, l, te, s| forest::fit_predict(tr, l, te, dim, s),
-        )
-        .await?;
-        let label = ClassifierProbe::RandomForest.label();
-        let text = scores_text(&scores);
-        probe_done(observer, &mut seconds, "random_forest", start, label, text).await?;
-        Some(scores)
+        Some(random_forest_probe(input, &fold_of, observer, &mut seconds).await?)
     } else {
         None
     };
-
     let mlp = if probes.mlp {
-        let start = Instant::now();
-        let scores = cross_validated(input, &fold_of, "mlp", observer, |tr, l, te, s| {
-            Ok(mlp_probe::fit_predict(tr, l, te, dim, num_classes, s))
-        })
-        .await?;
-        let label = ClassifierProbe::Mlp.label();
-        probe_done(
-            observer,
-            &mut seconds,
-            "mlp",
-            start,
-            label,
-            scores_text(&scores),
-        )
-        .await?;
-        Some(scores)
+        Some(mlp_probe(input, &fold_of, observer, &mut seconds).await?)
     } else {
         None
     };
-
     let few_label_knn = match input.labelled {
         Some((refs, ref_labels)) if probes.few_label_knn && !ref_labels.is_empty() => {
-            let start = Instant::now();
-            let refs = knn::Columns::all(refs, dim);
-            let mut pred = Vec::with_capacity(n);
-            for s in (0..n).step_by(QUERY_CHUNK) {
-                announce_probe(observer, "few_label_knn").await?;
-                let queries = &embeddings[s * dim..(s + QUERY_CHUNK).min(n) * dim];
-                pred.extend(knn::predict_from(
-                    &refs,
-                    ref_labels,
-                    queries,
-                    dim,
-                    num_classes,
-                    KNN_K,
-                ));
-            }
-            let scores = ProbeScores::of(labels, &pred);
-            let label = ClassifierProbe::FewLabelKnn.label();
-            let text = scores_text(&scores);
-            probe_done(observer, &mut seconds, "few_label_knn", start, label, text).await?;
-            Some(scores)
+            Some(few_label_knn_probe(input, refs, ref_labels, observer, &mut seconds).await?)
         }
         _ => None,
     };
-
     let kmeans = if probes.kmeans {
-        announce_probe(observer, "kmeans").await?;
-        let start = Instant::now();
-        let scores = clustering::cluster_scores(embeddings, dim, labels, num_classes, seed)?;
-        probe_done(
-            observer,
-            &mut seconds,
-            "kmeans",
-            start,
-            KMEANS_LABEL,
-            scores.text(),
-        )
-        .await?;
-        Some(scores)
+        Some(kmeans_probe(input, observer, &mut seconds).await?)
     } else {
         None
     };
-
     let retrieval = if probes.retrieval {
-        let start = Instant::now();
-        let mut sums = retrieval::RetrievalSums::default();
-        let columns = knn::Columns::all(embeddings, dim);
-        for s in (0..n).step_by(QUERY_CHUNK) {
-            announce_probe(observer, "retrieval").await?;
-            retrieval::add_queries(
-                &mut sums,
-                &columns,
-                embeddings,
-                dim,
-                labels,
-                s..(s + QUERY_CHUNK).min(n),
-            );
-        }
-        let scores = sums.scores();
-        let text = scores.text();
-        probe_done(
-            observer,
-            &mut seconds,
-            "retrieval",
-            start,
-            RETRIEVAL_LABEL,
-            text,
-        )
-        .await?;
-        Some(scores)
+        Some(retrieval_probe(input, observer, &mut seconds).await?)
     } else {
         None
     };
-
     Ok(Metrics {
         knn,
         random_forest,
@@ -496,6 +380,143 @@ async fn evaluate_inner(
         knn_confusion,
         seconds,
     })
+}
+
+/// Seconds per probe, by probe name.
+type ProbeSeconds = BTreeMap<String, f64>;
+
+/// Cross-validated kNN over all the embeddings, and its confusion matrix.
+async fn knn_probe(
+    input: &EvalInput<'_>,
+    observer: &mut impl Observer,
+    seconds: &mut ProbeSeconds,
+) -> Result<(ProbeScores, Option<Vec<Vec<u32>>>), Interrupt> {
+    let (n, labels) = (input.labels.len(), input.labels);
+    let start = Instant::now();
+    announce_probe(observer, "knn").await?;
+    let knn = CrossValKnn::new(
+        input.embeddings,
+        input.dim,
+        labels,
+        input.num_classes,
+        KNN_K,
+        KNN_FOLDS,
+        input.seed,
+    );
+    let mut pred = Vec::with_capacity(n);
+    for s in (0..n).step_by(QUERY_CHUNK) {
+        pred.extend(knn.predict(s..(s + QUERY_CHUNK).min(n)));
+        announce_probe(observer, "knn").await?;
+    }
+    let scores = ProbeScores::of(labels, &pred);
+    let confusion = Some(knn::confusion(labels, &pred, input.num_classes));
+    let (label, text) = (ClassifierProbe::Knn.label(), scores_text(&scores));
+    probe_done(observer, seconds, "knn", start, label, text).await?;
+    Ok((scores, confusion))
+}
+
+async fn random_forest_probe(
+    input: &EvalInput<'_>,
+    fold_of: &[usize],
+    observer: &mut impl Observer,
+    seconds: &mut ProbeSeconds,
+) -> Result<ProbeScores, Interrupt> {
+    let (start, dim) = (Instant::now(), input.dim);
+    let scores = cross_validated(input, fold_of, "random_forest", observer, |tr, l, te, s| {
+        forest::fit_predict(tr, l, te, dim, s)
+    })
+    .await?;
+    let (label, text) = (ClassifierProbe::RandomForest.label(), scores_text(&scores));
+    probe_done(observer, seconds, "random_forest", start, label, text).await?;
+    Ok(scores)
+}
+
+async fn mlp_probe(
+    input: &EvalInput<'_>,
+    fold_of: &[usize],
+    observer: &mut impl Observer,
+    seconds: &mut ProbeSeconds,
+) -> Result<ProbeScores, Interrupt> {
+    let (start, dim, classes) = (Instant::now(), input.dim, input.num_classes);
+    let scores = cross_validated(input, fold_of, "mlp", observer, |tr, l, te, s| {
+        Ok(mlp_probe::fit_predict(tr, l, te, dim, classes, s))
+    })
+    .await?;
+    let (label, text) = (ClassifierProbe::Mlp.label(), scores_text(&scores));
+    probe_done(observer, seconds, "mlp", start, label, text).await?;
+    Ok(scores)
+}
+
+/// kNN from the labelled training images' embeddings (`refs`) only.
+async fn few_label_knn_probe(
+    input: &EvalInput<'_>,
+    refs: &[f32],
+    ref_labels: &[u8],
+    observer: &mut impl Observer,
+    seconds: &mut ProbeSeconds,
+) -> Result<ProbeScores, Interrupt> {
+    let (n, dim) = (input.labels.len(), input.dim);
+    let start = Instant::now();
+    let refs = knn::Columns::all(refs, dim);
+    let mut pred = Vec::with_capacity(n);
+    for s in (0..n).step_by(QUERY_CHUNK) {
+        announce_probe(observer, "few_label_knn").await?;
+        let queries = &input.embeddings[s * dim..(s + QUERY_CHUNK).min(n) * dim];
+        let classes = input.num_classes;
+        pred.extend(knn::predict_from(
+            &refs, ref_labels, queries, dim, classes, KNN_K,
+        ));
+    }
+    let scores = ProbeScores::of(input.labels, &pred);
+    let (label, text) = (ClassifierProbe::FewLabelKnn.label(), scores_text(&scores));
+    probe_done(observer, seconds, "few_label_knn", start, label, text).await?;
+    Ok(scores)
+}
+
+async fn kmeans_probe(
+    input: &EvalInput<'_>,
+    observer: &mut impl Observer,
+    seconds: &mut ProbeSeconds,
+) -> Result<ClusterScores, Interrupt> {
+    announce_probe(observer, "kmeans").await?;
+    let start = Instant::now();
+    let scores = clustering::cluster_scores(
+        input.embeddings,
+        input.dim,
+        input.labels,
+        input.num_classes,
+        input.seed,
+    )?;
+    let text = scores.text();
+    probe_done(observer, seconds, "kmeans", start, KMEANS_LABEL, text).await?;
+    Ok(scores)
+}
+
+async fn retrieval_probe(
+    input: &EvalInput<'_>,
+    observer: &mut impl Observer,
+    seconds: &mut ProbeSeconds,
+) -> Result<RetrievalScores, Interrupt> {
+    let (n, dim) = (input.labels.len(), input.dim);
+    let start = Instant::now();
+    let mut sums = retrieval::RetrievalSums::default();
+    let columns = knn::Columns::all(input.embeddings, dim);
+    for s in (0..n).step_by(QUERY_CHUNK) {
+        announce_probe(observer, "retrieval").await?;
+        let queries = s..(s + QUERY_CHUNK).min(n);
+        retrieval::add_queries(
+            &mut sums,
+            &columns,
+            input.embeddings,
+            dim,
+            input.labels,
+            queries,
+        );
+    }
+    let scores = sums.scores();
+    let text = scores.text();
+    probe_done(observer, seconds, "retrieval", start, RETRIEVAL_LABEL, text).await?;
+    Ok(scores)
 }
 
 #[cfg(test)]
