@@ -46,71 +46,26 @@ pub async fn run_experiment(
     let trained = train(cfg, data, device, &mut tracked).await?;
     let accuracy = tracked.points;
     let eval_start = Instant::now();
-    let Some(embeddings) = embed_all(
-        &trained.model,
-        (&data.test, EmbeddedSet::Test),
+    let run = Measuring {
+        cfg,
+        data,
+        model: &trained.model,
         chunk,
         device,
-        observer,
-    )
-    .await
-    .map_err(TrainError::Device)?
+    };
+    let Some(embedded) = run
+        .embed(&trained.labelled_indices, probes, observer)
+        .await?
     else {
         return Ok(None);
     };
-    let labelled = if probes.few_label_knn {
-        let idx = &trained.labelled_indices;
-        let Some(emb) = embed_images(
-            &trained.model,
-            (&data.train, EmbeddedSet::Train),
-            idx,
-            chunk,
-            device,
-            observer,
-        )
-        .await
-        .map_err(TrainError::Device)?
-        else {
-            return Ok(None);
-        };
-        let labels: Vec<u8> = idx.iter().map(|&i| data.train.labels[i]).collect();
-        Some((emb, labels))
-    } else {
-        None
-    };
-    let input = EvalInput {
-        embeddings: &embeddings,
-        dim: cfg.lsdim,
-        labels: &data.test.labels,
-        num_classes: data.num_classes(),
-        labelled: labelled.as_ref().map(|(e, l)| (e.as_slice(), l.as_slice())),
-        seed: cfg.seed,
-    };
-    let Some(metrics) = evaluate(&input, probes, observer)
-        .await
-        .map_err(TrainError::Eval)?
-    else {
+    let Some((metrics, diagnostics)) = run.measure(&embedded, probes, observer).await? else {
         return Ok(None);
     };
-    let Some(kl) = test_set_kl(cfg, &trained.model, &data.test, chunk, device, observer)
-        .await
-        .map_err(TrainError::Device)?
-    else {
-        return Ok(None);
-    };
-    let diagnostics = LatentDiagnostics::new(&embeddings, cfg.lsdim, &data.test.labels, kl);
     let eval_seconds = eval_start.elapsed().as_secs_f64();
-
-    let components = prior_components(cfg, &trained.model)
-        .await
-        .map_err(TrainError::Device)?;
-    let scatter = Scatter::project(&embeddings, cfg.lsdim, &data.test.labels, &components);
-    let reconstructions = reconstruct(&trained.model, data, device)
-        .await
-        .map_err(TrainError::Device)?;
+    let (scatter, reconstructions) = run.figures(&embedded.test).await?;
     let record = RunRecord {
         config: cfg.clone(),
-        history: trained.history,
         metrics,
         backend,
         labelled: trained.labelled_indices.len(),
@@ -128,13 +83,115 @@ pub async fn run_experiment(
             accuracy,
         }),
         diagnostics: Some(diagnostics),
+        history: trained.history,
     };
     Ok(Some(Outcome {
         record,
         scatter,
         model: trained.model,
-        embeddings,
+        embeddings: embedded.test,
     }))
+}
+
+/// A trained model being measured: what its evaluation steps share.
+struct Measuring<'a> {
+    cfg: &'a ExperimentConfig,
+    data: &'a Dataset,
+    model: &'a LabModel,
+    chunk: usize,
+    device: &'a Device,
+}
+
+/// The embeddings the probes read: every test image's, and (for the few-label kNN) the
+/// labelled training images' with their labels.
+struct Embedded {
+    test: Vec<f32>,
+    labelled: Option<(Vec<f32>, Vec<u8>)>,
+}
+
+impl Measuring<'_> {
+    /// Embeds what the probes need; `None` on a stop.
+    async fn embed(
+        &self,
+        labelled: &[usize],
+        probes: Probes,
+        observer: &mut impl Observer,
+    ) -> Result<Option<Embedded>, TrainError> {
+        let test = (&self.data.test, EmbeddedSet::Test);
+        let embedded = embed_all(self.model, test, self.chunk, self.device, observer).await;
+        let Some(test) = embedded.map_err(TrainError::Device)? else {
+            return Ok(None);
+        };
+        if !probes.few_label_knn {
+            return Ok(Some(Embedded {
+                test,
+                labelled: None,
+            }));
+        }
+        let train = (&self.data.train, EmbeddedSet::Train);
+        let embedded = embed_images(
+            self.model,
+            train,
+            labelled,
+            self.chunk,
+            self.device,
+            observer,
+        )
+        .await;
+        let Some(emb) = embedded.map_err(TrainError::Device)? else {
+            return Ok(None);
+        };
+        let labels: Vec<u8> = labelled
+            .iter()
+            .map(|&i| self.data.train.labels[i])
+            .collect();
+        Ok(Some(Embedded {
+            test,
+            labelled: Some((emb, labels)),
+        }))
+    }
+
+    /// The probes' scores and the latent space's diagnostics; `None` on a stop.
+    async fn measure(
+        &self,
+        embedded: &Embedded,
+        probes: Probes,
+        observer: &mut impl Observer,
+    ) -> Result<Option<(crate::eval::Metrics, LatentDiagnostics)>, TrainError> {
+        let (cfg, test) = (self.cfg, &self.data.test);
+        let input = EvalInput {
+            embeddings: &embedded.test,
+            dim: cfg.lsdim,
+            labels: &test.labels,
+            num_classes: self.data.num_classes(),
+            labelled: (embedded.labelled.as_ref()).map(|(e, l)| (e.as_slice(), l.as_slice())),
+            seed: cfg.seed,
+        };
+        let evaluated = evaluate(&input, probes, observer).await;
+        let Some(metrics) = evaluated.map_err(TrainError::Eval)? else {
+            return Ok(None);
+        };
+        let kl = test_set_kl(cfg, self.model, test, self.chunk, self.device, observer).await;
+        let Some(kl) = kl.map_err(TrainError::Device)? else {
+            return Ok(None);
+        };
+        let diagnostics = LatentDiagnostics::new(&embedded.test, cfg.lsdim, &test.labels, kl);
+        Ok(Some((metrics, diagnostics)))
+    }
+
+    /// The scatter of the test embeddings (with the prior's components) and the
+    /// reconstructions.
+    async fn figures(&self, test: &[f32]) -> Result<(Scatter, Option<ReconGrid>), TrainError> {
+        let components = prior_components(self.cfg, self.model)
+            .await
+            .map_err(TrainError::Device)?;
+        let labels = &self.data.test.labels;
+        let scatter = Scatter::project(test, self.cfg.lsdim, labels, &components);
+        let reconstructions = reconstruct(self.model, self.data, self.device)
+            .await
+            .map_err(TrainError::Device)?;
+        Ok((scatter, reconstructions))
+    }
 }
 
 /// Test images whose kNN accuracy is measured while training goes on (the first ones).
