@@ -25,19 +25,51 @@ pub fn pseudo_labels(
     let n = embeddings.len() / d;
     let unit: Vec<f32>;
     let embeddings = if normalize {
-        unit = embeddings
-            .chunks(d)
-            .flat_map(|z| {
-                let norm = z.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-                z.iter().map(move |x| x / norm)
-            })
-            .collect();
+        unit = on_unit_sphere(embeddings, d);
         &unit[..]
     } else {
         embeddings
     };
-    let row = |i: usize| &embeddings[i * d..(i + 1) * d];
-    // Prototypes: the mean embedding of each class's labelled images.
+    let prototypes = prototypes(embeddings, d, labelled);
+    if prototypes.len() < 2 {
+        return Vec::new();
+    }
+    let mut is_labelled = vec![false; n];
+    for &(i, _) in labelled {
+        is_labelled[i] = true;
+    }
+    // Per predicted class: (confidence, image).
+    let mut by_class: Vec<Vec<(f64, usize)>> = vec![Vec::new(); prototypes.len()];
+    for i in (0..n).filter(|&i| !is_labelled[i]) {
+        if let Some((k, confidence)) = nearest(&embeddings[i * d..(i + 1) * d], &prototypes) {
+            by_class[k].push((confidence, i));
+        }
+    }
+    let share = share.min(1.0);
+    let mut out = Vec::new();
+    for (k, mut members) in by_class.into_iter().enumerate() {
+        members.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let keep = (members.len() as f64 * share).round() as usize;
+        let class = prototypes[k].0;
+        out.extend(members.into_iter().take(keep).map(|(_, i)| (i, class)));
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Each `d`-vector scaled to length 1.
+fn on_unit_sphere(embeddings: &[f32], d: usize) -> Vec<f32> {
+    embeddings
+        .chunks(d)
+        .flat_map(|z| {
+            let norm = z.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+            z.iter().map(move |x| x / norm)
+        })
+        .collect()
+}
+
+/// The mean embedding of each class's labelled images, by class (ascending).
+fn prototypes(embeddings: &[f32], d: usize, labelled: &[(usize, u8)]) -> Vec<(u8, Vec<f64>)> {
     let mut sums: Vec<(u8, Vec<f64>, usize)> = Vec::new();
     for &(i, class) in labelled {
         let slot = match sums.iter().position(|(c, _, _)| *c == class) {
@@ -47,66 +79,44 @@ pub fn pseudo_labels(
                 sums.len() - 1
             }
         };
-        for (s, &x) in sums[slot].1.iter_mut().zip(row(i)) {
+        for (s, &x) in sums[slot].1.iter_mut().zip(&embeddings[i * d..(i + 1) * d]) {
             *s += f64::from(x);
         }
         sums[slot].2 += 1;
     }
-    if sums.len() < 2 {
-        return Vec::new();
-    }
     sums.sort_by_key(|(c, _, _)| *c);
-    let prototypes: Vec<(u8, Vec<f64>)> = sums
-        .into_iter()
+    sums.into_iter()
         .map(|(c, s, k)| (c, s.into_iter().map(|x| x / k as f64).collect()))
-        .collect();
-    let mut is_labelled = vec![false; n];
-    for &(i, _) in labelled {
-        is_labelled[i] = true;
-    }
-    // Per predicted class: (confidence, image).
-    let mut by_class: Vec<Vec<(f64, usize)>> = vec![Vec::new(); prototypes.len()];
-    for i in (0..n).filter(|&i| !is_labelled[i]) {
-        let z = row(i);
-        let (mut best, mut second) = ((f64::INFINITY, 0), f64::INFINITY);
-        for (k, (_, p)) in prototypes.iter().enumerate() {
-            let dist = z
-                .iter()
-                .zip(p)
-                .map(|(&a, b)| (f64::from(a) - b).powi(2))
-                .sum::<f64>()
-                .sqrt();
-            if dist < best.0 {
-                second = best.0;
-                best = (dist, k);
-            } else if dist < second {
-                second = dist;
-            }
+        .collect()
+}
+
+/// The nearest prototype of `z` (its index; ties keep the lower one) and the confidence
+/// `1 − d₁/d₂`; `None` for a non-finite embedding.
+fn nearest(z: &[f32], prototypes: &[(u8, Vec<f64>)]) -> Option<(usize, f64)> {
+    let (mut best, mut second) = ((f64::INFINITY, 0), f64::INFINITY);
+    for (k, (_, p)) in prototypes.iter().enumerate() {
+        let dist = z
+            .iter()
+            .zip(p)
+            .map(|(&a, b)| (f64::from(a) - b).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        if dist < best.0 {
+            second = best.0;
+            best = (dist, k);
+        } else if dist < second {
+            second = dist;
         }
-        if !best.0.is_finite() || !second.is_finite() {
-            continue; // a non-finite embedding gets no label
-        }
-        let confidence = if second > 0.0 {
-            1.0 - best.0 / second
-        } else {
-            0.0
-        };
-        by_class[best.1].push((confidence, i));
     }
-    let share = share.min(1.0);
-    let mut out = Vec::new();
-    for (k, mut members) in by_class.into_iter().enumerate() {
-        members.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let keep = (members.len() as f64 * share).round() as usize;
-        out.extend(
-            members
-                .into_iter()
-                .take(keep)
-                .map(|(_, i)| (i, prototypes[k].0)),
-        );
+    if !best.0.is_finite() || !second.is_finite() {
+        return None; // a non-finite embedding gets no label
     }
-    out.sort_unstable();
-    out
+    let confidence = if second > 0.0 {
+        1.0 - best.0 / second
+    } else {
+        0.0
+    };
+    Some((best.1, confidence))
 }
 
 #[cfg(test)]
