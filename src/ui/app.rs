@@ -26,6 +26,7 @@ use crate::pipeline::{train_to_finish, Finished};
 use crate::train::speed::AutoChoice;
 
 /// The whole page.
+// Long: one view! tree, the page's layout top to bottom.
 #[component]
 pub fn App() -> impl IntoView {
     let state = LabState::new();
@@ -194,6 +195,26 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
     if super::host::injected_fault().as_deref() == Some("panic") {
         panic!("fault injected by a test (window.__dmlLabFault = \"panic\")");
     }
+    clear_for_run(state);
+    let outcome = load_and_train(state, &cfg).await;
+    let finished = matches!(outcome, Ok(Some(_)));
+    show_outcome(state, outcome).await;
+    state.paused.set(false);
+    state.running.set(false);
+    let next = state
+        .sweep
+        .try_update(|s| s.as_mut().and_then(|s| s.take_next()))
+        .flatten();
+    if let Some((_, _, cfg)) = next {
+        start_run(state, cfg);
+    } else if finished && state.projection.get_untracked() != crate::report::Projection::Pca {
+        // The chosen projection of the finished run (the worker is free now).
+        super::remote::show_projection(state).await;
+    }
+}
+
+/// The page's state at the start of a run: running, and nothing of the last run's progress.
+fn clear_for_run(state: LabState) {
     state.running.set(true);
     state.run_started_ms.set(now_ms());
     state.first_scatter_ms.set(None);
@@ -207,77 +228,91 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
     state.paused.set(false);
     state.error.set(None);
     state.curves.set(Default::default());
-    let outcome = async {
-        let data = dataset_for(state, cfg.dataset).await?;
-        let chance = crate::eval::diagnostics::chance_accuracy(&data.test.labels);
-        state.chance.set(Some(chance));
-        // Parsing the data and handing it on are each tens of milliseconds: let the page breathe
-        // in between (the longest main-thread task stays under 100 ms).
-        yield_now().await;
-        super::scatter::set_images(state, &data.test);
-        state.scatter.set(None);
-        // The page asks for the adapter (for Auto and WebGPU) and looks up Auto's remembered
-        // choice; the worker makes the device (and measures, for Auto). Each step of the
-        // start is watched (`startup`).
-        let mut watch = StartWatch::new(state.run_started_ms.get_untracked());
-        let adapter = match cfg.backend {
-            BackendChoice::Cpu => None,
-            _ => {
-                watch.enter(StartStep::Adapter);
-                state.status.set(StartStep::Adapter.status().into());
-                Some(super::device::ask_adapter().await)
-            }
-        };
-        let remembered = match (&adapter, cfg.backend) {
-            (Some(Ok(a)), BackendChoice::Auto) => super::device::remembered(a, &cfg, &data),
-            _ => None,
-        };
-        let mut observer = PageObserver::new(state);
-        let finished = run_somewhere(
-            state,
-            &cfg,
-            &data,
-            adapter,
-            remembered,
-            &mut observer,
-            &mut watch,
-        )
-        .await?;
-        observer.flush();
-        let Some(outcome) = finished else {
-            return Ok(None);
-        };
-        // The finished run's views in tasks of their own: the scatter, the history (and
-        // comparison), then the result panels (together they were a task of ~70 ms here).
-        super::scatter::show_finished(state, &outcome, &data);
-        yield_now().await;
-        let r = &outcome.record;
-        state.add_run(r.clone());
-        yield_now().await;
-        let weights = (outcome.weights, r.config.clone());
-        state.session.update_value(|s| s.weights = Some(weights));
-        let recon = r
-            .figures
-            .as_ref()
-            .and_then(|f| f.reconstructions.as_ref())
-            .map(super::image_rows::ImageRows::reconstructions);
-        Ok::<_, String>(Some(RunView {
-            metrics: r.metrics.clone(),
-            recon,
-            ms_per_step: r.timings.seconds_per_step * 1000.0,
-            train_seconds: r.timings.train_seconds,
-            eval_seconds: r.timings.eval_seconds,
-            class_names: data.class_names.clone(),
-            stopped_early: r.stopped_early,
-            latent: r.diagnostics.clone(),
-            variational: r.config.model.is_variational(),
-            collapse: r
-                .collapse()
-                .map(|why| (why, crate::eval::diagnostics::collapse_fixes(&r.config))),
-        }))
+}
+
+/// The data, the adapter (for Auto and WebGPU), then the run where it can go; the finished
+/// run's scatter and history are shown, and its result panels returned (`None`: stopped
+/// during evaluation).
+async fn load_and_train(
+    state: LabState,
+    cfg: &ExperimentConfig,
+) -> Result<Option<RunView>, String> {
+    let data = dataset_for(state, cfg.dataset).await?;
+    let chance = crate::eval::diagnostics::chance_accuracy(&data.test.labels);
+    state.chance.set(Some(chance));
+    // Parsing the data and handing it on are each tens of milliseconds: let the page breathe
+    // in between (the longest main-thread task stays under 100 ms).
+    yield_now().await;
+    super::scatter::set_images(state, &data.test);
+    state.scatter.set(None);
+    // The page asks for the adapter (for Auto and WebGPU) and looks up Auto's remembered
+    // choice; the worker makes the device (and measures, for Auto). Each step of the start is
+    // watched (`startup`).
+    let mut watch = StartWatch::new(state.run_started_ms.get_untracked());
+    let adapter = match cfg.backend {
+        BackendChoice::Cpu => None,
+        _ => {
+            watch.enter(StartStep::Adapter);
+            state.status.set(StartStep::Adapter.status().into());
+            Some(super::device::ask_adapter().await)
+        }
+    };
+    let remembered = match (&adapter, cfg.backend) {
+        (Some(Ok(a)), BackendChoice::Auto) => super::device::remembered(a, cfg, &data),
+        _ => None,
+    };
+    let mut observer = PageObserver::new(state);
+    let finished = run_somewhere(
+        state,
+        cfg,
+        &data,
+        adapter,
+        remembered,
+        &mut observer,
+        &mut watch,
+    )
+    .await?;
+    observer.flush();
+    let Some(outcome) = finished else {
+        return Ok(None);
+    };
+    // The finished run's views in tasks of their own: the scatter, the history (and
+    // comparison), then the result panels (together they were a task of ~70 ms here).
+    super::scatter::show_finished(state, &outcome, &data);
+    yield_now().await;
+    let r = &outcome.record;
+    state.add_run(r.clone());
+    yield_now().await;
+    let weights = (outcome.weights, r.config.clone());
+    state.session.update_value(|s| s.weights = Some(weights));
+    Ok(Some(run_view(r, &data)))
+}
+
+/// The result panels of a finished run.
+fn run_view(r: &crate::report::RunRecord, data: &Dataset) -> RunView {
+    let recon = r
+        .figures
+        .as_ref()
+        .and_then(|f| f.reconstructions.as_ref())
+        .map(super::image_rows::ImageRows::reconstructions);
+    RunView {
+        metrics: r.metrics.clone(),
+        recon,
+        ms_per_step: r.timings.seconds_per_step * 1000.0,
+        train_seconds: r.timings.train_seconds,
+        eval_seconds: r.timings.eval_seconds,
+        class_names: data.class_names.clone(),
+        stopped_early: r.stopped_early,
+        latent: r.diagnostics.clone(),
+        variational: r.config.model.is_variational(),
+        collapse: r
+            .collapse()
+            .map(|why| (why, crate::eval::diagnostics::collapse_fixes(&r.config))),
     }
-    .await;
-    let finished = matches!(outcome, Ok(Some(_)));
+}
+
+/// The run's end in the page: the result panels and status, or why there are none.
+async fn show_outcome(state: LabState, outcome: Result<Option<RunView>, String>) {
     match outcome {
         Ok(Some(view)) => {
             state
@@ -314,17 +349,5 @@ async fn train_and_show(state: LabState, cfg: ExperimentConfig) {
             });
             state.error.set(Some(e));
         }
-    }
-    state.paused.set(false);
-    state.running.set(false);
-    let next = state
-        .sweep
-        .try_update(|s| s.as_mut().and_then(|s| s.take_next()))
-        .flatten();
-    if let Some((_, _, cfg)) = next {
-        start_run(state, cfg);
-    } else if finished && state.projection.get_untracked() != crate::report::Projection::Pca {
-        // The chosen projection of the finished run (the worker is free now).
-        super::remote::show_projection(state).await;
     }
 }
