@@ -259,6 +259,36 @@ impl WorkerRun<'_> {
         adapter: Option<&AdapterAnswer>,
         observer: &mut PageObserver,
     ) -> Option<InWorker> {
+        match message {
+            FromWorker::Started
+            | FromWorker::Ready
+            | FromWorker::DataReceived
+            | FromWorker::BootFailed(_)
+            | FromWorker::Backend(_) => self.starting(message, cfg, data, adapter),
+            // A crash before the worker said Ready: it cannot boot in this browser either.
+            FromWorker::Crashed(_) if !worker_ready(self.state) => {
+                self.starting(message, cfg, data, adapter)
+            }
+            FromWorker::Finished { .. }
+            | FromWorker::Abandoned
+            | FromWorker::Failed(_)
+            | FromWorker::Crashed(_) => Some(self.ended(message, bytes)),
+            _ => {
+                self.progress(message, data, observer);
+                None
+            }
+        }
+    }
+
+    /// A message of the run's start: each step reports itself; `Some` when the worker cannot
+    /// boot.
+    fn starting(
+        &mut self,
+        message: FromWorker,
+        cfg: &ExperimentConfig,
+        data: &Rc<Dataset>,
+        adapter: Option<&AdapterAnswer>,
+    ) -> Option<InWorker> {
         let state = self.state;
         match message {
             FromWorker::Started => self.step(StartStep::Wasm),
@@ -275,27 +305,27 @@ impl WorkerRun<'_> {
                 });
             }
             FromWorker::DataReceived => self.step(StartStep::Device),
-            FromWorker::BootFailed(why) => {
-                return Some(cannot_boot(
-                    state,
-                    format!("the training worker did not start ({why})"),
-                ))
-            }
-            // A crash before the worker said Ready: it cannot boot in this browser either.
-            FromWorker::Crashed(why) if !worker_ready(state) => {
-                return Some(cannot_boot(
-                    state,
-                    format!("the training worker did not start ({why})"),
-                ))
-            }
-            FromWorker::Status(text) => {
-                self.watch.alive();
-                state.status.set(text);
+            FromWorker::BootFailed(why) | FromWorker::Crashed(why) => {
+                let why = format!("the training worker did not start ({why})");
+                return Some(cannot_boot(state, why));
             }
             FromWorker::Backend(info) => {
                 self.on_gpu = info.kind == crate::backend::BackendKind::Wgpu;
                 show_backend(state, &info, adapter, cfg, data);
                 self.step(StartStep::FirstStep);
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// A message while the run goes on: status, events, the live scatter, a pause.
+    fn progress(&mut self, message: FromWorker, data: &Rc<Dataset>, observer: &mut PageObserver) {
+        let state = self.state;
+        match message {
+            FromWorker::Status(text) => {
+                self.watch.alive();
+                state.status.set(text);
             }
             FromWorker::Event(event) => {
                 if matches!(event, TrainEvent::Step { .. }) && self.watch.step().is_some() {
@@ -309,51 +339,50 @@ impl WorkerRun<'_> {
                 epoch,
                 step,
                 scatter,
-            } => super::scatter::show(
-                state,
-                &scatter,
-                None,
-                &data.class_names,
-                Some((epoch, step)),
-            ),
-            FromWorker::Paused => {
-                if self.paused && !self.holding {
-                    self.holding = true;
-                    observer.flush();
-                    observer.show_pause(true);
-                }
+            } => {
+                let names = &data.class_names;
+                super::scatter::show(state, &scatter, None, names, Some((epoch, step)))
             }
+            FromWorker::Paused if self.paused && !self.holding => {
+                self.holding = true;
+                observer.flush();
+                observer.show_pause(true);
+            }
+            // Only the Dawn runner asks for a benchmark; projections are asked between runs.
+            _ => {}
+        }
+    }
+
+    /// The run's end: its result (with the weights, which came as `bytes`) or why there is
+    /// none.
+    fn ended(&mut self, message: FromWorker, bytes: Option<Vec<u8>>) -> InWorker {
+        match message {
             FromWorker::Finished {
                 record,
                 scatter,
                 weights_error,
                 memory,
             } => {
-                state.worker_memory.set(Some(memory));
-                return Some(InWorker::Ended(Ok(Some(Finished {
+                self.state.worker_memory.set(Some(memory));
+                InWorker::Ended(Ok(Some(Finished {
                     record: *record,
                     scatter,
                     weights: bytes
                         .ok_or(weights_error.unwrap_or_else(|| "no weights came back".into())),
                     // The worker keeps them (`project_in_worker`).
                     embeddings: Vec::new(),
-                }))));
+                })))
             }
-            FromWorker::Abandoned => return Some(InWorker::Ended(Ok(None))),
-            // Only the Dawn runner asks for a benchmark; projections are asked between runs.
-            FromWorker::BenchLine(_)
-            | FromWorker::BenchDone(_)
-            | FromWorker::Projected { .. }
-            | FromWorker::ProjectionFailed(_) => {}
-            FromWorker::Failed(e) => return Some(InWorker::Ended(Err(e))),
+            FromWorker::Abandoned => InWorker::Ended(Ok(None)),
             FromWorker::Crashed(e) => {
-                end(state);
-                return Some(InWorker::Ended(Err(format!(
+                end(self.state);
+                InWorker::Ended(Err(format!(
                     "{e}; the worker was restarted, the page and its runs are kept"
-                ))));
+                )))
             }
+            FromWorker::Failed(e) => InWorker::Ended(Err(e)),
+            _ => InWorker::Ended(Err("the worker sent an unexpected message".into())),
         }
-        None
     }
 
     /// The run's start reached `step`: the status line says so.
