@@ -14,7 +14,7 @@ use crate::data::{load_native, Dataset};
 use crate::eval::Probes;
 use crate::pipeline::run_experiment;
 use crate::report::RunRecord;
-use crate::sweep::{parse_shard, shard, Grid, NAMED_GRIDS};
+use crate::sweep::{parse_shard, shard, Grid, PlannedRun, NAMED_GRIDS};
 use crate::train::Silent;
 
 #[derive(Args, Debug)]
@@ -49,30 +49,7 @@ pub struct SweepArgs {
 }
 
 pub fn run(args: SweepArgs) -> Result<(), String> {
-    let mut grid = load_grid(&args.grid)?;
-    if !args.seeds.is_empty() {
-        let seeds: Vec<_> = args.seeds.iter().map(|&s| json!(s)).collect();
-        grid.groups
-            .iter_mut()
-            .for_each(|g| drop(g.insert("seed".into(), seeds.clone())));
-    }
-    // The CPU unless the grid or a flag names a backend.
-    grid.base
-        .entry("backend")
-        .or_insert_with(|| json!(name_of(&BackendChoice::Cpu)));
-    let mut extra = Map::new();
-    for (name, text) in &args.flags.0 {
-        let f = crate::config::field(name).expect("flags are made from the fields");
-        let value = crate::config::parse_value(f, text)
-            .map_err(|e| format!("--{} {text}: {e}", super::config_flags::flag(name)))?;
-        extra.insert(name.to_string(), value);
-    }
-    let all = grid.expand(&extra)?;
-    let total = all.len();
-    let runs = match args.shard {
-        Some(s) => shard(all, s),
-        None => all,
-    };
+    let (grid, total, runs) = plan(&args)?;
     let out = args
         .out
         .clone()
@@ -126,11 +103,7 @@ pub fn run(args: SweepArgs) -> Result<(), String> {
         .map_err(|e| format!("{tag}: {e}"))?
         .ok_or_else(|| format!("{tag}: stopped"))?;
         let r = &outcome.record;
-        let text = serde_json::to_string_pretty(r).map_err(|e| e.to_string())?;
-        // Written whole, then renamed: an interrupted sweep never leaves half a file behind.
-        let partial = path.with_extension("json.partial");
-        std::fs::write(&partial, text).map_err(|e| format!("{}: {e}", partial.display()))?;
-        std::fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+        save(r, &path)?;
         eprintln!(
             "{tag}: kNN accuracy {:.4}, AMI {:.4} ({:.0} s)",
             r.metrics.knn.accuracy,
@@ -139,6 +112,44 @@ pub fn run(args: SweepArgs) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The grid with the flags' seeds and fields, its number of runs, and this shard's runs.
+fn plan(args: &SweepArgs) -> Result<(Grid, usize, Vec<PlannedRun>), String> {
+    let mut grid = load_grid(&args.grid)?;
+    if !args.seeds.is_empty() {
+        let seeds: Vec<_> = args.seeds.iter().map(|&s| json!(s)).collect();
+        grid.groups
+            .iter_mut()
+            .for_each(|g| drop(g.insert("seed".into(), seeds.clone())));
+    }
+    // The CPU unless the grid or a flag names a backend.
+    grid.base
+        .entry("backend")
+        .or_insert_with(|| json!(name_of(&BackendChoice::Cpu)));
+    let mut extra = Map::new();
+    for (name, text) in &args.flags.0 {
+        let f = crate::config::field(name).expect("flags are made from the fields");
+        let value = crate::config::parse_value(f, text)
+            .map_err(|e| format!("--{} {text}: {e}", super::config_flags::flag(name)))?;
+        extra.insert(name.to_string(), value);
+    }
+    let all = grid.expand(&extra)?;
+    let total = all.len();
+    let runs = match args.shard {
+        Some(s) => shard(all, s),
+        None => all,
+    };
+    Ok((grid, total, runs))
+}
+
+/// Writes a run's record whole, then renames it into place: an interrupted sweep never leaves
+/// half a file behind.
+fn save(record: &RunRecord, path: &Path) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(record).map_err(|e| e.to_string())?;
+    let partial = path.with_extension("json.partial");
+    std::fs::write(&partial, text).map_err(|e| format!("{}: {e}", partial.display()))?;
+    std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// A named grid, or a grid JSON file.
