@@ -40,6 +40,8 @@ fi
 step "module graph: dependencies between modules point one way"
 python3 scripts/module-graph.py
 python3 scripts/module-graph.py --root core/src --layers config,data,link,sweep,presets
+step "function length: none over 80 lines without a stated reason"
+python3 scripts/long-functions.py
 
 step "native tests (unit + CLI)"
 # The release profile (what scripts/cli.sh runs too): burn is compiled once, and training in

@@ -44,6 +44,7 @@ pub const NAMED_GRIDS: [&str; 5] = [
 
 impl Grid {
     /// A built-in grid (the paper's MNIST tables, see docs/results.md), or None.
+    // Long: a data table, the built-in grids one after the other (each a few lines).
     pub fn named(name: &str) -> Option<Grid> {
         let on = |dataset: &str, schedule: &str| {
             let mut base = Map::new();

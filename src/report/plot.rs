@@ -260,6 +260,7 @@ pub fn accuracy_svg(
 /// The collapse diagnostics as bars, one per latent dimension: the variance of its encoder
 /// mean over the test images (log scale, blue when active, grey when not, the dashed line at
 /// the active-unit threshold) and, for the unit prior, its KL to N(0, 1) in nats (orange).
+// Long: one plotters chart, drawn layer by layer (axes, bars, threshold, KL).
 pub fn latent_bars_svg(d: &LatentDiagnostics, width: u32, height: u32) -> Result<String, String> {
     let floor = 1e-5f64;
     let log = |v: f64| v.max(floor).log10();

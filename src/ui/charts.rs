@@ -72,6 +72,7 @@ pub fn LossChart() -> impl IntoView {
 }
 
 /// Metrics and the scatter of the test embeddings of the last run.
+// Long: one view! tree, the result panels in page order.
 #[component]
 pub fn Results() -> impl IntoView {
     let state = expect_context::<LabState>();

@@ -100,6 +100,7 @@ fn CompareScatter(scatter: Scatter, data: Option<Rc<Dataset>>, bounds: [f64; 4])
 }
 
 /// The comparison of the picked runs (shown once two are picked).
+// Long: one view! tree, the comparison's panels in page order.
 #[component]
 pub fn Comparison() -> impl IntoView {
     let state = expect_context::<LabState>();

@@ -9,6 +9,7 @@ use crate::config::ExperimentConfig;
 use crate::sweep::{plan_axes, Queue};
 
 /// The sweep form and the queue's progress.
+// Long: one view! tree, the sweep form and its table.
 #[component]
 pub fn SweepPanel(
     /// Starts a run of the page (the same as Train, with this config).

@@ -43,6 +43,7 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Dataset, DataError> {
 }
 
 /// Parses four IDX files (name, bytes) into a dataset named `name`.
+// Long: one check after another, each with the message that names the file at fault.
 pub fn dataset_from_idx_files(
     name: &str,
     files: &[(String, Vec<u8>)],
