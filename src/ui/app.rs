@@ -113,6 +113,13 @@ pub fn App() -> impl IntoView {
             <RunsPanel />
             <Samples />
         </main>
+        <footer class="muted" data-testid="version">
+            {format!(
+                "dml-lab {} · defaults v{} · CPU and WebGPU, all in this browser",
+                env!("CARGO_PKG_VERSION"),
+                crate::link::CURRENT_VERSION
+            )}
+        </footer>
     }
 }
 

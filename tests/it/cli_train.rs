@@ -192,6 +192,23 @@ fn same_config_and_seed_give_the_same_numbers() {
 }
 
 #[test]
+fn the_version_is_the_crates_and_in_the_changelog() {
+    let out = dml_lab(&["--version"]);
+    assert!(out.status.success());
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("dml-lab {version}")
+    );
+    let changelog = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/CHANGELOG.md"))
+        .expect("CHANGELOG.md");
+    assert!(
+        changelog.contains(&format!("## [{version}]")),
+        "CHANGELOG.md has no entry for {version}"
+    );
+}
+
+#[test]
 fn help_documents_every_flag() {
     let out = dml_lab(&["train", "--help"]);
     let help = String::from_utf8_lossy(&out.stdout);
