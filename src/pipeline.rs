@@ -269,6 +269,7 @@ impl<'a, O: Observer> Tracked<'a, O> {
             accuracy: crate::eval::knn_accuracy(&embeddings, self.dim, labels, classes, self.seed),
             epoch_end,
             seconds: start.elapsed().as_secs_f64(),
+            images: idx.len(),
         };
         self.points.push(point);
         self.inner.on_event(&TrainEvent::Accuracy(point)).await

@@ -305,10 +305,7 @@ impl Observer for CliObserver {
             TrainEvent::Accuracy(p) if p.epoch_end && !self.quiet => {
                 let line = format!(
                     "epoch {:>3}  kNN accuracy of the first {} test images {:.4}  ({:.2}s)",
-                    p.epoch,
-                    crate::pipeline::TRACKED_TEST_IMAGES,
-                    p.accuracy,
-                    p.seconds
+                    p.epoch, p.images, p.accuracy, p.seconds
                 );
                 self.bar.suspend(|| println!("{line}"));
             }

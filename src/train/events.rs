@@ -88,6 +88,10 @@ pub struct AccuracyPoint {
     pub epoch_end: bool,
     /// Wall time of the measurement (embedding plus kNN), part of the training time.
     pub seconds: f64,
+    /// How many test images were measured (the first ones; fewer where the test split is
+    /// small). 0 in records made before it was kept.
+    #[serde(default)]
+    pub images: usize,
 }
 
 /// The observer's answer after each event.

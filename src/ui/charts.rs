@@ -19,6 +19,11 @@ fn seconds(m: &Metrics, name: &str) -> String {
 /// Most points drawn on the loss curve; longer runs are thinned evenly.
 const MAX_CURVE_POINTS: usize = 1500;
 
+/// The training charts' width before the panel is measured, and the range drawn (px).
+const CHART_WIDTH: u32 = 420;
+const MIN_CHART_WIDTH: i32 = 240;
+const MAX_CHART_WIDTH: i32 = 1200;
+
 /// Live loss curve of the current run.
 #[component]
 pub fn LossChart() -> impl IntoView {
@@ -33,12 +38,30 @@ pub fn LossChart() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
+    // The charts are drawn at the width they are shown (measured on mount and when the window
+    // is resized), so that their 12 px labels stay 12 px; 120 px per term.
+    let host = NodeRef::<leptos::html::Div>::new();
+    let width = RwSignal::new(CHART_WIDTH);
+    let measure = move || {
+        if let Some(el) = host.get_untracked() {
+            let shown = el.client_width().clamp(MIN_CHART_WIDTH, MAX_CHART_WIDTH) as u32;
+            if shown != width.get_untracked() {
+                width.set(shown);
+            }
+        }
+    };
+    Effect::new(move |_| {
+        if host.get().is_some() {
+            measure();
+        }
+    });
+    let _resize = window_event_listener(leptos::ev::resize, move |_| measure());
     let svg = move || {
         let marks = marks.get();
+        let w = width.get();
         state.curves.with(|c| {
-            // Drawn near the panel's own width (so the labels keep their size), 120 px per term.
             let height = 120 * c.series.len().max(2) as u32;
-            curves_svg(&[&c.thinned(MAX_CURVE_POINTS)], &marks, 420, height)
+            curves_svg(&[&c.thinned(MAX_CURVE_POINTS)], &marks, w, height)
                 .unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"))
         })
     };
@@ -52,7 +75,7 @@ pub fn LossChart() -> impl IntoView {
         let chance = state.chance.get();
         (!points.is_empty()).then(|| {
             let last = points.last().map_or(0.0, |p| p.1);
-            let svg = accuracy_svg(&[&points], chance, &marks.get(), 420, 200)
+            let svg = accuracy_svg(&[&points], chance, &marks.get(), width.get(), 200)
                 .unwrap_or_else(|e| format!("<p>plot failed: {e}</p>"));
             view! {
                 <div class="chart" data-testid="accuracy-chart" data-points=points.len()
@@ -64,8 +87,14 @@ pub fn LossChart() -> impl IntoView {
         <section class="panel training">
             <h2>"Training"</h2>
             <p class="muted">"Per step, one chart per term on its own scale (faint: each step; bold: the moving average; dotted: end of an epoch): metric = L_S; reconstruction and kl = parts of L_U (on the run's loss scale); active_triplets = share of mined triplets still violating the margin; contrast and neighbours = the unlabelled terms beyond the paper (More settings)."</p>
-            <div class="chart" data-testid="loss-chart" data-points=move || state.curves.with(|c| c.len()) inner_html=svg></div>
-            <p class="muted">{format!("kNN accuracy (k = 5, 5-fold) of the first {TRACKED_TEST_IMAGES} test images, measured about ten times a run and at each epoch's end; the dashed red line is chance.")}</p>
+            <div class="chart" data-testid="loss-chart" node_ref=host data-points=move || state.curves.with(|c| c.len()) inner_html=svg></div>
+            <p class="muted" data-testid="accuracy-caption">{move || {
+                // The run's own count (fewer on a small test split), else the most it measures.
+                let images = state.accuracy.with(|a| a.last().map(|p| p.images))
+                    .filter(|&n| n > 0)
+                    .unwrap_or(TRACKED_TEST_IMAGES);
+                format!("kNN accuracy (k = 5, 5-fold) of the first {images} test images, measured about ten times a run and at each epoch's end; the dashed red line is chance.")
+            }}</p>
             {accuracy}
         </section>
     }

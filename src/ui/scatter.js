@@ -7,7 +7,16 @@
 // Test hooks on the canvas: data-points, data-zoom, and data-first-point ("x,y": where test
 // image 0 is drawn, in CSS pixels from the canvas's top left).
 
-const MARGIN = { left: 44, right: 10, top: 10, bottom: 32 };
+// The left margin holds the y tick labels (right-aligned at left − 4) and, left of them, the
+// rotated y-axis title centred at Y_TITLE_X: wide enough that the two never overlap.
+const MARGIN = { left: 56, right: 10, top: 10, bottom: 32 };
+const Y_TITLE_X = 8;
+
+/** A tick value in two significant digits, without an exponent for the usual ranges. */
+function tick(value) {
+  const short = Number(value.toPrecision(2));
+  return Math.abs(short) >= 1e4 || (short !== 0 && Math.abs(short) < 1e-3) ? short.toExponential(1) : String(short);
+}
 const HOVER_PX = 8;
 
 class ScatterView {
@@ -167,20 +176,27 @@ class ScatterView {
     g.textAlign = 'center';
     for (let t = 0; t <= 4; t++) {
       const value = at(lo + ((hi - lo) * t) / 4, ex.x);
-      g.fillText(value.toPrecision(2), MARGIN.left + ((w - MARGIN.left - MARGIN.right) * t) / 4, h - MARGIN.bottom + 13);
+      g.fillText(tick(value), MARGIN.left + ((w - MARGIN.left - MARGIN.right) * t) / 4, h - MARGIN.bottom + 13);
     }
     g.fillText(`${this.data.axes}1`, w / 2, h - 4);
     g.textAlign = 'right';
+    let widest = 0;
     for (let t = 0; t <= 4; t++) {
-      const value = at(bottom + ((top - bottom) * t) / 4, ex.y);
-      g.fillText(value.toPrecision(2), MARGIN.left - 4, h - MARGIN.bottom - ((h - MARGIN.top - MARGIN.bottom) * t) / 4 + 4);
+      const label = tick(at(bottom + ((top - bottom) * t) / 4, ex.y));
+      widest = Math.max(widest, g.measureText(label).width);
+      g.fillText(label, MARGIN.left - 4, h - MARGIN.bottom - ((h - MARGIN.top - MARGIN.bottom) * t) / 4 + 4);
     }
     g.save();
-    g.translate(11, h / 2);
+    g.translate(Y_TITLE_X, h / 2);
     g.rotate(-Math.PI / 2);
     g.textAlign = 'center';
+    g.textBaseline = 'middle';
     g.fillText(`${this.data.axes}2`, 0, 0);
     g.restore();
+    // Pixels between the rotated title's right edge (half a line right of its centre) and the
+    // widest y tick label's left edge, as drawn: the tests read it.
+    const lineHeight = 11;
+    this.canvas.dataset.yTitleGap = String(Math.round(MARGIN.left - 4 - widest - (Y_TITLE_X + lineHeight / 2)));
   }
 
   /** The test point nearest to (px, py) within HOVER_PX, or -1. */

@@ -11,7 +11,7 @@
 // covers (lab, flows, robustness .test.mjs) only with E2E_ALL_FLOWS=1, to keep CI short.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINES, launch } from './engines.mjs';
@@ -89,6 +89,13 @@ function results(page) {
       backendKind: q('backend-used')?.dataset.kind,
       inPage: q('in-page')?.innerText ?? null,
       points: Number(document.querySelector('[data-testid=scatter-canvas]')?.dataset.points),
+      footer: q('version')?.innerText,
+      yTitleGap: Number(document.querySelector('[data-testid=scatter-canvas]')?.dataset.yTitleGap),
+      // Shown width ÷ drawn width of the loss charts (1: their labels keep their size).
+      chartScale: (() => {
+        const svg = document.querySelector('[data-testid=loss-chart] svg');
+        return svg ? svg.getBoundingClientRect().width / Number(svg.getAttribute('width')) : NaN;
+      })(),
       components: Number(q('scatter')?.dataset.components),
       probes: [...document.querySelectorAll('[data-testid=metrics] tr[data-probe], [data-testid=cluster-metrics] tr[data-probe]')].map((r) => r.dataset.probe),
       reconstructions: document.querySelectorAll('[data-testid=reconstructions] canvas').length,
@@ -144,6 +151,11 @@ for (const engine of ENGINES) {
       assert.equal(r.backendKind, 'cpu', r.backend);
       assert.ok(Number(r.accuracy) > 0.9, `kNN ${r.accuracy}`);
       assert.equal(r.points, 10000, 'one scatter point per test image');
+      // The scatter's y-axis title sits clear of its tick labels, as this engine measures text.
+      const version = readFileSync('Cargo.toml', 'utf8').match(/^version = "([^"]+)"/m)[1];
+      assert.match(r.footer ?? '', new RegExp(`^dml-lab ${version.replaceAll('.', '\\.')} · defaults v\\d+`), 'the footer names the version');
+      assert.ok(r.yTitleGap >= 2, `PC2 title ${r.yTitleGap} px from the tick labels`);
+      assert.ok(r.chartScale > 0.9 && r.chartScale < 1.1, `loss charts shown at ${r.chartScale}× their drawn size`);
       assert.deepEqual([...r.probes].sort(), ['few_label_knn', 'kmeans', 'knn', 'mlp', 'random_forest', 'retrieval']);
       assert.ok(r.firstScatterMs > 0 && r.firstScatterMs < r.doneMs, `first scatter ${r.firstScatterMs} ms, done ${r.doneMs} ms`);
       assert.match(r.startup ?? '', /worker-boot:\d+ wasm:\d+ data:\d+ device:\d+ first-step:\d+/);

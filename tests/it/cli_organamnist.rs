@@ -52,7 +52,6 @@ fn a_generated_organamnist_file_trains_and_runs_paper_table2() {
         "64",
         "--probes",
         "knn",
-        "--quiet",
         "--json",
         run_json.to_str().unwrap(),
     ]);
@@ -60,6 +59,14 @@ fn a_generated_organamnist_file_trains_and_runs_paper_table2() {
     let record: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&run_json).unwrap()).unwrap();
     assert_eq!(record["config"]["dataset"], "organamnist");
+    // The accuracy while training is of the 550 test images there are, and says so.
+    let stdout = String::from_utf8_lossy(&train.stdout);
+    assert!(
+        stdout.contains("epoch   2  kNN accuracy of the first 550 test images"),
+        "{stdout}"
+    );
+    let points = record["figures"]["accuracy"].as_array().unwrap();
+    assert!(points.iter().all(|p| p["images"] == 550), "{points:?}");
     let acc = record["metrics"]["knn"]["accuracy"].as_f64().unwrap();
     // 11 classes: chance is 0.09; each class is a blob at its own place, so DML separates them.
     assert!(acc > 0.5, "kNN accuracy {acc}");
