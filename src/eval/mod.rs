@@ -344,13 +344,20 @@ async fn evaluate_inner(
     let mut seconds = BTreeMap::new();
     let (knn, knn_confusion) = knn_probe(input, observer, &mut seconds).await?;
     let fold_of = folds::assign_folds(n, KNN_FOLDS, input.seed);
+    let (dim, classes) = (input.dim, input.num_classes);
     let random_forest = if probes.random_forest {
-        Some(random_forest_probe(input, &fold_of, observer, &mut seconds).await?)
+        let probe = (ClassifierProbe::RandomForest, "random_forest");
+        let fit = |tr: &[f32], l: &[u8], te: &[f32], s| forest::fit_predict(tr, l, te, dim, s);
+        Some(classifier_probe(input, &fold_of, probe, observer, &mut seconds, fit).await?)
     } else {
         None
     };
     let mlp = if probes.mlp {
-        Some(mlp_probe(input, &fold_of, observer, &mut seconds).await?)
+        let probe = (ClassifierProbe::Mlp, "mlp");
+        let fit = |tr: &[f32], l: &[u8], te: &[f32], s| {
+            Ok(mlp_probe::fit_predict(tr, l, te, dim, classes, s))
+        };
+        Some(classifier_probe(input, &fold_of, probe, observer, &mut seconds, fit).await?)
     } else {
         None
     };
@@ -415,35 +422,21 @@ async fn knn_probe(
     Ok((scores, confusion))
 }
 
-async fn random_forest_probe(
+/// A cross-validated classifier probe (`fit_predict` on the other folds for each fold),
+/// announced and timed as `name`.
+async fn classifier_probe(
     input: &EvalInput<'_>,
     fold_of: &[usize],
+    probe: (ClassifierProbe, &str),
     observer: &mut impl Observer,
     seconds: &mut ProbeSeconds,
+    fit_predict: impl Fn(&[f32], &[u8], &[f32], u64) -> Result<Vec<u8>, String>,
 ) -> Result<ProbeScores, Interrupt> {
-    let (start, dim) = (Instant::now(), input.dim);
-    let scores = cross_validated(input, fold_of, "random_forest", observer, |tr, l, te, s| {
-        forest::fit_predict(tr, l, te, dim, s)
-    })
-    .await?;
-    let (label, text) = (ClassifierProbe::RandomForest.label(), scores_text(&scores));
-    probe_done(observer, seconds, "random_forest", start, label, text).await?;
-    Ok(scores)
-}
-
-async fn mlp_probe(
-    input: &EvalInput<'_>,
-    fold_of: &[usize],
-    observer: &mut impl Observer,
-    seconds: &mut ProbeSeconds,
-) -> Result<ProbeScores, Interrupt> {
-    let (start, dim, classes) = (Instant::now(), input.dim, input.num_classes);
-    let scores = cross_validated(input, fold_of, "mlp", observer, |tr, l, te, s| {
-        Ok(mlp_probe::fit_predict(tr, l, te, dim, classes, s))
-    })
-    .await?;
-    let (label, text) = (ClassifierProbe::Mlp.label(), scores_text(&scores));
-    probe_done(observer, seconds, "mlp", start, label, text).await?;
+    let (kind, name) = probe;
+    let start = Instant::now();
+    let scores = cross_validated(input, fold_of, name, observer, fit_predict).await?;
+    let (label, text) = (kind.label(), scores_text(&scores));
+    probe_done(observer, seconds, name, start, label, text).await?;
     Ok(scores)
 }
 
