@@ -61,16 +61,19 @@ test('the page benchmark times every model family on the CPU (wasm) backend', { 
 test('the page benchmark runs on WebGPU and counts its GPU work', { timeout: 600_000 }, async () => {
   const lines = await runBench('webgpu', process.env.BENCH_WEBGPU === '1' ? 2 : 1, 580_000);
   assert.deepEqual(lines.map((l) => l.model), MODELS);
-  for (const l of lines) {
+  for (const [i, l] of lines.entries()) {
     assert.match(l.backend, /WebGPU/);
     const g = l.gpu;
     assert.ok(g, `no GPU counts for ${l.model}`);
     // Every step dispatches hundreds of kernels in a few submits; the epoch ends with a
-    // readback; a warm run compiles nothing new in the browser.
+    // readback. The first family compiles most pipelines, a few kernel variants late (1–2
+    // after a 1- or 2-step warm-up, docs/bench.md); the later ones reuse them and compile
+    // nothing after their warm-up.
     assert.ok(g.dispatches_per_step >= 50 && g.dispatches_per_step === g.bind_groups_per_step, JSON.stringify(g));
     assert.ok(g.submits_per_step >= 1 && g.submits_per_step < g.dispatches_per_step, JSON.stringify(g));
     assert.ok(g.maps_per_step > 0 && g.bytes_read_back_per_step > 0, JSON.stringify(g));
-    assert.equal(g.pipelines_after_warmup, 0, `${l.model} compiled pipelines after its warm-up`);
+    assert.ok(g.pipelines_in_warmup > 0 || i > 0, `${l.model} compiled nothing in its warm-up`);
+    assert.ok(g.pipelines_after_warmup <= (i === 0 ? 2 : 0), `${l.model} compiled ${g.pipelines_after_warmup} pipelines after its warm-up`);
     console.log(`page WebGPU work per step: ${l.model} ${g.dispatches_per_step} dispatches, ${g.submits_per_step} submits, ${g.maps_per_step} readbacks`);
   }
 });
