@@ -56,10 +56,12 @@ fi
 # The browsers the end-to-end tests drive (tests/e2e/engines.mjs): Chromium, Firefox ESR,
 # WebKitGTK's MiniBrowser with WebKitWebDriver (under Xvfb), and Mesa's Vulkan drivers (native
 # wgpu and Firefox's WebGPU on lavapipe).
-browser_packages=(chromium firefox-esr webkit2gtk-driver xvfb mesa-vulkan-drivers)
+# Also Slurm and munge: tests/slurm.sh runs a grid as a job array on a one-node cluster.
+browser_packages=(chromium firefox-esr webkit2gtk-driver xvfb mesa-vulkan-drivers slurm-wlm munge)
 browsers_present() {
   [[ -x /usr/lib/chromium/chromium && -x /usr/bin/firefox-esr && -x /usr/bin/WebKitWebDriver && -x /usr/bin/Xvfb ]] &&
-    compgen -G '/usr/share/vulkan/icd.d/lvp_icd.*.json' >/dev/null
+    compgen -G '/usr/share/vulkan/icd.d/lvp_icd.*.json' >/dev/null &&
+    [[ -x /usr/sbin/slurmctld && -x /usr/sbin/munged ]]
 }
 if [[ $base == 1 && $want_browser == 1 ]] && ! browsers_present; then
   if [[ $(id -u) == 0 ]]; then

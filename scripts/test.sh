@@ -51,6 +51,9 @@ step "native tests (unit + CLI)"
 # the tests runs at full speed.
 cargo test --release --locked --workspace
 
+step "a grid on a real Slurm: a job array, one task requeued mid-run, the same report"
+tests/slurm.sh
+
 step "waiting for the page build (log: $page_log)"
 if ! wait "$page_group"; then
   tail -n 60 "$page_log"
