@@ -27,6 +27,11 @@ pub const PCA_SAMPLE: usize = 5000;
 const PCA_ITERATIONS: usize = 40;
 /// Most images per distance block (a block's distances are read back at once).
 const MAX_BLOCK: usize = 512;
+/// Most pixels an image keeps for the search: larger images (MedMNIST+'s 64–224 px) are
+/// box-averaged down to at most this many first, so that the principal axes' covariance is
+/// at most 1024² values (8 MB) instead of growing with the square of the pixel count (a
+/// 224×224 image's would be 50 176², ≈ 20 GB of f64).
+pub const MAX_SEARCH_PIXELS: usize = 1024;
 
 /// Each image's nearest images, nearest first.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +65,8 @@ impl Neighbours {
         if k == 0 {
             return Ok(None);
         }
+        let searched = for_search(set);
+        let set = searched.as_ref();
         let (mean, axes) = principal_axes(set, device).await?;
         let dims = axes.len() / set.dim();
         // Every image's coordinates on the axes, `[n, dims]`.
@@ -111,6 +118,41 @@ impl Neighbours {
         }
         Ok(Some(Self { k, ids }))
     }
+}
+
+/// The images the search compares: `set` itself when an image has at most
+/// [`MAX_SEARCH_PIXELS`] pixels, else every image box-averaged (rounded to the nearest level)
+/// by the smallest whole factor that brings it to at most that many.
+fn for_search(set: &ImageSet) -> std::borrow::Cow<'_, ImageSet> {
+    let (rows, cols) = (set.rows, set.cols);
+    if rows * cols <= MAX_SEARCH_PIXELS {
+        return std::borrow::Cow::Borrowed(set);
+    }
+    let f = (2..)
+        .find(|&f| rows.div_ceil(f) * cols.div_ceil(f) <= MAX_SEARCH_PIXELS)
+        .expect("a factor as large as the image leaves one pixel");
+    let (small_rows, small_cols) = (rows.div_ceil(f), cols.div_ceil(f));
+    let mut pixels = Vec::with_capacity(set.len() * small_rows * small_cols);
+    for image in set.pixels.chunks(rows * cols) {
+        for br in 0..small_rows {
+            for bc in 0..small_cols {
+                let (mut sum, mut count) = (0u32, 0u32);
+                for r in br * f..((br + 1) * f).min(rows) {
+                    for c in bc * f..((bc + 1) * f).min(cols) {
+                        sum += u32::from(image[r * cols + c]);
+                        count += 1;
+                    }
+                }
+                pixels.push(((sum + count / 2) / count) as u8);
+            }
+        }
+    }
+    std::borrow::Cow::Owned(ImageSet {
+        pixels,
+        labels: set.labels.clone(),
+        rows: small_rows,
+        cols: small_cols,
+    })
 }
 
 /// The pixels' mean `[1, dim]` (on the device) and leading principal axes `[dim, dims]` (row-major), from up to
@@ -201,6 +243,41 @@ mod tests {
             rows,
             cols,
         }
+    }
+
+    #[test]
+    fn large_images_are_averaged_down_first_and_keep_their_neighbours() {
+        // 60 random 28×28 images, and the same images 4× larger (112×112 = 12 544 pixels, over
+        // the limit): the search averages the large ones back to 28×28, so both sets give the
+        // same graph; MNIST's size is searched as it is; 224×224 becomes 32×32 (factor 7).
+        let mut rng = StdRng::seed_from_u64(3);
+        let pixels: Vec<u8> = (0..60 * 784).map(|_| rng.random::<u8>()).collect();
+        let small = set(pixels.clone(), 28, 28);
+        let mut large = Vec::with_capacity(60 * 112 * 112);
+        for image in pixels.chunks(784) {
+            for r in 0..112 {
+                large.extend((0..112).map(|c| image[(r / 4) * 28 + c / 4]));
+            }
+        }
+        let large = set(large, 112, 112);
+        assert!(matches!(for_search(&small), std::borrow::Cow::Borrowed(_)));
+        let averaged = for_search(&large);
+        assert_eq!((averaged.rows, averaged.cols), (28, 28));
+        assert_eq!(
+            averaged.pixels, small.pixels,
+            "4×4 blocks of one level average to it"
+        );
+        assert_eq!(
+            search(&large, 16, &mut Silent),
+            search(&small, 16, &mut Silent)
+        );
+        let huge = set(vec![7; 2 * 224 * 224], 224, 224);
+        let averaged = for_search(&huge);
+        assert_eq!(
+            (averaged.rows, averaged.cols, averaged.pixels.len()),
+            (32, 32, 2 * 1024)
+        );
+        assert!(averaged.pixels.iter().all(|&p| p == 7));
     }
 
     #[test]
