@@ -76,10 +76,10 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     let count = || trace.as_ref().map(|t| t.totals()).unwrap_or_default();
     let counter: Option<&dyn Fn() -> crate::train::bench::GpuTotals> =
         trace.is_some().then_some(&count);
-    let readback = match args.backend {
-        BenchBackend::Wgpu => Readback::BY_COUNT,
-        BenchBackend::Flex | BenchBackend::Ndarray => Readback::PROMPT,
-    };
+    let readback = Readback::for_bench(match args.backend {
+        BenchBackend::Wgpu => crate::backend::BackendKind::Wgpu,
+        BenchBackend::Flex | BenchBackend::Ndarray => crate::backend::BackendKind::Cpu,
+    });
     let data: Dataset = match &args.mnist {
         Some(dir) => mnist::load_dir(dir).map_err(|e| e.to_string())?,
         None => random_mnist_shaped(60_000, 1, 0),

@@ -184,6 +184,15 @@ impl Readback {
             crate::backend::BackendKind::Cpu => Readback::PROMPT,
         }
     }
+
+    /// What a benchmark on `kind` uses: [`Readback::BY_COUNT`] on wgpu (the same GPU work on
+    /// any adapter), else [`Readback::PROMPT`].
+    pub fn for_bench(kind: crate::backend::BackendKind) -> Self {
+        match kind {
+            crate::backend::BackendKind::Wgpu => Readback::BY_COUNT,
+            crate::backend::BackendKind::Cpu => Readback::PROMPT,
+        }
+    }
 }
 
 /// An observer that ignores everything (tests, benchmarks).

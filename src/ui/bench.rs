@@ -106,10 +106,7 @@ pub(super) async fn run_bench(
     // WebGPU's work per step, counted where the browser sees it.
     let counted = info.kind == crate::backend::BackendKind::Wgpu && gpu_counts_install();
     let counter: Option<&dyn Fn() -> GpuTotals> = counted.then_some(&read_gpu_counts);
-    let readback = match info.kind {
-        crate::backend::BackendKind::Wgpu => Readback::BY_COUNT,
-        crate::backend::BackendKind::Cpu => Readback::PROMPT,
-    };
+    let readback = Readback::for_bench(info.kind);
     for model in BENCH_MODELS {
         status(format!("Benchmark: {} on {}…", model.name(), info.detail));
         let timing = bench_model(
