@@ -38,7 +38,7 @@ pub fn DataPanel() -> impl IntoView {
                 on:dragover=|ev: web_sys::DragEvent| ev.prevent_default()
                 on:drop=on_drop>
                 <legend>"OrganAMNIST or your own data"</legend>
-                <p class="muted">{format!("OrganAMNIST is not redistributable here: pick or drop the official {ORGANAMNIST_FILE} (MedMNIST v2, zenodo.org/records/6496656), or any .npz with the same keys (train_/test_ images (n, 28, 28) uint8 and labels (n, 1)). Or your own data: four IDX files (MNIST's format, raw or .gz: training and test images and labels, any names). Files are read in this page only and never uploaded.")}</p>
+                <p class="muted">{format!("OrganAMNIST is not redistributable here: pick or drop the official {ORGANAMNIST_FILE} (MedMNIST v2, zenodo.org/records/6496656), or any .npz with the same keys (train_/test_ images (n, s, s) uint8 — 28 px, or MedMNIST+'s 64, 128 or 224 px files — and labels (n, 1); colour files are refused). Or your own data: four IDX files (MNIST's format, raw or .gz: training and test images and labels, any names). Files are read in this page only and never uploaded.")}</p>
                 <label class="field">
                     <span>"file"</span>
                     <input type="file" multiple data-testid="npz-file" on:change=on_pick

@@ -283,11 +283,31 @@ fn npz_cases(rows: &mut Vec<Case>) {
     case(
         rows,
         npz,
-        "images 32×32 instead of 28×28",
-        "train_images must be uint8 of shape (n, 28, 28)",
+        "colour images (n, 64, 64, 3), as PathMNIST+ ships them",
+        "the lab's models take one channel. Convert them to grey first",
         organ(npz_with(&[(
             "train_images",
-            Some(encode_npy("|u1", &[2, 32, 32], &vec![0; 2 * 1024])),
+            Some(encode_npy("|u1", &[2, 64, 64, 3], &vec![0; 2 * 4096 * 3])),
+        )])),
+    );
+    case(
+        rows,
+        npz,
+        "train images 224×224, test images 28×28",
+        "train_images are 224×224 but test_images are 28×28",
+        organ(npz_with(&[(
+            "train_images",
+            Some(encode_npy("|u1", &[2, 224, 224], &vec![0; 2 * 50176])),
+        )])),
+    );
+    case(
+        rows,
+        npz,
+        "images as a flat vector (n, 784)",
+        "train_images must be uint8 of shape (n, rows, cols)",
+        organ(npz_with(&[(
+            "train_images",
+            Some(encode_npy("|u1", &[2, 784], &vec![0; 2 * 784])),
         )])),
     );
     case(

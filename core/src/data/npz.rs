@@ -11,24 +11,37 @@ use thiserror::Error;
 
 use super::npy::{parse_npy, NpyArray, NpyError};
 
-/// Archives larger than this are refused before being opened (the full OrganAMNIST is 38 MB).
-pub const MAX_NPZ_BYTES: usize = 512 * 1024 * 1024;
-/// Arrays larger than this (decompressed) are refused (OrganAMNIST's training images: 27 MB).
-pub const MAX_ENTRY_BYTES: usize = 256 * 1024 * 1024;
+/// Archives larger than this are refused before being opened (OrganAMNIST at 28 px is 38 MB;
+/// MedMNIST+'s 224-pixel release holds 2.95 GB of images). Natively 4 GiB; in the page 1 GiB,
+/// half the tab's memory budget (`pipeline::memory`, 2 GiB), so a file that could never train
+/// there is refused before it is read.
+#[cfg(not(target_arch = "wasm32"))]
+pub const MAX_NPZ_BYTES: usize = 4 << 30;
+#[cfg(target_arch = "wasm32")]
+pub const MAX_NPZ_BYTES: usize = 1 << 30;
+/// Arrays larger than this (decompressed) are refused (OrganAMNIST's training images: 27 MB
+/// at 28 px, 1.73 GB at 224 px): the same caps as [`MAX_NPZ_BYTES`].
+pub const MAX_ENTRY_BYTES: usize = MAX_NPZ_BYTES;
+/// Where the caps come from, for their messages.
+#[cfg(not(target_arch = "wasm32"))]
+const CAP_REASON: &str = "the command line's cap";
+#[cfg(target_arch = "wasm32")]
+const CAP_REASON: &str =
+    "the page's cap, half its 2 GiB memory budget; the command line reads up to 4 GiB";
 
 /// Why an `.npz` archive could not be read.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum NpzError {
     #[error("the file is empty")]
     Empty,
-    #[error("the file is {0} bytes, above the {MAX_NPZ_BYTES}-byte cap for .npz archives")]
+    #[error("the file is {0} bytes, above {MAX_NPZ_BYTES} bytes ({CAP_REASON}) for .npz archives")]
     TooLarge(usize),
     #[error("not a readable .npz (zip) archive: {0}")]
     Zip(String),
     #[error("the archive has no array {key:?} (it has: {found})")]
     MissingKey { key: String, found: String },
-    #[error("array {key:?} is {size} bytes decompressed, above the {MAX_ENTRY_BYTES}-byte cap")]
-    EntryTooLarge { key: String, size: u64 },
+    #[error("array {key:?} is {size} bytes decompressed, above {cap} bytes ({CAP_REASON})")]
+    EntryTooLarge { key: String, size: u64, cap: u64 },
     #[error("array {key:?}: {source}")]
     Array { key: String, source: NpyError },
 }
@@ -38,6 +51,8 @@ pub struct Npz<'a> {
     zip: zip::ZipArchive<Cursor<&'a [u8]>>,
     /// Size of the archive in bytes.
     archive_bytes: usize,
+    /// Largest array accepted, decompressed ([`MAX_ENTRY_BYTES`] unless set).
+    entry_cap: usize,
 }
 
 /// Deflate's largest expansion: 258 output bytes from 2 bits, so under 1032 per input byte.
@@ -57,7 +72,14 @@ impl<'a> Npz<'a> {
         Ok(Self {
             zip,
             archive_bytes: bytes.len(),
+            entry_cap: MAX_ENTRY_BYTES,
         })
+    }
+
+    /// The same archive with arrays capped at `cap` bytes decompressed (at most the default).
+    pub fn with_entry_cap(mut self, cap: usize) -> Self {
+        self.entry_cap = cap.min(MAX_ENTRY_BYTES);
+        self
     }
 
     /// The arrays' names (entry names without `.npy`), in archive order.
@@ -92,11 +114,13 @@ impl<'a> Npz<'a> {
             .zip
             .by_index(index)
             .map_err(|e| NpzError::Zip(format!("{key}.npy: {e}")))?;
+        let cap = self.entry_cap;
         let too_large = |size| NpzError::EntryTooLarge {
             key: key.into(),
             size,
+            cap: cap as u64,
         };
-        if entry.size() > MAX_ENTRY_BYTES as u64 {
+        if entry.size() > cap as u64 {
             return Err(too_large(entry.size()));
         }
         // The declared size is only a hint: a 200-byte archive may claim 256 MB, so reserve no
@@ -106,10 +130,10 @@ impl<'a> Npz<'a> {
             .min((self.archive_bytes as u64).saturating_mul(DEFLATE_MAX_RATIO));
         let mut bytes = Vec::with_capacity(reserve as usize);
         (&mut entry)
-            .take(MAX_ENTRY_BYTES as u64 + 1)
+            .take(cap as u64 + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| NpzError::Zip(format!("{key}.npy: {e}")))?;
-        if bytes.len() > MAX_ENTRY_BYTES {
+        if bytes.len() > cap {
             return Err(too_large(bytes.len() as u64));
         }
         parse_npy(&bytes).map_err(|source| NpzError::Array {
@@ -171,11 +195,21 @@ mod tests {
 
     #[test]
     fn a_zip_bomb_is_cut_at_the_cap() {
-        // 300 MB of zeros deflate to ~300 KB; the entry's declared size trips the cap first.
-        let zeros = vec![0u8; MAX_ENTRY_BYTES + 1024];
+        // 64 MB of zeros deflate to ~64 KB; the entry's declared size trips a 16 MB cap first.
+        let cap = 16 << 20;
+        let zeros = encode_npy("|u1", &[64 << 20], &vec![0u8; 64 << 20]);
         let bomb = write_npz(&[("x", zeros)]);
-        assert!(bomb.len() < 2_000_000, "{}", bomb.len());
-        let e = Npz::open(&bomb).unwrap().array("x").unwrap_err();
-        assert!(matches!(e, NpzError::EntryTooLarge { .. }), "{e}");
+        assert!(bomb.len() < 1_000_000, "{}", bomb.len());
+        let e = Npz::open(&bomb)
+            .unwrap()
+            .with_entry_cap(cap)
+            .array("x")
+            .unwrap_err();
+        assert!(
+            matches!(e, NpzError::EntryTooLarge { size, .. } if size > cap as u64),
+            "{e}"
+        );
+        // The default cap is the target's (4 GiB natively, 1 GiB in the page).
+        assert!(MAX_ENTRY_BYTES >= 1 << 30);
     }
 }
