@@ -5,7 +5,7 @@ use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::encoder::linear_stack;
+use super::encoder::{linear_stack, linear_stack_parameters};
 use super::init::HostRng;
 use crate::data::ImageShape;
 
@@ -33,6 +33,18 @@ impl MlpDecoder {
             }
         })
     }
+}
+
+/// Parameters of the MLP decoder (see [`MlpDecoder::new`]).
+pub fn mlp_decoder_parameters(lsdim: usize, pixels: usize) -> usize {
+    linear_stack_parameters(lsdim, &[256, 512, pixels])
+}
+
+/// Parameters of the convolutional decoder for images of `shape` (see [`ConvDecoder::new`]).
+pub fn conv_decoder_parameters(lsdim: usize, shape: ImageShape) -> usize {
+    let (h, w) = (shape.rows.div_ceil(4), shape.cols.div_ceil(4));
+    let deconv = |c_in: usize, c_out: usize| c_in * c_out * 16 + c_out;
+    linear_stack_parameters(lsdim, &[256, 64 * h * w]) + deconv(64, 32) + deconv(32, 1)
 }
 
 /// Convolutional decoder: d → 256 → 64×⌈rows/4⌉×⌈cols/4⌉ → transposed convs (64→32→1,

@@ -21,6 +21,26 @@ pub const MLP_HIDDEN: [usize; 2] = [512, 256];
 /// Smallest side the conv encoder takes: two halvings must leave at least one pixel.
 pub const CONV_MIN_SIDE: usize = 4;
 
+/// Weights and biases of the linear layers `input → widths…`.
+pub(crate) fn linear_stack_parameters(input: usize, widths: &[usize]) -> usize {
+    let mut width = input;
+    widths
+        .iter()
+        .map(|&h| {
+            let n = width * h + h;
+            width = h;
+            n
+        })
+        .sum()
+}
+
+/// Parameters of the convolutional encoder for images of `shape` (see [`ConvEncoder::new`]).
+pub fn conv_encoder_parameters(shape: ImageShape, output: usize) -> usize {
+    let (h, w) = conv_features(shape);
+    let conv = |c_in: usize, c_out: usize| c_in * c_out * 16 + c_out;
+    conv(1, 32) + conv(32, 64) + linear_stack_parameters(64 * h * w, &[256, output])
+}
+
 /// MLP with ReLU between layers: pixels → 512 → 256 → output.
 #[derive(Module, Debug)]
 pub struct MlpEncoder {

@@ -4,8 +4,12 @@
 use burn::module::Param;
 use burn::prelude::*;
 
-use super::decoder::{ConvDecoder, Decoder, MlpDecoder};
-use super::encoder::{ConvEncoder, Encoder, MlpEncoder, MLP_HIDDEN};
+use super::decoder::{
+    conv_decoder_parameters, mlp_decoder_parameters, ConvDecoder, Decoder, MlpDecoder,
+};
+use super::encoder::{
+    conv_encoder_parameters, linear_stack_parameters, ConvEncoder, Encoder, MlpEncoder, MLP_HIDDEN,
+};
 use super::init::HostRng;
 use crate::config::{EncoderKind, ExperimentConfig, MetricLossKind};
 use crate::data::ImageShape;
@@ -73,6 +77,35 @@ impl LabModel {
             centers,
             variational,
         }
+    }
+
+    /// How many parameters [`LabModel::new`] makes for these arguments, without building the
+    /// model (the memory estimate's input; a test holds it to `num_params`).
+    pub fn parameter_count(cfg: &ExperimentConfig, shape: ImageShape, classes: usize) -> usize {
+        let d = cfg.lsdim;
+        let out = if cfg.model.is_variational() { 2 * d } else { d };
+        let encoder = match cfg.encoder {
+            EncoderKind::Mlp => {
+                linear_stack_parameters(shape.pixels(), &[MLP_HIDDEN[0], MLP_HIDDEN[1], out])
+            }
+            EncoderKind::Conv => conv_encoder_parameters(shape, out),
+        };
+        let decoder = match (cfg.model.has_decoder(), cfg.encoder) {
+            (false, _) => 0,
+            (true, EncoderKind::Mlp) => mlp_decoder_parameters(d, shape.pixels()),
+            (true, EncoderKind::Conv) => conv_decoder_parameters(d, shape),
+        };
+        let pseudo = if cfg.model.has_vamp_prior() {
+            cfg.vamp_components * shape.pixels()
+        } else {
+            0
+        };
+        let centers = if cfg.model.has_metric_loss() && cfg.loss == MetricLossKind::Center {
+            classes * d
+        } else {
+            0
+        };
+        encoder + decoder + pseudo + centers
     }
 
     /// Encodes `[batch, pixels]` images.
@@ -218,9 +251,20 @@ mod tests {
                         encoder,
                         lsdim: 2,
                         vamp_components: 3,
+                        // The center loss adds learned centres to the count.
+                        loss: if rows == 9 {
+                            MetricLossKind::Center
+                        } else {
+                            MetricLossKind::Triplet
+                        },
                         ..Default::default()
                     };
                     let m = LabModel::new(&cfg, shape, 10, None, &mut HostRng::new(0, &device));
+                    assert_eq!(
+                        LabModel::parameter_count(&cfg, shape, 10),
+                        m.num_params(),
+                        "{model:?} {encoder:?} {rows}x{cols}"
+                    );
                     let x = Tensor::<2>::zeros([2, rows * cols], &device);
                     let z = m.embed(x);
                     assert_eq!(z.dims(), [2, 2], "{model:?} {encoder:?} {rows}x{cols}");

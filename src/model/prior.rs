@@ -5,6 +5,16 @@ use rand::{rngs::StdRng, RngExt, SeedableRng};
 /// Log-variance of every GMM component (the paper's default).
 pub const GMM_LOGVAR: f32 = 1.0;
 
+/// Components of the GMM prior in `d` dimensions for `prior_components` = `k` (the length of
+/// [`gmm_means`]): 2^d for `k == 0`, else k.
+pub fn gmm_components(d: usize, k: usize) -> usize {
+    if k == 0 {
+        1 << d
+    } else {
+        k
+    }
+}
+
 /// Means `[K, d]` of the GMM prior. `k == 0`: the paper's 2^d vertices of {−1, 1}^d.
 /// `k > 0`: k points spread evenly — on a line (d = 1), a circle of radius √2 (d = 2), or by
 /// farthest-point sampling from the hypercube vertices and the sphere of radius √d (d ≥ 3).
@@ -76,6 +86,8 @@ mod tests {
     #[test]
     fn the_paper_places_2_to_the_d_components_on_the_hypercube() {
         let m = gmm_means(3, 0, 0);
+        assert_eq!(m.len(), gmm_components(3, 0));
+        assert_eq!(gmm_means(4, 10, 0).len(), gmm_components(4, 10));
         assert_eq!(m.len(), 8);
         assert!(m.iter().all(|v| v.iter().all(|x| x.abs() == 1.0)));
         let mut sorted = m.clone();
