@@ -11,6 +11,7 @@ use crate::backend::{self, BackendKind};
 use crate::config::{BackendChoice, ExperimentConfig, ModelKind};
 use crate::data::{load_native, Dataset};
 use crate::eval::Probes;
+use crate::pipeline::memory::{self, DataSize, MemoryBudget, MemoryEstimate};
 use crate::pipeline::{run_experiment, Outcome};
 use crate::report::table::{diagnostics_text, metrics_text};
 use crate::train::speed::BackendInfo;
@@ -47,6 +48,10 @@ pub struct TrainArgs {
     /// No progress bar or per-epoch lines, only the final table.
     #[arg(long)]
     quiet: bool,
+    /// Memory the run may use, in MiB [default: this machine's available memory]. A run whose
+    /// estimated peak is larger is refused before it starts, with what would fit.
+    #[arg(long, value_name = "MIB")]
+    memory_budget: Option<u64>,
 }
 
 impl TrainArgs {
@@ -71,6 +76,7 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
     let cfg = args.config()?;
     let probes = Probes::parse(&args.probes)?;
     let data: Dataset = load_native(cfg.dataset, args.data.as_deref())?;
+    let estimate = check_memory(&cfg, &data, args.memory_budget)?;
     let (device, info) = pick_device(&cfg, &data)?;
     if !args.quiet {
         eprintln!(
@@ -86,6 +92,7 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
             crate::config::name_of(&info.kind),
             info.detail
         );
+        eprintln!("memory: an estimated {} at the peak", estimate.text());
     }
     let mut observer = CliObserver::new(args.quiet, info.kind);
     let outcome = pollster::block_on(run_experiment(
@@ -101,7 +108,10 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
     observer.bar.finish_and_clear();
     print_table(&outcome);
     if let (false, Some(mib)) = (args.quiet, super::memory::peak_rss_mib()) {
-        eprintln!("peak memory (resident): {mib:.0} MiB");
+        eprintln!(
+            "peak memory (resident): {mib:.0} MiB (estimated before the run: {:.0} MiB)",
+            estimate.total() as f64 / (1u64 << 20) as f64
+        );
     }
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&outcome.record).map_err(|e| e.to_string())?;
@@ -128,6 +138,31 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
         )?;
     }
     Ok(())
+}
+
+/// The run's estimated peak memory, checked against `--memory-budget` (MiB) or this
+/// machine's available memory; the estimate is the CPU's (a GPU run holds no more).
+fn check_memory(
+    cfg: &ExperimentConfig,
+    data: &Dataset,
+    budget_mib: Option<u64>,
+) -> Result<MemoryEstimate, String> {
+    let budget = match budget_mib {
+        Some(mib) => MemoryBudget {
+            bytes: mib << 20,
+            source: "--memory-budget".into(),
+            elsewhere: memory::MORE_MEMORY,
+        },
+        None => match MemoryBudget::available() {
+            Some(budget) => budget,
+            None => MemoryBudget {
+                bytes: u64::MAX,
+                source: "no limit known".into(),
+                elsewhere: memory::MORE_MEMORY,
+            },
+        },
+    };
+    memory::check(cfg, DataSize::of(data), &budget)
 }
 
 /// The device for `cfg.backend`: the CPU, wgpu, or for Auto the faster of the two on this

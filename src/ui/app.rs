@@ -22,7 +22,7 @@ use super::sweep_panel::SweepPanel;
 use crate::config::{BackendChoice, ExperimentConfig};
 use crate::data::Dataset;
 use crate::link::restore;
-use crate::pipeline::{train_to_finish, Finished};
+use crate::pipeline::{check_page_memory, train_to_finish, Finished};
 use crate::train::speed::AutoChoice;
 
 /// The whole page.
@@ -189,6 +189,7 @@ async fn run_in_page(
     state: LabState,
     observer: &mut PageObserver,
 ) -> Result<Option<Finished>, String> {
+    check_page_memory(cfg, data)?;
     let (device, info) = super::device::pick_device(cfg, data, adapter.clone(), remembered, |s| {
         state.status.set(s)
     })

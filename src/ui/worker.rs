@@ -19,7 +19,7 @@ use burn::module::Module;
 use burn::prelude::Device;
 
 use crate::model::LabModel;
-use crate::pipeline::{embed_chunk, prior_components, train_to_finish};
+use crate::pipeline::{check_page_memory, embed_chunk, prior_components, train_to_finish};
 use crate::report::{Projection, Scatter};
 use crate::train::embed::embed_images;
 use crate::train::{EmbeddedSet, Flow, Observer, Readback, Silent, TrainEvent};
@@ -164,6 +164,7 @@ async fn train(
     fault: Option<String>,
 ) -> Result<(FromWorker, Option<Vec<u8>>), String> {
     let data = with_state(|s| s.data.clone()).ok_or("the worker has no dataset")?;
+    check_page_memory(config, &data)?;
     // A test's stalled start: the page's watch must notice (it ends this worker).
     if fault.as_deref() == Some("stall-device") {
         std::future::pending::<()>().await;
@@ -176,7 +177,7 @@ async fn train(
     if fault.as_deref() == Some("stall-first-step") {
         std::future::pending::<()>().await;
     }
-    let chunk = embed_chunk(&info);
+    let chunk = embed_chunk(&info, config, &data);
     let mut observer = WorkerObserver {
         readback: Readback::for_run(info.kind),
         pacer: Pacer::new(YIELD_MS),

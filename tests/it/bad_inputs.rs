@@ -654,6 +654,56 @@ fn dataset_cases(rows: &mut Vec<Case>) {
             experiment(conv, odd_data(40, 20, 3, 3, |i| (i % 2) as u8))
         },
     );
+    use dml_lab::pipeline::memory::{check, DataSize, MemoryBudget};
+    // The sizes of MedMNIST+'s organamnist_224.npz; no images are needed for the estimate.
+    let organ_224 = DataSize {
+        shape: dml_lab::data::ImageShape {
+            rows: 224,
+            cols: 224,
+        },
+        train: 34_561,
+        test: 17_778,
+        classes: 11,
+    };
+    case(
+        rows,
+        "dataset",
+        "MetricVAE on OrganAMNIST+ 224 px (34 561 images) in the page",
+        "above 2.00 GiB (the page's budget for a browser tab); nothing smaller in one setting fits; train it with the command line",
+        move || {
+            let cfg = ExperimentConfig::recommended(dml_lab::config::ModelKind::MetricVae);
+            check(&cfg, organ_224, &MemoryBudget::page()).err()
+        },
+    );
+    case(
+        rows,
+        "dataset",
+        "DML with the conv encoder on 224 px, batch 4096, budget 4 GiB",
+        "what would fit: the MLP encoder (encoder mlp); or batch size",
+        move || {
+            let cfg = ExperimentConfig {
+                encoder: dml_lab::config::EncoderKind::Conv,
+                batch_size: 4096,
+                pl: 100.0,
+                ..ExperimentConfig::recommended(dml_lab::config::ModelKind::Dml)
+            };
+            let budget = MemoryBudget {
+                bytes: 4 << 30,
+                source: "--memory-budget".into(),
+                elsewhere: dml_lab::pipeline::memory::MORE_MEMORY,
+            };
+            check(
+                &cfg,
+                DataSize {
+                    train: 2000,
+                    test: 500,
+                    ..organ_224
+                },
+                &budget,
+            )
+            .err()
+        },
+    );
 }
 
 // ---- The table ---------------------------------------------------------------------------

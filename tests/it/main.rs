@@ -10,5 +10,6 @@ mod cli_sweep;
 mod cli_train;
 mod common;
 mod determinism;
+mod large_images;
 mod odd_datasets;
 mod reference_values;

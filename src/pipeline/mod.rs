@@ -1,6 +1,8 @@
 //! One experiment end to end: train → embed the test split → probe → record.
 //! Both hosts (CLI and page) call this; they differ only in the device and the observer.
 
+pub mod memory;
+
 use burn::prelude::*;
 use burn::tensor::activation::sigmoid;
 use web_time::Instant;
@@ -41,7 +43,7 @@ pub async fn run_experiment(
     observer: &mut impl Observer,
 ) -> Result<Option<Outcome>, TrainError> {
     check_dataset(cfg, data).map_err(TrainError::Data)?;
-    let chunk = embed_chunk(&backend);
+    let chunk = embed_chunk(&backend, cfg, data);
     let mut tracked = Tracked::new(cfg, data, device, chunk, observer);
     let trained = train(cfg, data, device, &mut tracked).await?;
     let accuracy = tracked.points;
@@ -386,7 +388,7 @@ pub struct Finished {
 
 /// Trains and evaluates with every probe, then writes the weights (`None`: stopped during
 /// evaluation). The page's training worker runs this, and the page itself when no worker can
-/// start.
+/// start (each calls [`check_page_memory`] before it picks a device).
 pub async fn train_to_finish(
     cfg: &ExperimentConfig,
     data: &Dataset,
@@ -408,14 +410,30 @@ pub async fn train_to_finish(
     })
 }
 
+/// Refuses a run whose estimated peak memory is over the page's budget, before any step (the
+/// Auto backend's measurement included), with what would fit.
+pub fn check_page_memory(
+    cfg: &ExperimentConfig,
+    data: &Dataset,
+) -> Result<memory::MemoryEstimate, String> {
+    memory::check(
+        cfg,
+        memory::DataSize::of(data),
+        &memory::MemoryBudget::page(),
+    )
+}
+
 /// Images per embedding pass: small passes on the CPU keep each one short (the page yields
-/// between them); a GPU prefers few large dispatches.
-pub fn embed_chunk(backend: &BackendInfo) -> usize {
-    if backend.kind == crate::backend::BackendKind::Cpu {
+/// between them); a GPU prefers few large dispatches. Either way a pass holds at most
+/// [`memory::EMBED_PASS_BYTES`] of activations (fewer images at a time for large images
+/// through the conv encoder: 24 at 224 px instead of 256).
+pub fn embed_chunk(backend: &BackendInfo, cfg: &ExperimentConfig, data: &Dataset) -> usize {
+    let chunk = if backend.kind == crate::backend::BackendKind::Cpu {
         256
     } else {
         crate::train::EMBED_CHUNK
-    }
+    };
+    chunk.min(memory::images_per_embed_pass(cfg, data.train.shape()))
 }
 
 /// The prior's components in latent space, as (mean, log-variance) pairs: N(0, I) for the
