@@ -175,7 +175,7 @@ pub fn Results() -> impl IntoView {
                     {r.recon.clone().map(|rows| view! {
                         <h3>"Reconstructions"</h3>
                         <p class="muted">"Test images (top) and their reconstructions from the embedding (bottom)."</p>
-                        <ImageRowsView rows=Signal::derive(move || rows.clone()) testid="reconstructions" scale=2 />
+                        <ImageRowsView rows=Signal::derive(move || rows.clone()) testid="reconstructions" scale=2 max_tile=112 />
                     })}
                     <ul class="legend" aria-label="classes">
                         {r.class_names.iter().enumerate().map(|(i, name)| {
@@ -210,7 +210,7 @@ pub fn Samples() -> impl IntoView {
         {move || state.samples.get().map(|(title, rows)| view! {
             <details class="panel samples" open data-testid="samples">
                 <summary>{title}</summary>
-                <ImageRowsView rows=Signal::derive(move || rows.clone()) testid="samples-grid" scale=2 />
+                <ImageRowsView rows=Signal::derive(move || rows.clone()) testid="samples-grid" scale=2 max_tile=56 />
             </details>
         })}
     }

@@ -18,7 +18,8 @@ extern "C" {
         pixels: Uint8Array,
         width: u32,
         height: u32,
-        scale: u32,
+        scale: f64,
+        max_tile: f64,
     );
 }
 
@@ -75,8 +76,10 @@ pub fn ImageRowsView(
     rows: Signal<ImageRows>,
     /// `data-testid` of the element around the canvas.
     testid: &'static str,
-    /// CSS pixels per image pixel.
+    /// CSS pixels per image pixel (lowered for large images)…
     scale: u32,
+    /// …so that a tile's longer side takes at most this many CSS pixels.
+    max_tile: u32,
 ) -> impl IntoView {
     let host = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
@@ -96,7 +99,8 @@ pub fn ImageRowsView(
                 Uint8Array::from(&r.pixels[..]),
                 r.width as u32,
                 r.height as u32,
-                scale,
+                scale as f64,
+                max_tile as f64,
             );
         });
     });

@@ -6,15 +6,18 @@
 
 /**
  * `labels`: one per row; `counts`: images per row; `pixels`: every image, row after row
- * (width × height bytes each); `scale`: CSS pixels per image pixel.
+ * (width × height bytes each); `scale`: CSS pixels per image pixel, lowered so that a tile's
+ * longer side is at most `maxTile` CSS pixels (MedMNIST+'s 224-pixel images would otherwise
+ * take 448 px each; they are drawn smoothed, at the canvas' full resolution).
  */
-export function drawImageRows(host, labels, counts, pixels, width, height, scale) {
+export function drawImageRows(host, labels, counts, pixels, width, height, wantedScale, maxTile) {
   let canvas = host.querySelector('canvas');
   if (!canvas) {
     canvas = document.createElement('canvas');
     canvas.setAttribute('role', 'img');
     host.replaceChildren(canvas);
   }
+  const scale = Math.min(wantedScale, maxTile / Math.max(width, height, 1));
   const gap = 4;
   const font = '12px system-ui, sans-serif';
   const probe = canvas.getContext('2d');
@@ -30,7 +33,8 @@ export function drawImageRows(host, labels, counts, pixels, width, height, scale
   canvas.style.maxWidth = '100%';
   const g = canvas.getContext('2d');
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
-  g.imageSmoothingEnabled = false;
+  // Enlarged pixels stay sharp; shrunk images are averaged, not sampled.
+  g.imageSmoothingEnabled = scale < 1;
   g.fillStyle = '#fff';
   g.fillRect(0, 0, cssW, cssH);
   g.font = font;
@@ -64,5 +68,6 @@ export function drawImageRows(host, labels, counts, pixels, width, height, scale
   canvas.dataset.rows = String(labels.length);
   canvas.dataset.images = String(images);
   canvas.dataset.tile = `${height}x${width}`;
+  canvas.dataset.tileCss = `${Math.round(height * scale)}x${Math.round(width * scale)}`;
   canvas.setAttribute('aria-label', `${images} images in ${labels.length} rows: ${labels.filter((l) => l).join(', ')}`);
 }
