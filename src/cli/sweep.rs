@@ -8,7 +8,7 @@ use clap::Args;
 use serde_json::{json, Map};
 
 use super::config_flags::ConfigFlags;
-use super::train::pick_device;
+use super::train::{check_memory, pick_device};
 use crate::config::{name_of, BackendChoice, DatasetKind};
 use crate::data::{load_native, Dataset};
 use crate::eval::Probes;
@@ -87,6 +87,8 @@ pub fn run(args: SweepArgs) -> Result<(), String> {
             .find(|(k, _)| *k == kind)
             .expect("loaded above")
             .1;
+        // Each run's estimated memory against this machine's available memory, before it starts.
+        check_memory(&planned.config, data, None).map_err(|e| format!("{tag}: {e}"))?;
         // One device for the sweep, chosen for its first run (Auto measures that run's shape).
         if device.is_none() {
             device = Some(pick_device(&planned.config, data)?);

@@ -142,7 +142,7 @@ pub fn run(args: TrainArgs) -> Result<(), String> {
 
 /// The run's estimated peak memory, checked against `--memory-budget` (MiB) or this
 /// machine's available memory; the estimate is the CPU's (a GPU run holds no more).
-fn check_memory(
+pub(super) fn check_memory(
     cfg: &ExperimentConfig,
     data: &Dataset,
     budget_mib: Option<u64>,
@@ -152,6 +152,7 @@ fn check_memory(
             bytes: mib << 20,
             source: "--memory-budget".into(),
             elsewhere: memory::MORE_MEMORY,
+            factor: 1.0,
         },
         None => match MemoryBudget::available() {
             Some(budget) => budget,
@@ -159,6 +160,7 @@ fn check_memory(
                 bytes: u64::MAX,
                 source: "no limit known".into(),
                 elsewhere: memory::MORE_MEMORY,
+                factor: 1.0,
             },
         },
     };
