@@ -36,11 +36,11 @@ async function downloaded(lab, testid) {
   return { name: download.suggestedFilename(), text: readFileSync(await download.path(), 'utf8') };
 }
 
-/** A small OrganAMNIST-format npz written by the CLI (`dml-lab make-npz`). */
-function makeNpz() {
+/** A small OrganAMNIST-format npz written by the CLI (`dml-lab make-npz`), 28 px unless `size`. */
+function makeNpz({ train = 1100, val = 110, test = 550, size = 28 } = {}) {
   const bin = process.env.DML_LAB_BIN ?? join(process.env.CARGO_TARGET_DIR ?? 'target', 'release', 'dml-lab');
   const file = join(mkdtempSync(join(tmpdir(), 'dml-lab-')), 'organamnist.npz');
-  execFileSync(bin, ['make-npz', '--out', file, '--train', '1100', '--val', '110', '--test', '550']);
+  execFileSync(bin, ['make-npz', '--out', file, '--train', `${train}`, '--val', `${val}`, '--test', `${test}`, '--size', `${size}`]);
   return file;
 }
 
@@ -484,4 +484,45 @@ test('the user\'s own IDX files load (any order and names), train, and a bad set
     }
   }
   await lab.page.close();
+});
+
+test('MedMNIST+ 224 px: DML and MetricVAE train, reconstruct at 224×224, and a run over the page\'s memory budget is refused first', { timeout: 600_000 }, async () => {
+  const npz = makeNpz({ train: 88, val: 0, test: 44, size: 224 });
+  const lab = await open('?dataset=organamnist&pl=20&epochs=1&steps_per_epoch=2&backend=cpu');
+  await lab.byId('npz-file').setInputFiles(npz);
+  await lab.page.waitForFunction(() => /11 classes/.test(document.querySelector('[data-testid=npz-summary]')?.innerText ?? ''));
+  assert.match(await lab.byId('npz-summary').innerText(), /88 training \/ 44 test images/);
+  const rows = [];
+  for (const model of ['dml', 'metric-vae']) {
+    await lab.byId('model').selectOption(model);
+    await lab.setNumber('steps_per_epoch', 2);
+    const run = await lab.train(540_000);
+    assert.equal(run.scatterPoints, 44, model);
+    assert.ok(run.accuracy > 0, `${model}: accuracy ${run.accuracy}`);
+    rows.push({ model, memoryMb: run.memoryMb, timing: run.timing });
+    if (model === 'metric-vae') {
+      const grid = lab.page.locator('[data-testid=reconstructions] canvas');
+      assert.equal(await grid.getAttribute('data-tile'), '224x224', 'reconstructions at the images\' size');
+      assert.equal(await grid.getAttribute('data-tile-css'), '112x112', 'drawn at 112 CSS px');
+    }
+  }
+  console.log(`224 px in the page: ${JSON.stringify(rows)}`);
+  // The samples are drawn as thumbnails (56 CSS px), not at 448 px each.
+  assert.equal(await lab.page.locator('[data-testid=samples-grid] canvas').getAttribute('data-tile-css'), '56x56');
+  await lab.page.screenshot({ path: `${OUT}/lab-224px.png`, fullPage: true });
+  await lab.page.close();
+
+  // MetricVAE with the conv encoder on these images: estimated far over 2 GiB, refused before
+  // any step (no backend measured, no loss drawn), saying what would fit or where to go.
+  const big = await open('?dataset=organamnist&model=metric-vae&encoder=conv&epochs=1&backend=cpu');
+  await big.byId('npz-file').setInputFiles(npz);
+  await big.page.waitForFunction(() => /11 classes/.test(document.querySelector('[data-testid=npz-summary]')?.innerText ?? ''));
+  await big.byId('train').click();
+  await big.byId('error').waitFor({ timeout: 60_000 });
+  const error = await big.byId('error').innerText();
+  assert.match(error, /this run needs an estimated [\d.]+ GiB .* ×1\.35 here = [\d.]+ GiB of memory, above 2\.00 GiB \(the page's budget for a browser tab\)/, error);
+  assert.match(error, /what would fit: |train it with the command line/, error);
+  const chart = big.byId('loss-chart');
+  if (await chart.count()) assert.equal(await chart.getAttribute('data-points'), '0');
+  await big.page.close();
 });

@@ -691,6 +691,7 @@ fn dataset_cases(rows: &mut Vec<Case>) {
                 bytes: 4 << 30,
                 source: "--memory-budget".into(),
                 elsewhere: dml_lab::pipeline::memory::MORE_MEMORY,
+                factor: 1.0,
             };
             check(
                 &cfg,
