@@ -429,7 +429,7 @@ pub fn check_page_memory(
 /// through the conv encoder: 24 at 224 px instead of 256).
 pub fn embed_chunk(backend: &BackendInfo, cfg: &ExperimentConfig, data: &Dataset) -> usize {
     let chunk = if backend.kind == crate::backend::BackendKind::Cpu {
-        256
+        memory::CPU_EMBED_CHUNK
     } else {
         crate::train::EMBED_CHUNK
     };
