@@ -19,3 +19,26 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// Asserts the run record at `json` has reconstructions of `width` × `height` for a model with a
+/// decoder (`has_decoder`), and none otherwise; returns the record.
+pub fn assert_reconstructions(
+    json: &std::path::Path,
+    has_decoder: bool,
+    (width, height): (u64, u64),
+    what: &str,
+) -> serde_json::Value {
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let recon = &record["figures"]["reconstructions"];
+    if has_decoder {
+        assert_eq!(
+            (recon["width"].as_u64(), recon["height"].as_u64()),
+            (Some(width), Some(height)),
+            "{what}"
+        );
+    } else {
+        assert!(recon.is_null(), "{what}");
+    }
+    record
+}

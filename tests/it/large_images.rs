@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use dml_lab::config::{Choice, ModelKind};
 
-use crate::common::{dml_lab, text};
+use crate::common::{assert_reconstructions, dml_lab, text};
 
 fn workdir(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
@@ -105,42 +105,39 @@ fn every_model_trains_on_64_and_224_pixel_npz_and_idx_files() {
                 let peak = mib_after(&out_text, "peak memory (resident): ");
                 eprintln!("{what}: estimated {estimated:.0} MiB, peak {peak:.0} MiB");
                 assert!(estimated > 0.0 && peak > 0.0, "{what}: {out_text}");
-                let record: serde_json::Value =
-                    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-                let recon = &record["figures"]["reconstructions"];
-                if model.has_decoder() {
-                    assert_eq!(
-                        (recon["width"].as_u64(), recon["height"].as_u64()),
-                        (Some(size as u64), Some(size as u64)),
-                        "{what}"
-                    );
-                } else {
-                    assert!(recon.is_null(), "{what}");
-                }
+                let size = size as u64;
+                assert_reconstructions(&json, model.has_decoder(), (size, size), &what);
             }
         }
     }
+}
+
+/// dml-unit-prior with the conv encoder on `npz` at `batch` under a 2000 MiB budget.
+fn conv_run(npz: &str, batch: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "train",
+        "--dataset",
+        "organamnist",
+        "--data",
+        npz,
+        "--model",
+        "dml-unit-prior",
+        "--encoder",
+        "conv",
+        "--batch-size",
+        batch,
+        "--memory-budget",
+        "2000",
+    ];
+    args.extend_from_slice(extra);
+    dml_lab(&args)
 }
 
 #[test]
 fn a_run_over_its_memory_budget_is_refused_before_training() {
     let dir = workdir("large-images-budget");
     let (npz, _) = files(&dir, 224);
-    let out = dml_lab(&[
-        "train",
-        "--dataset",
-        "organamnist",
-        "--data",
-        &npz,
-        "--model",
-        "dml-unit-prior",
-        "--encoder",
-        "conv",
-        "--batch-size",
-        "256",
-        "--memory-budget",
-        "2000",
-    ]);
+    let out = conv_run(&npz, "256", &[]);
     let out_text = text(&out);
     assert!(!out.status.success(), "{out_text}");
     assert!(
@@ -161,26 +158,10 @@ fn a_run_over_its_memory_budget_is_refused_before_training() {
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();
-    let out = dml_lab(&[
-        "train",
-        "--dataset",
-        "organamnist",
-        "--data",
+    let out = conv_run(
         &npz,
-        "--model",
-        "dml-unit-prior",
-        "--encoder",
-        "conv",
-        "--batch-size",
         &batch,
-        "--memory-budget",
-        "2000",
-        "--epochs",
-        "1",
-        "--steps-per-epoch",
-        "1",
-        "--probes",
-        "knn",
-    ]);
+        &["--epochs", "1", "--steps-per-epoch", "1", "--probes", "knn"],
+    );
     assert!(out.status.success(), "batch {batch}: {}", text(&out));
 }
