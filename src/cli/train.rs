@@ -148,21 +148,9 @@ pub(super) fn check_memory(
     budget_mib: Option<u64>,
 ) -> Result<MemoryEstimate, String> {
     let budget = match budget_mib {
-        Some(mib) => MemoryBudget {
-            bytes: mib << 20,
-            source: "--memory-budget".into(),
-            elsewhere: memory::MORE_MEMORY,
-            factor: 1.0,
-        },
-        None => match MemoryBudget::available() {
-            Some(budget) => budget,
-            None => MemoryBudget {
-                bytes: u64::MAX,
-                source: "no limit known".into(),
-                elsewhere: memory::MORE_MEMORY,
-                factor: 1.0,
-            },
-        },
+        Some(mib) => MemoryBudget::native(mib << 20, "--memory-budget"),
+        None => MemoryBudget::available()
+            .unwrap_or_else(|| MemoryBudget::native(u64::MAX, "no limit known")),
     };
     memory::check(cfg, DataSize::of(data), &budget)
 }

@@ -22,7 +22,7 @@
 
 use crate::config::{BackendChoice, EncoderKind, ExperimentConfig, ModelKind};
 use crate::data::{Dataset, ImageShape};
-use crate::model::encoder::MLP_HIDDEN;
+use crate::model::encoder::{CONV_CHANNELS, CONV_HIDDEN, MLP_HIDDEN};
 use crate::model::prior::gmm_components;
 use crate::model::LabModel;
 use crate::train::neighbours::{K as NEIGHBOURS_K, MAX_SEARCH_PIXELS};
@@ -115,26 +115,40 @@ fn encoder_activations(cfg: &ExperimentConfig, shape: ImageShape) -> u64 {
     let out = cfg.lsdim as u64 * if cfg.model.is_variational() { 2 } else { 1 };
     match cfg.encoder {
         EncoderKind::Mlp => p + (MLP_HIDDEN[0] + MLP_HIDDEN[1]) as u64 + out,
-        // Input, conv1 (32 channels at a quarter of the pixels), conv2 (64 at a sixteenth).
-        EncoderKind::Conv => p + 32 * p / 4 + 64 * p / 16 + 256 + out,
+        // Input, conv1 (its channels at a quarter of the pixels), conv2 (at a sixteenth).
+        EncoderKind::Conv => p + conv_maps(p) + CONV_HIDDEN as u64 + out,
     }
+}
+
+/// f32 values of the conv encoder's two feature maps for an image of `p` pixels (the conv
+/// decoder's mirror the same).
+fn conv_maps(p: u64) -> u64 {
+    let [c1, c2] = CONV_CHANNELS.map(|c| c as u64);
+    c1 * p / 4 + c2 * p / 16
 }
 
 /// Images per embedding pass that keep its activations within [`EMBED_PASS_BYTES`] (at
 /// least 8).
-pub fn images_per_embed_pass(cfg: &ExperimentConfig, shape: ImageShape) -> usize {
+fn images_per_embed_pass(cfg: &ExperimentConfig, shape: ImageShape) -> usize {
     let per_image = encoder_activations(cfg, shape) * 4;
     (EMBED_PASS_BYTES / per_image.max(1)).max(8) as usize
+}
+
+/// Images per embedding pass: [`CPU_EMBED_CHUNK`] on the CPU, `EMBED_CHUNK` on a GPU, and
+/// fewer where a pass would hold more than [`EMBED_PASS_BYTES`] (24 at 224 px through the conv
+/// encoder).
+pub fn embed_chunk(on_gpu: bool, cfg: &ExperimentConfig, shape: ImageShape) -> usize {
+    let chunk = if on_gpu { EMBED_CHUNK } else { CPU_EMBED_CHUNK };
+    chunk.min(images_per_embed_pass(cfg, shape))
 }
 
 /// f32 values each image leaves behind in a pass through the decoder (with the logits'
 /// sigmoid and the reconstruction loss's terms).
 fn decoder_activations(cfg: &ExperimentConfig, shape: ImageShape) -> u64 {
     let p = shape.pixels() as u64;
-    let hidden = 256 + 512;
     match cfg.encoder {
-        EncoderKind::Mlp => hidden + 3 * p,
-        EncoderKind::Conv => 256 + 64 * p / 16 + 32 * p / 4 + 3 * p,
+        EncoderKind::Mlp => (MLP_HIDDEN[0] + MLP_HIDDEN[1]) as u64 + 3 * p,
+        EncoderKind::Conv => CONV_HIDDEN as u64 + conv_maps(p) + 3 * p,
     }
 }
 
@@ -235,18 +249,27 @@ impl MemoryEstimate {
 }
 
 impl MemoryBudget {
+    /// A budget of `bytes` for a native run (whose advice, when nothing fits, is
+    /// [`MORE_MEMORY`]); `source` says where the number comes from.
+    pub fn native(bytes: u64, source: &str) -> Self {
+        Self {
+            bytes,
+            source: source.into(),
+            elsewhere: MORE_MEMORY,
+            factor: 1.0,
+        }
+    }
+
     /// This machine's available memory (`MemAvailable` in /proc/meminfo); None off Linux.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn available() -> Option<Self> {
         let info = std::fs::read_to_string("/proc/meminfo").ok()?;
         let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
         let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(Self {
-            bytes: kib * 1024,
-            source: "this machine's available memory (MemAvailable in /proc/meminfo)".into(),
-            elsewhere: MORE_MEMORY,
-            factor: 1.0,
-        })
+        Some(Self::native(
+            kib * 1024,
+            "this machine's available memory (MemAvailable in /proc/meminfo)",
+        ))
     }
 
     /// The page's budget ([`PAGE_BUDGET_BYTES`]).
@@ -272,12 +295,7 @@ pub fn check(
     let chunk = |c: &ExperimentConfig| {
         let may_use_gpu =
             c.backend != BackendChoice::Cpu && cfg!(any(target_arch = "wasm32", feature = "wgpu"));
-        let largest = if may_use_gpu {
-            EMBED_CHUNK
-        } else {
-            CPU_EMBED_CHUNK
-        };
-        largest.min(images_per_embed_pass(c, size.shape))
+        embed_chunk(may_use_gpu, c, size.shape)
     };
     let needed = |e: &MemoryEstimate| (e.total() as f64 * budget.factor) as u64;
     let estimate = MemoryEstimate::of(cfg, size, chunk(cfg));
@@ -417,12 +435,7 @@ mod tests {
         };
         let s = size(224, 2000);
         let estimate = MemoryEstimate::of(&cfg, s, 256);
-        let budget = MemoryBudget {
-            bytes: estimate.total() / 2,
-            source: "a test's budget".into(),
-            elsewhere: MORE_MEMORY,
-            factor: 1.0,
-        };
+        let budget = MemoryBudget::native(estimate.total() / 2, "a test's budget");
         let e = check(&cfg, s, &budget).unwrap_err();
         assert!(e.starts_with("this run needs an estimated "), "{e}");
         assert!(e.contains("a test's budget"), "{e}");

@@ -423,17 +423,12 @@ pub fn check_page_memory(
     )
 }
 
-/// Images per embedding pass: small passes on the CPU keep each one short (the page yields
-/// between them); a GPU prefers few large dispatches. Either way a pass holds at most
-/// [`memory::EMBED_PASS_BYTES`] of activations (fewer images at a time for large images
-/// through the conv encoder: 24 at 224 px instead of 256).
+/// Images per embedding pass on `backend` ([`memory::embed_chunk`]): small passes on the CPU
+/// keep each one short (the page yields between them); a GPU prefers few large dispatches;
+/// either way a pass's activations are bounded.
 pub fn embed_chunk(backend: &BackendInfo, cfg: &ExperimentConfig, data: &Dataset) -> usize {
-    let chunk = if backend.kind == crate::backend::BackendKind::Cpu {
-        memory::CPU_EMBED_CHUNK
-    } else {
-        crate::train::EMBED_CHUNK
-    };
-    chunk.min(memory::images_per_embed_pass(cfg, data.train.shape()))
+    let on_gpu = backend.kind != crate::backend::BackendKind::Cpu;
+    memory::embed_chunk(on_gpu, cfg, data.train.shape())
 }
 
 /// The prior's components in latent space, as (mean, log-variance) pairs: N(0, I) for the

@@ -687,12 +687,7 @@ fn dataset_cases(rows: &mut Vec<Case>) {
                 pl: 100.0,
                 ..ExperimentConfig::recommended(dml_lab::config::ModelKind::Dml)
             };
-            let budget = MemoryBudget {
-                bytes: 4 << 30,
-                source: "--memory-budget".into(),
-                elsewhere: dml_lab::pipeline::memory::MORE_MEMORY,
-                factor: 1.0,
-            };
+            let budget = MemoryBudget::native(4 << 30, "--memory-budget");
             check(
                 &cfg,
                 DataSize {
