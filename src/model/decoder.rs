@@ -5,7 +5,10 @@ use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::encoder::{linear_stack, linear_stack_parameters};
+use super::encoder::{
+    conv4x4_parameters, linear_stack, linear_stack_parameters, CONV_CHANNELS, CONV_HIDDEN,
+    MLP_HIDDEN,
+};
 use super::init::HostRng;
 use crate::data::ImageShape;
 
@@ -18,7 +21,7 @@ pub struct MlpDecoder {
 impl MlpDecoder {
     pub fn new(lsdim: usize, pixels: usize, rng: &mut HostRng) -> Self {
         Self {
-            layers: linear_stack(lsdim, &[256, 512, pixels], rng).0,
+            layers: linear_stack(lsdim, &[MLP_HIDDEN[1], MLP_HIDDEN[0], pixels], rng).0,
         }
     }
 
@@ -37,14 +40,16 @@ impl MlpDecoder {
 
 /// Parameters of the MLP decoder (see [`MlpDecoder::new`]).
 pub fn mlp_decoder_parameters(lsdim: usize, pixels: usize) -> usize {
-    linear_stack_parameters(lsdim, &[256, 512, pixels])
+    linear_stack_parameters(lsdim, &[MLP_HIDDEN[1], MLP_HIDDEN[0], pixels])
 }
 
 /// Parameters of the convolutional decoder for images of `shape` (see [`ConvDecoder::new`]).
 pub fn conv_decoder_parameters(lsdim: usize, shape: ImageShape) -> usize {
     let (h, w) = (shape.rows.div_ceil(4), shape.cols.div_ceil(4));
-    let deconv = |c_in: usize, c_out: usize| c_in * c_out * 16 + c_out;
-    linear_stack_parameters(lsdim, &[256, 64 * h * w]) + deconv(64, 32) + deconv(32, 1)
+    let [c1, c2] = CONV_CHANNELS;
+    linear_stack_parameters(lsdim, &[CONV_HIDDEN, c2 * h * w])
+        + conv4x4_parameters(c2, c1)
+        + conv4x4_parameters(c1, 1)
 }
 
 /// Convolutional decoder: d → 256 → 64×⌈rows/4⌉×⌈cols/4⌉ → transposed convs (64→32→1,
@@ -68,10 +73,11 @@ impl ConvDecoder {
                     .with_padding([1, 1]),
             )
         };
+        let [c1, c2] = CONV_CHANNELS;
         Self {
-            hidden: linear_stack(lsdim, &[256, 64 * h * w], rng).0,
-            deconv1: deconv(rng, 64, 32),
-            deconv2: deconv(rng, 32, 1),
+            hidden: linear_stack(lsdim, &[CONV_HIDDEN, c2 * h * w], rng).0,
+            deconv1: deconv(rng, c2, c1),
+            deconv2: deconv(rng, c1, 1),
             rows: shape.rows,
             cols: shape.cols,
         }

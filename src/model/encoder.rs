@@ -21,6 +21,18 @@ pub const MLP_HIDDEN: [usize; 2] = [512, 256];
 /// Smallest side the conv encoder takes: two halvings must leave at least one pixel.
 pub const CONV_MIN_SIDE: usize = 4;
 
+/// Channels after the conv encoder's first and second convolution (the conv decoder mirrors
+/// them).
+pub const CONV_CHANNELS: [usize; 2] = [32, 64];
+
+/// Width of the conv encoder's hidden linear layer (and the conv decoder's first).
+pub const CONV_HIDDEN: usize = 256;
+
+/// Weights and biases of a 4×4 convolution (or transposed convolution) `c_in → c_out`.
+pub(crate) fn conv4x4_parameters(c_in: usize, c_out: usize) -> usize {
+    c_in * c_out * 16 + c_out
+}
+
 /// Weights and biases of the linear layers `input → widths…`.
 pub(crate) fn linear_stack_parameters(input: usize, widths: &[usize]) -> usize {
     let mut width = input;
@@ -37,8 +49,10 @@ pub(crate) fn linear_stack_parameters(input: usize, widths: &[usize]) -> usize {
 /// Parameters of the convolutional encoder for images of `shape` (see [`ConvEncoder::new`]).
 pub fn conv_encoder_parameters(shape: ImageShape, output: usize) -> usize {
     let (h, w) = conv_features(shape);
-    let conv = |c_in: usize, c_out: usize| c_in * c_out * 16 + c_out;
-    conv(1, 32) + conv(32, 64) + linear_stack_parameters(64 * h * w, &[256, output])
+    let [c1, c2] = CONV_CHANNELS;
+    conv4x4_parameters(1, c1)
+        + conv4x4_parameters(c1, c2)
+        + linear_stack_parameters(c2 * h * w, &[CONV_HIDDEN, output])
 }
 
 /// MLP with ReLU between layers: pixels → 512 → 256 → output.
@@ -110,11 +124,12 @@ impl ConvEncoder {
             )
         };
         let (h, w) = conv_features(shape);
+        let [c1, c2] = CONV_CHANNELS;
         Self {
-            conv1: conv(rng, 1, 32),
-            conv2: conv(rng, 32, 64),
-            hidden: rng.linear(64 * h * w, 256),
-            output: rng.linear(256, output),
+            conv1: conv(rng, 1, c1),
+            conv2: conv(rng, c1, c2),
+            hidden: rng.linear(c2 * h * w, CONV_HIDDEN),
+            output: rng.linear(CONV_HIDDEN, output),
             rows: shape.rows,
             cols: shape.cols,
         }
