@@ -6,7 +6,7 @@
 //   node bench/page_counts.mjs [--dist dist] [--steps 2] [--out FILE.jsonl]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../tests/e2e/chromium.mjs';
 import { serveDir } from '../tests/e2e/server.mjs';
 
 const { values: opt } = parseArgs({
@@ -18,10 +18,7 @@ const { values: opt } = parseArgs({
   },
 });
 const server = await serveDir(opt.dist);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium',
-  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--no-first-run'],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error(`[page exception] ${e.message}`));

@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../tests/e2e/chromium.mjs';
 import { serveDir } from '../tests/e2e/server.mjs';
 import { LabPage } from '../tests/e2e/lab_page.mjs';
 
@@ -25,10 +25,7 @@ const { values: opt } = parseArgs({
 const bin = process.env.DML_LAB_BIN ?? join(process.env.CARGO_TARGET_DIR ?? 'target', 'release', 'dml-lab');
 const dir = mkdtempSync(join(tmpdir(), 'dml-lab-sizes-'));
 const server = await serveDir(opt.dist);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--no-first-run'],
-});
+const browser = await launchChromium();
 
 /** The CLI's estimate (MiB) for the same run on the CPU, from its refusal under a 1 MiB budget. */
 function estimateMib(npz, model) {

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../tests/e2e/chromium.mjs';
 import { serveDir } from '../tests/e2e/server.mjs';
 import { LabPage } from '../tests/e2e/lab_page.mjs';
 
@@ -31,10 +31,7 @@ const { values: opt } = parseArgs({
 const bin = process.env.DML_LAB_BIN ?? join(process.env.CARGO_TARGET_DIR ?? 'target', 'release', 'dml-lab');
 const dir = mkdtempSync(join(tmpdir(), 'dml-lab-tta-'));
 const server = await serveDir(opt.dist);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--no-first-run'],
-});
+const browser = await launchChromium();
 
 /** The link the gallery gives a preset (the page's defaults without one). */
 async function linkOf(presetName) {

@@ -16,10 +16,10 @@
 // included.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { CHROMIUM } from './chromium.mjs';
 
 export const ENGINES = ['chromium', 'firefox', 'webkit'];
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const MINIBROWSER = process.env.MINIBROWSER_PATH ?? findMiniBrowser();
 

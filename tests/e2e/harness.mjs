@@ -3,11 +3,10 @@
 // (SwiftShader on a machine without a GPU). Screenshots and result files go to test-results/.
 import { before, after } from 'node:test';
 import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { serveDir } from './server.mjs';
 
 export const OUT = 'test-results';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 
 /** Registers before/after hooks; the returned object holds `server` and `browser` once they run. */
 export function servedPageInChromium() {
@@ -15,18 +14,7 @@ export function servedPageInChromium() {
   before(async () => {
     mkdirSync(OUT, { recursive: true });
     ctx.server = await serveDir('dist');
-    ctx.browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--enable-unsafe-webgpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    ctx.browser = await launchChromium();
   });
   after(async () => {
     await ctx.browser?.close();

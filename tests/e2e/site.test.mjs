@@ -9,11 +9,11 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROMIUM } from './chromium.mjs';
 import { OUT } from './harness.mjs';
 import { LabPage } from './lab_page.mjs';
 import { serveDir } from './server.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 
 test('the static site works from a sub-path of a plain static host, links included', { timeout: 600_000 }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'dml-lab-site-'));
