@@ -50,8 +50,6 @@ impl TripletLoss {
     /// `embeddings: [batch, d]`, `labels`: one class per row. With no valid triplet (fewer than
     /// two classes, or no class with two images) the loss is zero and carries no gradient.
     pub fn forward(&self, embeddings: Tensor<2>, labels: &[u8]) -> TripletOutput {
-        let device = embeddings.device();
-        let batch = labels.len();
         let (anchors, positives) = positive_pairs(labels);
         let has_negative = labels.iter().any(|&l| l != labels[0]);
         if anchors.is_empty() || !has_negative {
@@ -62,55 +60,37 @@ impl TripletLoss {
             };
         }
         let dist = pairwise(embeddings, self.distance); // [batch, batch]
+        match self.miner {
+            Miner::BatchAll => self.batch_all_loss(dist, labels, &anchors, &positives),
+            Miner::BatchHard => self.batch_hard_loss(dist, labels),
+            Miner::SemiHard => self.semi_hard_loss(dist, labels, &anchors, &positives),
+        }
+    }
+
+    /// Per anchor, the farthest positive against the closest negative, averaged over the
+    /// anchors that have both.
+    fn batch_hard_loss(&self, dist: Tensor<2>, labels: &[u8]) -> TripletOutput {
+        let device = dist.device();
+        let batch = labels.len();
         let host = |values: Vec<f32>, shape: [usize; 2]| {
             Tensor::<2>::from_data(TensorData::new(values, shape), &device)
         };
-        let costs_and_valid = match self.miner {
-            Miner::BatchHard => {
-                let pos = host(
-                    mask(labels, labels, |a, b, i, j| a == b && i != j),
-                    [batch, batch],
-                );
-                let neg = host(mask(labels, labels, |a, b, _, _| a != b), [batch, batch]);
-                let valid: Vec<f32> = (0..batch)
-                    .map(|a| {
-                        let has_pos = (0..batch).any(|p| p != a && labels[p] == labels[a]);
-                        let has_neg = (0..batch).any(|n| labels[n] != labels[a]);
-                        (has_pos && has_neg) as u8 as f32
-                    })
-                    .collect();
-                let hardest_pos = (dist.clone() * pos).max_dim(1); // [batch, 1]
-                let hardest_neg = (dist + (neg.neg() + 1.0) * FAR).min_dim(1); // [batch, 1]
-                let costs = relu(hardest_pos - hardest_neg + self.margin);
-                (costs, host(valid, [batch, 1]))
-            }
-            Miner::BatchAll => return self.batch_all_loss(dist, labels, &anchors, &positives),
-            Miner::SemiHard => {
-                let pairs = anchors.len();
-                let (d_ap, d_an, _) = pair_distances(dist, &anchors, &positives);
-                let anchor_labels: Vec<u8> = anchors.iter().map(|&a| labels[a as usize]).collect();
-                let neg = host(
-                    mask(&anchor_labels, labels, |a, b, _, _| a != b),
-                    [pairs, batch],
-                );
-                let farther = d_an
-                    .clone()
-                    .detach()
-                    .greater(d_ap.clone().detach().repeat_dim(1, batch))
-                    .float()
-                    * neg.clone();
-                let has_farther = farther.clone().max_dim(1); // [pairs, 1]
-                let closest_farther = (d_an.clone() + (farther.neg() + 1.0) * FAR).min_dim(1);
-                let farthest = (d_an * neg).max_dim(1);
-                let chosen =
-                    closest_farther * has_farther.clone() + farthest * (has_farther.neg() + 1.0);
-                let costs = relu(d_ap - chosen + self.margin);
-                let valid = costs.ones_like().detach();
-                (costs, valid)
-            }
-        };
-        let (costs, valid) = costs_and_valid;
-        let costs = costs * valid.clone();
+        let pos = host(
+            mask(labels, labels, |a, b, i, j| a == b && i != j),
+            [batch, batch],
+        );
+        let neg = host(mask(labels, labels, |a, b, _, _| a != b), [batch, batch]);
+        let valid: Vec<f32> = (0..batch)
+            .map(|a| {
+                let has_pos = (0..batch).any(|p| p != a && labels[p] == labels[a]);
+                let has_neg = (0..batch).any(|n| labels[n] != labels[a]);
+                (has_pos && has_neg) as u8 as f32
+            })
+            .collect();
+        let valid = host(valid, [batch, 1]);
+        let hardest_pos = (dist.clone() * pos).max_dim(1); // [batch, 1]
+        let hardest_neg = (dist + (neg.neg() + 1.0) * FAR).min_dim(1); // [batch, 1]
+        let costs = relu(hardest_pos - hardest_neg + self.margin) * valid.clone();
         let active = costs.clone().detach().greater_elem(1e-16).float().sum();
         let count = valid.sum().clamp_min(1.0);
         TripletOutput {
@@ -130,17 +110,9 @@ impl TripletLoss {
         anchors: &[i64],
         positives: &[i64],
     ) -> TripletOutput {
-        let device = dist.device();
-        let (batch, pairs) = (labels.len(), anchors.len());
+        let batch = labels.len();
         let (d_ap, d_an, anchor_idx) = pair_distances(dist, anchors, positives);
-        let labels_i64: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
-        let label_t = Tensor::<1, Int>::from_data(TensorData::new(labels_i64, [batch]), &device);
-        let same_class = label_t
-            .clone()
-            .select(0, anchor_idx)
-            .reshape([pairs, 1])
-            .expand([pairs, batch])
-            .equal(label_t.reshape([1, batch]).expand([pairs, batch]));
+        let same_class = same_class(labels, anchor_idx);
         let costs = relu(
             (d_ap - d_an)
                 .mask_fill(same_class, -FAR)
@@ -157,6 +129,47 @@ impl TripletLoss {
         TripletOutput {
             loss: costs.sum() / active.clone().clamp_min(1.0),
             active_fraction: active.div_scalar(valid.max(1) as f64),
+        }
+    }
+
+    /// Semi-hard: per anchor-positive pair, the closest negative farther than the positive,
+    /// or the farthest negative where none is. The choice needs no gradient, so it is made on
+    /// the detached `[pairs, batch]` distances, and only the `pairs` chosen distances join the
+    /// graph (the backward pass never sees the big tensor).
+    fn semi_hard_loss(
+        &self,
+        dist: Tensor<2>,
+        labels: &[u8],
+        anchors: &[i64],
+        positives: &[i64],
+    ) -> TripletOutput {
+        let device = dist.device();
+        let (batch, pairs) = (labels.len(), anchors.len());
+        let (d_ap, d_an, anchor_idx) = pair_distances(dist.clone().detach(), anchors, positives);
+        // Same-class columns at −FAR: never farther than the positive, never the farthest.
+        let d_neg = d_an.mask_fill(same_class(labels, anchor_idx.clone()), -FAR);
+        let not_farther = d_neg.clone().lower_equal(d_ap.expand([pairs, batch]));
+        let (closest, closest_farther) = d_neg
+            .clone()
+            .mask_fill(not_farther, FAR)
+            .min_dim_with_indices(1); // [pairs, 1]
+        let farthest = d_neg.argmax(1);
+        let chosen = farthest
+            .mask_where(closest.lower_elem(FAR), closest_farther)
+            .reshape([pairs]);
+        let flat = dist.reshape([batch * batch]);
+        let flat_ap: Vec<i64> = anchors
+            .iter()
+            .zip(positives)
+            .map(|(a, p)| a * batch as i64 + p)
+            .collect();
+        let flat_ap = Tensor::<1, Int>::from_data(TensorData::new(flat_ap, [pairs]), &device);
+        let flat_an = anchor_idx.mul_scalar(batch as i64) + chosen;
+        let costs = relu(flat.clone().select(0, flat_ap) - flat.select(0, flat_an) + self.margin);
+        let active = costs.clone().detach().greater_elem(1e-16).float().sum();
+        TripletOutput {
+            loss: costs.sum().div_scalar(pairs as f64),
+            active_fraction: active.div_scalar(pairs as f64),
         }
     }
 }
@@ -186,6 +199,21 @@ fn pair_distances(
     let anchor_idx = int(anchors.to_vec());
     let d_an = dist.select(0, anchor_idx.clone());
     (d_ap, d_an, anchor_idx)
+}
+
+/// `[pairs, batch]`: whether image `j` has the class of pair `i`'s anchor (built on the device
+/// from the labels, so no host mask of that size is uploaded).
+fn same_class(labels: &[u8], anchor_idx: Tensor<1, Int>) -> Tensor<2, Bool> {
+    let device = anchor_idx.device();
+    let (batch, pairs) = (labels.len(), anchor_idx.dims()[0]);
+    let labels_i64: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+    let label_t = Tensor::<1, Int>::from_data(TensorData::new(labels_i64, [batch]), &device);
+    label_t
+        .clone()
+        .select(0, anchor_idx)
+        .reshape([pairs, 1])
+        .expand([pairs, batch])
+        .equal(label_t.reshape([1, batch]).expand([pairs, batch]))
 }
 
 /// `mask[i][j] = f(rows[i], cols[j], i, j)` as a flat row-major `Vec<f32>` of 0/1.
@@ -355,6 +383,62 @@ mod tests {
             .0,
             0.0
         );
+    }
+
+    /// Semi-hard chooses its negatives without a gradient: the gradient must still be that of
+    /// the mean hinge over the chosen (anchor, positive, negative) triplets, here written out
+    /// one triplet at a time with the negative chosen on the host.
+    #[test]
+    fn semi_hard_gradient_is_that_of_the_chosen_triplets() {
+        let device = crate::backend::cpu().autodiff();
+        let flat: Vec<f32> = POINTS.iter().flatten().copied().collect();
+        let leaf = || {
+            Tensor::<2>::from_data(TensorData::new(flat.clone(), [POINTS.len(), 2]), &device)
+                .require_grad()
+        };
+        let margin = 0.5;
+        let x = leaf();
+        let loss = TripletLoss {
+            miner: Miner::SemiHard,
+            ..TripletLoss::batch_all(margin)
+        };
+        let got = x
+            .grad(&loss.forward(x.clone(), &LABELS).loss.backward())
+            .unwrap();
+        let y = leaf();
+        let (anchors, positives) = positive_pairs(&LABELS);
+        let dist = |a: usize, b: usize| {
+            let diff = y.clone().narrow(0, a, 1) - y.clone().narrow(0, b, 1);
+            diff.powf_scalar(2.0).sum().sqrt()
+        };
+        let negs = |a: usize| (0..POINTS.len()).filter(move |&n| LABELS[n] != LABELS[a]);
+        let terms: Vec<Tensor<1>> = anchors
+            .iter()
+            .zip(&positives)
+            .map(|(&a, &p)| {
+                let (a, p) = (a as usize, p as usize);
+                let dap = d(&POINTS, a, p);
+                let by = |x: &usize, y: &usize| d(&POINTS, a, *x).total_cmp(&d(&POINTS, a, *y));
+                let n = negs(a)
+                    .filter(|&n| d(&POINTS, a, n) > dap)
+                    .min_by(by)
+                    .or_else(|| negs(a).max_by(by))
+                    .unwrap();
+                relu(dist(a, p) - dist(a, n) + margin)
+            })
+            .collect();
+        let count = terms.len() as f64;
+        let want = y
+            .grad(&Tensor::cat(terms, 0).sum().div_scalar(count).backward())
+            .unwrap();
+        let (got, want): (Vec<f32>, Vec<f32>) = (
+            got.into_data().try_to_vec().unwrap(),
+            want.into_data().try_to_vec().unwrap(),
+        );
+        assert!(want.iter().any(|g| g.abs() > 1e-3), "{want:?}");
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-5, "{got:?} vs {want:?}");
+        }
     }
 
     #[test]
