@@ -3,6 +3,8 @@
 
 use std::ops::Range;
 
+use wide::f32x8;
+
 use super::folds::assign_folds;
 
 /// Cross-validated kNN over `n` embeddings of size `dim`.
@@ -113,23 +115,25 @@ impl Columns {
 
     /// Squared Euclidean distances from `query` to every point, into `out`.
     pub fn distances(&self, query: &[f32], out: &mut Vec<f32>) {
-        /// Points per block: fixed-size blocks vectorise even where the page's size-optimised
-        /// build does not vectorise loops (opt-level "s").
+        /// Points per block, one `f32x8` each: explicit SIMD, so that the page's size-optimised
+        /// build (opt-level "s", which vectorises no loop) runs it as fast as a native one.
         const LANES: usize = 8;
         out.clear();
         out.resize(self.n, 0.0);
+        let whole = self.n - self.n % LANES;
         for (k, &x) in query.iter().enumerate() {
             let column = &self.coords[k * self.n..(k + 1) * self.n];
-            let mut blocks = out.chunks_exact_mut(LANES);
-            let mut columns = column.chunks_exact(LANES);
-            for (o, y) in (&mut blocks).zip(&mut columns) {
+            let xs = f32x8::splat(x);
+            for (o, y) in out[..whole]
+                .chunks_exact_mut(LANES)
+                .zip(column.chunks_exact(LANES))
+            {
                 let o: &mut [f32; LANES] = o.try_into().expect("a block");
                 let y: &[f32; LANES] = y.try_into().expect("a block");
-                for i in 0..LANES {
-                    o[i] += (x - y[i]) * (x - y[i]);
-                }
+                let d = xs - f32x8::from(*y);
+                *o = (f32x8::from(*o) + d * d).to_array();
             }
-            for (o, &y) in blocks.into_remainder().iter_mut().zip(columns.remainder()) {
+            for (o, &y) in out[whole..].iter_mut().zip(&column[whole..]) {
                 *o += (x - y) * (x - y);
             }
         }
