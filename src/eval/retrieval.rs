@@ -69,7 +69,9 @@ pub fn add_queries(
     labels.iter().for_each(|&l| class_size[l as usize] += 1);
     let point = |i: usize| &embeddings[i * dim..(i + 1) * dim];
     let mut distances = Vec::with_capacity(n);
-    let mut others: Vec<(f32, usize)> = Vec::with_capacity(n);
+    // Each other point as one sortable key: the distance's bits (a non-negative f32 orders as
+    // its bits do) above its index, so that equal distances keep the earlier point first.
+    let mut others: Vec<u64> = Vec::with_capacity(n);
     for q in range {
         columns.distances(point(q), &mut distances);
         others.clear();
@@ -78,21 +80,19 @@ pub fn add_queries(
                 .iter()
                 .enumerate()
                 .filter(|&(j, _)| j != q)
-                .map(|(j, &d)| (d, j)),
+                .map(|(j, &d)| (u64::from(d.to_bits()) << 32) | j as u64),
         );
         if others.is_empty() {
             continue;
         }
         let r = class_size[labels[q] as usize] - 1;
         let take = r.max(1);
-        let by_distance =
-            |a: &(f32, usize), b: &(f32, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
         if take < others.len() {
-            others.select_nth_unstable_by(take - 1, by_distance);
+            others.select_nth_unstable(take - 1);
             others.truncate(take);
         }
-        others.sort_unstable_by(by_distance);
-        let relevant = |i: usize| labels[others[i].1] == labels[q];
+        others.sort_unstable();
+        let relevant = |i: usize| labels[(others[i] & u64::from(u32::MAX)) as usize] == labels[q];
         sums.queries += 1;
         sums.p1 += relevant(0) as u8 as f64;
         if r == 0 {
