@@ -31,6 +31,7 @@ pub fn PresetsPanel() -> impl IntoView {
                 <li data-testid="preset">
                     <a href=href on:click=load>{p.name}</a>
                     <span class="muted">{format!(" {} Expect: {}.", p.description, p.expected)}</span>
+                    {p.takes.map(|t| view! { <span class="muted" data-testid="preset-takes">{format!(" Takes {t}.")}</span> })}
                 </li>
             }
         })
