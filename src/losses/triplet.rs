@@ -143,12 +143,15 @@ impl TripletLoss {
         anchors: &[i64],
         positives: &[i64],
     ) -> TripletOutput {
-        let device = dist.device();
         let (batch, pairs) = (labels.len(), anchors.len());
-        let (d_ap, d_an, anchor_idx) = pair_distances(dist.clone().detach(), anchors, positives);
+        let (d_ap, d_an, anchor_idx) = pair_distances(dist.clone(), anchors, positives);
         // Same-class columns at −FAR: never farther than the positive, never the farthest.
-        let d_neg = d_an.mask_fill(same_class(labels, anchor_idx.clone()), -FAR);
-        let not_farther = d_neg.clone().lower_equal(d_ap.expand([pairs, batch]));
+        let d_neg = d_an
+            .detach()
+            .mask_fill(same_class(labels, anchor_idx.clone()), -FAR);
+        let not_farther = d_neg
+            .clone()
+            .lower_equal(d_ap.clone().detach().expand([pairs, batch]));
         let (closest, closest_farther) = d_neg
             .clone()
             .mask_fill(not_farther, FAR)
@@ -157,15 +160,9 @@ impl TripletLoss {
         let chosen = farthest
             .mask_where(closest.lower_elem(FAR), closest_farther)
             .reshape([pairs]);
-        let flat = dist.reshape([batch * batch]);
-        let flat_ap: Vec<i64> = anchors
-            .iter()
-            .zip(positives)
-            .map(|(a, p)| a * batch as i64 + p)
-            .collect();
-        let flat_ap = Tensor::<1, Int>::from_data(TensorData::new(flat_ap, [pairs]), &device);
         let flat_an = anchor_idx.mul_scalar(batch as i64) + chosen;
-        let costs = relu(flat.clone().select(0, flat_ap) - flat.select(0, flat_an) + self.margin);
+        let d_chosen = dist.reshape([batch * batch]).select(0, flat_an);
+        let costs = relu(d_ap.reshape([pairs]) - d_chosen + self.margin);
         let active = costs.clone().detach().greater_elem(1e-16).float().sum();
         TripletOutput {
             loss: costs.sum().div_scalar(pairs as f64),
