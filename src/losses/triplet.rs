@@ -50,9 +50,9 @@ impl TripletLoss {
     /// `embeddings: [batch, d]`, `labels`: one class per row. With no valid triplet (fewer than
     /// two classes, or no class with two images) the loss is zero and carries no gradient.
     pub fn forward(&self, embeddings: Tensor<2>, labels: &[u8]) -> TripletOutput {
-        let (anchors, positives) = positive_pairs(labels);
+        let pairs = PositivePairs::of(labels);
         let has_negative = labels.iter().any(|&l| l != labels[0]);
-        if anchors.is_empty() || !has_negative {
+        if pairs.anchors.is_empty() || !has_negative {
             let zero = embeddings.sum().mul_scalar(0.0);
             return TripletOutput {
                 loss: zero.clone(),
@@ -61,9 +61,9 @@ impl TripletLoss {
         }
         let dist = pairwise(embeddings, self.distance); // [batch, batch]
         match self.miner {
-            Miner::BatchAll => self.batch_all_loss(dist, labels, &anchors, &positives),
+            Miner::BatchAll => self.batch_all_loss(dist, labels, &pairs),
             Miner::BatchHard => self.batch_hard_loss(dist, labels),
-            Miner::SemiHard => self.semi_hard_loss(dist, labels, &anchors, &positives),
+            Miner::SemiHard => self.semi_hard_loss(dist, labels, &pairs),
         }
     }
 
@@ -103,15 +103,9 @@ impl TripletLoss {
     /// `[pairs, batch]` (each anchor-positive pair against every image) with same-class columns
     /// pushed below zero before the hinge, so that no mask multiplies the big tensor forward
     /// or backward, and the class mask is built on the device.
-    fn batch_all_loss(
-        &self,
-        dist: Tensor<2>,
-        labels: &[u8],
-        anchors: &[i64],
-        positives: &[i64],
-    ) -> TripletOutput {
+    fn batch_all_loss(&self, dist: Tensor<2>, labels: &[u8], ap: &PositivePairs) -> TripletOutput {
         let batch = labels.len();
-        let (d_ap, d_an, anchor_idx) = pair_distances(dist, anchors, positives);
+        let (d_ap, d_an, anchor_idx) = pair_distances(dist, ap);
         let same_class = same_class(labels, anchor_idx);
         let costs = relu(
             (d_ap - d_an)
@@ -122,7 +116,8 @@ impl TripletLoss {
         // Valid triples: each pair's anchor against every image of another class.
         let mut class_size = [0usize; 256];
         labels.iter().for_each(|&l| class_size[l as usize] += 1);
-        let valid: usize = anchors
+        let valid: usize = ap
+            .anchors
             .iter()
             .map(|&a| batch - class_size[labels[a as usize] as usize])
             .sum();
@@ -136,15 +131,9 @@ impl TripletLoss {
     /// or the farthest negative where none is. The choice needs no gradient, so it is made on
     /// the detached `[pairs, batch]` distances, and only the `pairs` chosen distances join the
     /// graph (the backward pass never sees the big tensor).
-    fn semi_hard_loss(
-        &self,
-        dist: Tensor<2>,
-        labels: &[u8],
-        anchors: &[i64],
-        positives: &[i64],
-    ) -> TripletOutput {
-        let (batch, pairs) = (labels.len(), anchors.len());
-        let (d_ap, d_an, anchor_idx) = pair_distances(dist.clone(), anchors, positives);
+    fn semi_hard_loss(&self, dist: Tensor<2>, labels: &[u8], ap: &PositivePairs) -> TripletOutput {
+        let (batch, pairs) = (labels.len(), ap.anchors.len());
+        let (d_ap, d_an, anchor_idx) = pair_distances(dist.clone(), ap);
         // Same-class columns at −FAR: never farther than the positive, never the farthest.
         let d_neg = d_an
             .detach()
@@ -173,11 +162,8 @@ impl TripletLoss {
 
 /// For each anchor-positive pair: its distance `[pairs, 1]`, the anchor's distances to every
 /// image `[pairs, batch]`, and the anchors' indices `[pairs]` (gathered on the device).
-fn pair_distances(
-    dist: Tensor<2>,
-    anchors: &[i64],
-    positives: &[i64],
-) -> (Tensor<2>, Tensor<2>, Tensor<1, Int>) {
+fn pair_distances(dist: Tensor<2>, ap: &PositivePairs) -> (Tensor<2>, Tensor<2>, Tensor<1, Int>) {
+    let PositivePairs { anchors, positives } = ap;
     let device = dist.device();
     let [batch, _] = dist.dims();
     let pairs = anchors.len();
@@ -222,19 +208,27 @@ fn mask(rows: &[u8], cols: &[u8], f: impl Fn(u8, u8, usize, usize) -> bool) -> V
         .collect()
 }
 
-/// All ordered pairs `(a, p)` with `a != p` and the same label.
-fn positive_pairs(labels: &[u8]) -> (Vec<i64>, Vec<i64>) {
-    let mut anchors = Vec::new();
-    let mut positives = Vec::new();
-    for (a, &la) in labels.iter().enumerate() {
-        for (p, &lp) in labels.iter().enumerate() {
-            if a != p && la == lp {
-                anchors.push(a as i64);
-                positives.push(p as i64);
+/// All ordered pairs `(a, p)` with `a != p` and the same label, as two parallel lists of
+/// batch indices (the device gathers with them).
+struct PositivePairs {
+    anchors: Vec<i64>,
+    positives: Vec<i64>,
+}
+
+impl PositivePairs {
+    fn of(labels: &[u8]) -> Self {
+        let mut anchors = Vec::new();
+        let mut positives = Vec::new();
+        for (a, &la) in labels.iter().enumerate() {
+            for (p, &lp) in labels.iter().enumerate() {
+                if a != p && la == lp {
+                    anchors.push(a as i64);
+                    positives.push(p as i64);
+                }
             }
         }
+        Self { anchors, positives }
     }
-    (anchors, positives)
 }
 
 #[cfg(test)]
@@ -403,7 +397,7 @@ mod tests {
             .grad(&loss.forward(x.clone(), &LABELS).loss.backward())
             .unwrap();
         let y = leaf();
-        let (anchors, positives) = positive_pairs(&LABELS);
+        let PositivePairs { anchors, positives } = PositivePairs::of(&LABELS);
         let dist = |a: usize, b: usize| {
             let diff = y.clone().narrow(0, a, 1) - y.clone().narrow(0, b, 1);
             diff.powf_scalar(2.0).sum().sqrt()
