@@ -3,7 +3,7 @@
 //! the paper's pinned setup is described once, in [`crate::sweep`]) with what it gives as
 //! measured in docs/results.md.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::config::{BackendChoice, ExperimentConfig, ModelKind};
 use crate::sweep::Grid;
@@ -30,26 +30,29 @@ const TAKES_60: &str = "about 65 s in the page (61–62 s of training, 2.8 s of 
 const TAKES_6_RECIPE: &str = "about 6 minutes in the page (354 s of training)";
 const TAKES_60_RECIPE: &str = "about 10 minutes in the page (627 s of training)";
 
-/// The lab's defaults for `model` (backend Auto) with `fields` set.
+/// The lab's defaults for `model` with `fields` set (backend Auto, as the page's default).
 fn recommended(model: ModelKind, fields: Value) -> ExperimentConfig {
-    let mut map = match serde_json::to_value(ExperimentConfig::recommended(model)) {
-        Ok(Value::Object(map)) => map,
-        _ => Default::default(),
-    };
-    if let Value::Object(fields) = fields {
-        map.extend(fields);
+    match serde_json::to_value(ExperimentConfig::recommended(model)) {
+        Ok(Value::Object(base)) => with_fields(base, fields),
+        _ => with_fields(Map::new(), fields),
     }
-    serde_json::from_value(Value::Object(map)).unwrap_or_default()
 }
 
 /// The base of the named grid `grid` with `fields` set (backend Auto, as the page's default).
 fn from_grid(grid: &str, fields: Value) -> ExperimentConfig {
-    let mut map = Grid::named(grid).map(|g| g.base).unwrap_or_default();
+    with_fields(
+        Grid::named(grid).map(|g| g.base).unwrap_or_default(),
+        fields,
+    )
+}
+
+/// The config of the fields `base` with `fields` laid over them, on backend Auto.
+fn with_fields(mut base: Map<String, Value>, fields: Value) -> ExperimentConfig {
     if let Value::Object(fields) = fields {
-        map.extend(fields);
+        base.extend(fields);
     }
     let mut config: ExperimentConfig =
-        serde_json::from_value(Value::Object(map)).unwrap_or_default();
+        serde_json::from_value(Value::Object(base)).unwrap_or_default();
     config.backend = BackendChoice::Auto;
     config
 }
